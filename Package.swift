@@ -1,0 +1,98 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Settings every Sluice target shares: Swift 6 mode plus the upcoming features that keep
+/// imports and existentials explicit (see STYLE.md).
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+/// Hot-path targets also drop exclusivity checks in release builds; they never rely on them.
+let hotPathSettings: [SwiftSetting] = strictSettings + [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "Sluice",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sluice", targets: ["sluice"]),
+        .library(name: "SluiceCore", targets: ["SluiceCore"]),
+        .library(name: "SluiceEngine", targets: ["SluiceEngine"]),
+        .library(name: "SluiceIO", targets: ["SluiceIO"]),
+        .library(name: "SluicePipelines", targets: ["SluicePipelines"]),
+        .library(name: "SluiceTestSupport", targets: ["SluiceTestSupport"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C libraries enter through one system-library target each.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibZip",
+            pkgConfig: "libzip",
+            providers: [.apt(["libzip-dev"])]
+        ),
+
+        .target(name: "SluiceCore", swiftSettings: hotPathSettings),
+        .target(name: "SluiceEngine", dependencies: ["SluiceCore"], swiftSettings: hotPathSettings),
+        .target(
+            name: "SluiceIO",
+            dependencies: ["SluiceCore", "SluiceEngine"],
+            swiftSettings: hotPathSettings
+        ),
+        .target(
+            name: "SluicePipelines",
+            dependencies: ["SluiceCore", "SluiceEngine", "SluiceIO"],
+            swiftSettings: hotPathSettings
+        ),
+        .target(
+            name: "SluiceTestSupport",
+            dependencies: ["SluiceCore", "SluiceEngine"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "sluice",
+            dependencies: [
+                "SluiceCore", "SluiceEngine", "SluiceIO", "SluicePipelines",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        .testTarget(
+            name: "SluiceCoreTests",
+            dependencies: ["SluiceCore", "SluiceTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceEngineTests",
+            dependencies: ["SluiceCore", "SluiceEngine", "SluiceTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceIOTests",
+            dependencies: ["SluiceCore", "SluiceEngine", "SluiceIO", "SluiceTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluicePipelinesTests",
+            dependencies: ["SluiceCore", "SluiceEngine", "SluiceIO", "SluicePipelines", "SluiceTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceCLITests",
+            dependencies: ["sluice", "SluiceTestSupport"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

@@ -1,0 +1,94 @@
+/// A schema plus columns of equal length: the unit of work, of memory accounting and of
+/// spilling. Batches are immutable values; operators make new ones.
+///
+/// ```swift
+/// let batch = try RecordBatch(
+///     schema: Schema([Field("id", .int64), Field("name", .string)]),
+///     columns: [.int64([1, 2]), .string(["a", "b"])]
+/// )
+/// ```
+public struct RecordBatch: Sendable {
+    public let schema: Schema
+    public let columns: [Column]
+    public let rowCount: Int
+
+    /// Checks that there is one column per field, of the field's type, all of one length.
+    public init(schema: Schema, columns: [Column]) throws(SluiceError) {
+        guard schema.count == columns.count else {
+            throw SluiceError.internal("batch has \(columns.count) columns for a schema of \(schema.count)")
+        }
+        let rows = columns.first?.count ?? 0
+        for (field, column) in zip(schema.fields, columns) {
+            guard column.count == rows else {
+                throw SluiceError.internal("column '\(field.name)' has \(column.count) rows, expected \(rows)")
+            }
+            guard column.type == field.type else {
+                throw SluiceError.internal("column '\(field.name)' is \(column.type), schema says \(field.type)")
+            }
+        }
+        self.schema = schema
+        self.columns = columns
+        self.rowCount = rows
+    }
+
+    /// A batch whose invariants the caller has already established (operators' hot paths).
+    public init(unchecked schema: Schema, columns: [Column], rowCount: Int) {
+        self.schema = schema
+        self.columns = columns
+        self.rowCount = rowCount
+    }
+
+    /// A batch with no rows.
+    public static func empty(_ schema: Schema) -> RecordBatch {
+        RecordBatch(unchecked: schema, columns: schema.fields.map { Column(empty: $0.type) }, rowCount: 0)
+    }
+
+    /// The column called `name`, or nil.
+    public func column(named name: String) -> Column? {
+        schema.index(of: name).map { columns[$0] }
+    }
+
+    /// Bytes held by the columns, for memory accounting.
+    public var byteSize: Int { columns.reduce(0) { $0 + $1.byteSize } }
+
+    /// The rows at `indices`, in that order.
+    public func take(_ indices: [Int32]) -> RecordBatch {
+        RecordBatch(unchecked: schema, columns: columns.map { $0.take(indices) }, rowCount: indices.count)
+    }
+
+    /// Rows `range`.
+    public func slice(_ range: Range<Int>) -> RecordBatch {
+        RecordBatch(unchecked: schema, columns: columns.map { $0.slice(range) }, rowCount: range.count)
+    }
+
+    /// Only the columns at `indices`, in that order.
+    public func project(_ indices: [Int]) -> RecordBatch {
+        RecordBatch(
+            unchecked: Schema(indices.map { schema[$0] }),
+            columns: indices.map { columns[$0] },
+            rowCount: rowCount
+        )
+    }
+
+    /// The same columns under another schema with the same types (a rename).
+    public func withSchema(_ newSchema: Schema) -> RecordBatch {
+        RecordBatch(unchecked: newSchema, columns: columns, rowCount: rowCount)
+    }
+
+    /// The rows of several batches of one schema, one after another.
+    public static func concat(_ batches: [RecordBatch], schema: Schema) -> RecordBatch {
+        if batches.count == 1 { return batches[0] }
+        let columns = schema.fields.indices.map { index in
+            Column.concat(batches.map { $0.columns[index] }, type: schema[index].type)
+        }
+        return RecordBatch(unchecked: schema, columns: columns, rowCount: batches.reduce(0) { $0 + $1.rowCount })
+    }
+
+    /// Row `index` as values; for tests and small outputs.
+    public func row(_ index: Int) -> [Value] {
+        columns.map { $0.value(at: index) }
+    }
+
+    /// All rows as values; for tests.
+    public var rows: [[Value]] { (0..<rowCount).map(row) }
+}

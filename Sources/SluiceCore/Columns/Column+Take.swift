@@ -1,0 +1,115 @@
+/// Row selection and concatenation: the moves that filters, shuffles and sorts make.
+extension Column {
+    /// The rows at `indices`, in that order.
+    /// - Complexity: O(indices.count) plus the bytes of the selected strings.
+    public func take(_ indices: [Int32]) -> Column {
+        let newValidity = validity.map { bitmap in
+            ValidityBitmap(indices.lazy.map { bitmap.isValid(Int($0)) })
+        }
+        let newStorage: ColumnStorage
+        switch storage {
+        case .int64(let values): newStorage = .int64(Self.gather(values, indices))
+        case .float64(let values): newStorage = .float64(Self.gather(values, indices))
+        case .int32(let values): newStorage = .int32(Self.gather(values, indices))
+        case .bool(let values): newStorage = .bool(Self.gather(values, indices))
+        case .string(let source):
+            var result = StringStorage()
+            result.offsets.reserveCapacity(indices.count + 1)
+            source.offsets.withUnsafeBufferPointer { offsets in
+                source.bytes.withUnsafeBufferPointer { bytes in
+                    var total = 0
+                    for index in indices {
+                        total += Int(offsets[Int(index) + 1] - offsets[Int(index)])
+                    }
+                    result.bytes.reserveCapacity(total)
+                    for index in indices {
+                        let start = Int(offsets[Int(index)])
+                        let end = Int(offsets[Int(index) + 1])
+                        result.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<end]))
+                        result.offsets.append(Int32(truncatingIfNeeded: result.bytes.count))
+                    }
+                }
+            }
+            newStorage = .string(result)
+        case .list(let offsets, let values):
+            var newOffsets: [Int32] = [0]
+            newOffsets.reserveCapacity(indices.count + 1)
+            var elementIndices: [Int32] = []
+            for index in indices {
+                for element in offsets[Int(index)]..<offsets[Int(index) + 1] {
+                    elementIndices.append(element)
+                }
+                newOffsets.append(Int32(truncatingIfNeeded: elementIndices.count))
+            }
+            newStorage = .list(offsets: newOffsets, values: values.take(elementIndices))
+        }
+        return Column(type: type, storage: newStorage, validity: newValidity)
+    }
+
+    @inlinable
+    static func gather<T>(_ values: [T], _ indices: [Int32]) -> [T] {
+        values.withUnsafeBufferPointer { source in
+            [T](unsafeUninitializedCapacity: indices.count) { target, initialized in
+                for (position, index) in indices.enumerated() {
+                    target.initializeElement(at: position, to: source[Int(index)])
+                }
+                initialized = indices.count
+            }
+        }
+    }
+
+    /// Rows `range` as a new column.
+    public func slice(_ range: Range<Int>) -> Column {
+        if range == 0..<count { return self }
+        return take(range.map { Int32($0) })
+    }
+
+    /// The rows of several columns of one type, one after another.
+    public static func concat(_ columns: [Column], type: DataType) -> Column {
+        if columns.count == 1 { return columns[0] }
+        let total = columns.reduce(0) { $0 + $1.count }
+        var builder = ColumnBuilder(type: type, capacity: total)
+        // Fast paths for the fixed-width layouts; strings and lists go row by row.
+        switch ColumnStorage.empty(for: type) {
+        case .int64:
+            var values: [Int64] = []
+            values.reserveCapacity(total)
+            for column in columns { if case .int64(let part) = column.storage { values += part } }
+            return Column(type: type, storage: .int64(values), validity: concatValidity(columns))
+        case .float64:
+            var values: [Double] = []
+            values.reserveCapacity(total)
+            for column in columns { if case .float64(let part) = column.storage { values += part } }
+            return Column(type: type, storage: .float64(values), validity: concatValidity(columns))
+        case .int32:
+            var values: [Int32] = []
+            values.reserveCapacity(total)
+            for column in columns { if case .int32(let part) = column.storage { values += part } }
+            return Column(type: type, storage: .int32(values), validity: concatValidity(columns))
+        case .string:
+            var result = StringStorage()
+            result.offsets.reserveCapacity(total + 1)
+            for column in columns {
+                guard case .string(let part) = column.storage else { continue }
+                let base = Int32(truncatingIfNeeded: result.bytes.count)
+                result.bytes += part.bytes
+                for offset in part.offsets.dropFirst() { result.offsets.append(base + offset) }
+            }
+            return Column(type: type, storage: .string(result), validity: concatValidity(columns))
+        case .bool, .list:
+            for column in columns {
+                for row in 0..<column.count { builder.append(from: column, at: row) }
+            }
+            return builder.finish()
+        }
+    }
+
+    private static func concatValidity(_ columns: [Column]) -> ValidityBitmap? {
+        guard columns.contains(where: { $0.validity != nil }) else { return nil }
+        var bitmap = ValidityBitmap([])
+        for column in columns {
+            for row in 0..<column.count { bitmap.append(!column.isNull(row)) }
+        }
+        return bitmap
+    }
+}

@@ -1,0 +1,58 @@
+/// One bit per row, set when the row holds a value and clear when it is null.
+///
+/// A column with no nulls carries no bitmap at all (`Column.validity == nil`), so the common
+/// case costs nothing.
+public struct ValidityBitmap: Sendable, Hashable {
+    /// The bits, 64 rows a word, least significant bit first.
+    public var words: [UInt64] { storage }
+    /// The number of rows.
+    public var count: Int { length }
+    @usableFromInline var storage: [UInt64]
+    @usableFromInline var length: Int
+
+    /// A bitmap of `count` rows, all valid or all null.
+    public init(count: Int, allValid: Bool) {
+        length = count
+        let wordCount = (count + 63) >> 6
+        storage = Array(repeating: allValid ? ~0 : 0, count: wordCount)
+        if allValid { clearTail() }
+    }
+
+    /// A bitmap from booleans (true = valid).
+    public init<S: Sequence>(_ valid: S) where S.Element == Bool {
+        storage = []
+        length = 0
+        for bit in valid { append(bit) }
+    }
+
+    @inlinable
+    public func isValid(_ index: Int) -> Bool {
+        storage[index >> 6] & (1 << UInt64(index & 63)) != 0
+    }
+
+    @inlinable
+    public mutating func set(_ index: Int, valid: Bool) {
+        if valid {
+            storage[index >> 6] |= 1 << UInt64(index & 63)
+        } else {
+            storage[index >> 6] &= ~(1 << UInt64(index & 63))
+        }
+    }
+
+    @inlinable
+    public mutating func append(_ valid: Bool) {
+        if length & 63 == 0 { storage.append(0) }
+        if valid { storage[length >> 6] |= 1 << UInt64(length & 63) }
+        length += 1
+    }
+
+    /// The number of null rows.
+    public var nullCount: Int {
+        count - words.reduce(0) { $0 + $1.nonzeroBitCount }
+    }
+
+    private mutating func clearTail() {
+        let used = count & 63
+        if used != 0, !storage.isEmpty { storage[storage.count - 1] &= (1 << UInt64(used)) - 1 }
+    }
+}

@@ -1,0 +1,142 @@
+/// Conversions between calendar dates, days since 1970-01-01 (``DataType/date``) and
+/// microseconds since the epoch (``DataType/timestamp``), in the proleptic Gregorian calendar.
+///
+/// The arithmetic is Howard Hinnant's `days_from_civil`, exact for every Int32 day.
+public enum DateEncoding {
+    public static let microsPerSecond: Int64 = 1_000_000
+    public static let microsPerDay: Int64 = 86_400_000_000
+
+    /// Days since 1970-01-01 for a valid calendar date, or nil when the date does not exist.
+    @inlinable
+    public static func days(year: Int, month: Int, day: Int) -> Int32? {
+        guard (1...12).contains(month), day >= 1, day <= daysInMonth(year: year, month: month),
+              (-9999...9999).contains(year) else { return nil }
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let monthIndex = month > 2 ? month - 3 : month + 9
+        let dayOfYear = (153 * monthIndex + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return Int32(era * 146_097 + dayOfEra - 719_468)
+    }
+
+    /// The calendar date of a day number.
+    @inlinable
+    public static func civil(_ days: Int32) -> (year: Int, month: Int, day: Int) {
+        let z = Int(days) + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    @inlinable
+    public static func isLeap(_ year: Int) -> Bool {
+        (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+    }
+
+    @inlinable
+    public static func daysInMonth(year: Int, month: Int) -> Int {
+        switch month {
+        case 2: isLeap(year) ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    /// Parses exactly `YYYY-MM-DD`, the fast path of every CSV date column.
+    /// - Complexity: O(1), no allocation.
+    @inlinable
+    public static func parseISODate(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
+        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else {
+            return nil
+        }
+        var year = 0
+        for index in 0..<4 {
+            let digit = Int(bytes[index]) &- 48
+            guard digit >= 0 && digit <= 9 else { return nil }
+            year = year * 10 + digit
+        }
+        let m1 = Int(bytes[5]) &- 48, m2 = Int(bytes[6]) &- 48
+        let d1 = Int(bytes[8]) &- 48, d2 = Int(bytes[9]) &- 48
+        guard (0...9).contains(m1), (0...9).contains(m2), (0...9).contains(d1), (0...9).contains(d2) else {
+            return nil
+        }
+        return days(year: year, month: m1 * 10 + m2, day: d1 * 10 + d2)
+    }
+
+    /// Appends `YYYY-MM-DD` for a day number.
+    @inlinable
+    public static func appendISODate(_ days: Int32, to out: inout [UInt8]) {
+        let (year, month, day) = civil(days)
+        if year < 0 { out.append(UInt8(ascii: "-")) }
+        appendPadded(abs(year), width: 4, to: &out)
+        out.append(UInt8(ascii: "-"))
+        appendPadded(month, width: 2, to: &out)
+        out.append(UInt8(ascii: "-"))
+        appendPadded(day, width: 2, to: &out)
+    }
+
+    /// Appends `YYYY-MM-DD HH:MM:SS` (and `.ffffff` when there are microseconds), in UTC.
+    @inlinable
+    public static func appendTimestamp(_ micros: Int64, to out: inout [UInt8]) {
+        var dayNumber = micros / microsPerDay
+        var rest = micros % microsPerDay
+        if rest < 0 {
+            rest += microsPerDay
+            dayNumber -= 1
+        }
+        appendISODate(Int32(truncatingIfNeeded: dayNumber), to: &out)
+        out.append(UInt8(ascii: " "))
+        let seconds = Int(rest / microsPerSecond)
+        appendPadded(seconds / 3600, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        appendPadded(seconds / 60 % 60, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        appendPadded(seconds % 60, width: 2, to: &out)
+        let fraction = Int(rest % microsPerSecond)
+        if fraction != 0 {
+            out.append(UInt8(ascii: "."))
+            appendPadded(fraction, width: 6, to: &out)
+        }
+    }
+
+    /// The text of a date, for messages and tests.
+    public static func formatDate(_ days: Int32) -> String {
+        var bytes: [UInt8] = []
+        appendISODate(days, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The text of a timestamp, for messages and tests.
+    public static func formatTimestamp(_ micros: Int64) -> String {
+        var bytes: [UInt8] = []
+        appendTimestamp(micros, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Days for an ISO date string; convenience for literals and tests.
+    public static func parseDate(_ text: String) -> Int32? {
+        var copy = text
+        return copy.withUTF8 { parseISODate($0) }
+    }
+
+    @inlinable
+    static func appendPadded(_ value: Int, width: Int, to out: inout [UInt8]) {
+        var digits = 1
+        var probe = value / 10
+        while probe > 0 { digits += 1; probe /= 10 }
+        for _ in digits..<max(width, digits) { out.append(UInt8(ascii: "0")) }
+        let start = out.count
+        out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: digits))
+        var rest = value
+        for position in stride(from: start + digits - 1, through: start, by: -1) {
+            out[position] = UInt8(48 + rest % 10)
+            rest /= 10
+        }
+    }
+}
