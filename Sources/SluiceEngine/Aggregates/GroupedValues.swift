@@ -1,0 +1,82 @@
+import SluiceCore
+
+/// (group, value) pairs for distinct-value aggregates, kept as two flat arrays.
+///
+/// Appending is a pair of stores, with no hashing per row; duplicates are removed by an
+/// occasional compaction (a counting sort by group, then a sort and unique inside each
+/// group), triggered when the arrays have doubled since the last one. After `compact()` the
+/// pairs are grouped, sorted by key within a group, and unique.
+struct GroupedValues {
+    private(set) var groups: [Int32] = []
+    private(set) var keys: [UInt64] = []
+    private var compactedCount = 0
+    private(set) var groupCount = 0
+
+    @inline(__always)
+    mutating func append(group: Int32, key: UInt64) {
+        groups.append(group)
+        keys.append(key)
+    }
+
+    /// Compacts when the pairs have doubled since the last compaction.
+    mutating func maybeCompact(groupCount: Int) {
+        if keys.count > 2 * compactedCount + 65_536 { compact(groupCount: groupCount) }
+    }
+
+    /// Groups, sorts and de-duplicates; returns each group's `offsets` range into `keys`.
+    @discardableResult
+    mutating func compact(groupCount: Int) -> [Int32] {
+        self.groupCount = max(self.groupCount, groupCount)
+        let totalGroups = self.groupCount
+        var offsets = [Int32](repeating: 0, count: totalGroups + 1)
+        for group in groups { offsets[Int(group) + 1] += 1 }
+        for index in 0..<totalGroups { offsets[index + 1] += offsets[index] }
+        var sorted = [UInt64](repeating: 0, count: keys.count)
+        var cursor = offsets
+        for index in 0..<keys.count {
+            let group = Int(groups[index])
+            sorted[Int(cursor[group])] = keys[index]
+            cursor[group] += 1
+        }
+        var newGroups: [Int32] = []
+        var newKeys: [UInt64] = []
+        newGroups.reserveCapacity(keys.count)
+        newKeys.reserveCapacity(keys.count)
+        var newOffsets = [Int32](repeating: 0, count: totalGroups + 1)
+        sorted.withUnsafeMutableBufferPointer { buffer in
+            for group in 0..<totalGroups {
+                let start = Int(offsets[group]), end = Int(offsets[group + 1])
+                if end - start > 1 { Self.sortSegment(buffer, start, end) }
+                var previous: UInt64? = nil
+                for index in start..<end where buffer[index] != previous {
+                    newGroups.append(Int32(group))
+                    newKeys.append(buffer[index])
+                    previous = buffer[index]
+                }
+                newOffsets[group + 1] = Int32(newKeys.count)
+            }
+        }
+        groups = newGroups
+        keys = newKeys
+        compactedCount = keys.count
+        return newOffsets
+    }
+
+    private static func sortSegment(_ buffer: UnsafeMutableBufferPointer<UInt64>, _ start: Int, _ end: Int) {
+        if end - start <= 16 {
+            for index in (start + 1)..<end {
+                let value = buffer[index]
+                var position = index
+                while position > start, buffer[position - 1] > value {
+                    buffer[position] = buffer[position - 1]
+                    position -= 1
+                }
+                buffer[position] = value
+            }
+        } else {
+            buffer[start..<end].sort()
+        }
+    }
+
+    var byteSize: Int { groups.capacity * 4 + keys.capacity * 8 }
+}

@@ -1,0 +1,120 @@
+public import SluiceCore
+
+/// `min` and `max` over any ordered scalar type (strings by UTF-8 byte order).
+struct MinMaxFunction: AggregateFunction {
+    let isMax: Bool
+    var name: String { isMax ? "max" : "min" }
+
+    func returnType(_ inputs: [DataType]) throws(SluiceError) -> DataType {
+        guard inputs.count == 1 else { throw SluiceError.plan("\(name) takes one argument") }
+        if case .list = inputs[0] { throw SluiceError.plan("\(name) does not order lists") }
+        return inputs[0]
+    }
+
+    func stateTypes(_ inputs: [DataType]) throws(SluiceError) -> [DataType] { [try returnType(inputs)] }
+
+    func makeAccumulator(_ inputs: [DataType]) throws(SluiceError) -> any GroupsAccumulator {
+        MinMaxAccumulator(slots: ValueSlots(type: try returnType(inputs)), isMax: isMax)
+    }
+}
+
+final class MinMaxAccumulator: GroupsAccumulator {
+    var slots: ValueSlots
+    let isMax: Bool
+
+    init(slots: ValueSlots, isMax: Bool) {
+        self.slots = slots
+        self.isMax = isMax
+    }
+
+    func update(_ inputs: [Column], groups: [Int32], groupCount: Int) throws(SluiceError) {
+        slots.resize(to: groupCount)
+        let column = inputs[0]
+        for row in 0..<groups.count where !column.isNull(row) {
+            let group = Int(groups[row])
+            if !slots.present[group] {
+                slots.set(group, from: column, row)
+                continue
+            }
+            let order = slots.compare(column, row, toGroup: group)
+            if isMax ? order > 0 : order < 0 { slots.set(group, from: column, row) }
+        }
+    }
+
+    func merge(_ states: [Column], groups: [Int32], groupCount: Int) throws(SluiceError) {
+        try update(states, groups: groups, groupCount: groupCount)
+    }
+
+    func state() throws(SluiceError) -> [Column] { [slots.column()] }
+    func finish() throws(SluiceError) -> Column { slots.column() }
+    var byteSize: Int { slots.byteSize }
+}
+
+/// `argMax(value, by)` / `argMin(value, by)`: the value on the row with the extreme `by`.
+/// Ties on `by` go to the smallest value (nulls last), so the answer never depends on the
+/// order rows arrive in.
+struct ArgExtremeFunction: AggregateFunction {
+    let isMax: Bool
+    var name: String { isMax ? "argMax" : "argMin" }
+
+    func returnType(_ inputs: [DataType]) throws(SluiceError) -> DataType {
+        guard inputs.count == 2 else { throw SluiceError.plan("\(name) takes (value, by)") }
+        for type in inputs { if case .list = type { throw SluiceError.plan("\(name) does not order lists") } }
+        return inputs[0]
+    }
+
+    func stateTypes(_ inputs: [DataType]) throws(SluiceError) -> [DataType] {
+        _ = try returnType(inputs)
+        return [inputs[0], inputs[1]]
+    }
+
+    func makeAccumulator(_ inputs: [DataType]) throws(SluiceError) -> any GroupsAccumulator {
+        _ = try returnType(inputs)
+        return ArgExtremeAccumulator(value: ValueSlots(type: inputs[0]), by: ValueSlots(type: inputs[1]), isMax: isMax)
+    }
+}
+
+final class ArgExtremeAccumulator: GroupsAccumulator {
+    var value: ValueSlots
+    var by: ValueSlots
+    let isMax: Bool
+
+    init(value: ValueSlots, by: ValueSlots, isMax: Bool) {
+        self.value = value
+        self.by = by
+        self.isMax = isMax
+    }
+
+    func update(_ inputs: [Column], groups: [Int32], groupCount: Int) throws(SluiceError) {
+        value.resize(to: groupCount)
+        by.resize(to: groupCount)
+        let values = inputs[0], keys = inputs[1]
+        for row in 0..<groups.count where !keys.isNull(row) {
+            let group = Int(groups[row])
+            var wins = !by.present[group]
+            if !wins {
+                let order = by.compare(keys, row, toGroup: group)
+                if isMax ? order > 0 : order < 0 {
+                    wins = true
+                } else if order == 0, !values.isNull(row) {
+                    wins = !value.present[group] || value.compare(values, row, toGroup: group) < 0
+                }
+            }
+            guard wins else { continue }
+            by.set(group, from: keys, row)
+            if values.isNull(row) {
+                value.clear(group)
+            } else {
+                value.set(group, from: values, row)
+            }
+        }
+    }
+
+    func merge(_ states: [Column], groups: [Int32], groupCount: Int) throws(SluiceError) {
+        try update(states, groups: groups, groupCount: groupCount)
+    }
+
+    func state() throws(SluiceError) -> [Column] { [value.column(), by.column()] }
+    func finish() throws(SluiceError) -> Column { value.column() }
+    var byteSize: Int { value.byteSize + by.byteSize }
+}

@@ -1,0 +1,99 @@
+import SluiceCore
+
+/// Built-in scalar functions. Constant arguments (patterns, formats) are part of the function
+/// so they are compiled once per plan, not once per row.
+public enum ScalarFunction: Sendable, Hashable {
+    // Strings
+    case trim, lower, upper, length
+    case replace(String, with: String)
+    /// True when the regular expression matches anywhere in the text.
+    case regexMatch(String)
+    /// The text of capture group `group` (0: the whole match), or null when nothing matches.
+    case regexExtract(String, group: Int)
+    /// The `index`-th (1-based) piece of the text split on `delimiter`, or null.
+    case splitPart(String, index: Int)
+    /// `length` characters (UTF-8 bytes for ASCII) from 1-based `start`.
+    case substring(start: Int, length: Int)
+    /// The arguments' text joined.
+    case concat
+    // Dates and times
+    /// Parses text with each format in turn; the first that matches wins, else null.
+    case parseDate(formats: [String])
+    case parseTimestamp(formats: [String])
+    /// The date of a timestamp (UTC).
+    case toDate
+    /// A date plus a number of days (second argument).
+    case dateAddDays
+    /// Days from the second date argument to the first.
+    case dateDiffDays
+    case year, month, day
+    // Other
+    /// A 64-bit hash of all arguments (stable across runs).
+    case hash
+
+    public var name: String {
+        switch self {
+        case .trim: "trim"
+        case .lower: "lower"
+        case .upper: "upper"
+        case .length: "length"
+        case .replace: "replace"
+        case .regexMatch: "regexMatch"
+        case .regexExtract: "regexExtract"
+        case .splitPart: "splitPart"
+        case .substring: "substring"
+        case .concat: "concat"
+        case .parseDate: "parseDate"
+        case .parseTimestamp: "parseTimestamp"
+        case .toDate: "toDate"
+        case .dateAddDays: "dateAddDays"
+        case .dateDiffDays: "dateDiffDays"
+        case .year: "year"
+        case .month: "month"
+        case .day: "day"
+        case .hash: "hash"
+        }
+    }
+
+    /// Constant arguments as EXPLAIN shows them after the column arguments.
+    var constantArguments: String {
+        switch self {
+        case .replace(let from, let to): ", '\(from)', '\(to)'"
+        case .regexMatch(let pattern): ", /\(pattern)/"
+        case .regexExtract(let pattern, let group): ", /\(pattern)/, \(group)"
+        case .splitPart(let delimiter, let index): ", '\(delimiter)', \(index)"
+        case .substring(let start, let length): ", \(start), \(length)"
+        case .parseDate(let formats), .parseTimestamp(let formats):
+            ", [" + formats.map { "'\($0)'" }.joined(separator: ", ") + "]"
+        default: ""
+        }
+    }
+}
+
+extension Expr {
+    public func trim() -> Expr { .call(.trim, [self]) }
+    public func lower() -> Expr { .call(.lower, [self]) }
+    public func upper() -> Expr { .call(.upper, [self]) }
+    public func length() -> Expr { .call(.length, [self]) }
+    public func replace(_ from: String, with to: String) -> Expr { .call(.replace(from, with: to), [self]) }
+    public func regexMatch(_ pattern: String) -> Expr { .call(.regexMatch(pattern), [self]) }
+    public func regexExtract(_ pattern: String, group: Int = 0) -> Expr {
+        .call(.regexExtract(pattern, group: group), [self])
+    }
+    public func splitPart(_ delimiter: String, _ index: Int) -> Expr { .call(.splitPart(delimiter, index: index), [self]) }
+    public func substring(_ start: Int, _ length: Int) -> Expr { .call(.substring(start: start, length: length), [self]) }
+    public func parseDate(_ formats: [String]) -> Expr { .call(.parseDate(formats: formats), [self]) }
+    public func parseTimestamp(_ formats: [String]) -> Expr { .call(.parseTimestamp(formats: formats), [self]) }
+    public func toDate() -> Expr { .call(.toDate, [self]) }
+    public func addDays(_ days: Expr) -> Expr { .call(.dateAddDays, [self, days]) }
+    public func daysSince(_ other: Expr) -> Expr { .call(.dateDiffDays, [self, other]) }
+    public func year() -> Expr { .call(.year, [self]) }
+    public func month() -> Expr { .call(.month, [self]) }
+    public func day() -> Expr { .call(.day, [self]) }
+}
+
+/// `concat(a, b, …)`: the arguments' text joined; null when any is null.
+public func concat(_ inputs: Expr...) -> Expr { .call(.concat, inputs) }
+
+/// `hash(a, b, …)`: a stable 64-bit hash of the arguments.
+public func hash(_ inputs: Expr...) -> Expr { .call(.hash, inputs) }

@@ -1,0 +1,99 @@
+public import SluiceCore
+
+/// A lazy, immutable query: each method returns a new `DataFrame` with one more step, and
+/// nothing is read until an action (`collect`, `forEachBatch`) runs it.
+///
+/// ```swift
+/// let result = try DataFrame(source)
+///     .filter(col("unitsSold").gt(0))
+///     .groupBy("custId", "productSold").agg(Agg.sum(col("unitsSold")).as("units"))
+///     .groupBy("custId").agg(Agg.argMax(col("productSold"), by: col("units")).as("favourite"))
+///     .sort(.asc("custId"))
+///     .collect(runtime: ExecutionRuntime())
+/// ```
+public struct DataFrame: Sendable {
+    public let plan: LogicalPlan
+
+    public init(_ plan: LogicalPlan) {
+        self.plan = plan
+    }
+
+    /// A frame that scans `source`.
+    public init(_ source: any TableSource) {
+        self.plan = .scan(source, projection: nil)
+    }
+
+    public func schema() throws(SluiceError) -> Schema { try plan.schema() }
+
+    public func filter(_ predicate: Expr) -> DataFrame { DataFrame(.filter(predicate, plan)) }
+
+    public func select(_ expressions: [Expr]) -> DataFrame { DataFrame(.project(expressions, plan)) }
+    public func select(_ expressions: Expr...) -> DataFrame { select(expressions) }
+    public func select(columns: String...) -> DataFrame { select(columns.map(Expr.column)) }
+
+    /// Adds a column, or replaces the one of the same name.
+    public func withColumn(_ name: String, _ expression: Expr) -> DataFrame {
+        DataFrame(.extend([expression.alias(name)], plan))
+    }
+
+    /// Groups by columns; finish with `agg`.
+    public func groupBy(_ keys: String...) -> GroupedDataFrame { GroupedDataFrame(plan: plan, keys: keys.map(Expr.column)) }
+    /// Groups by expressions (aliased to name the key columns).
+    public func groupBy(_ keys: [Expr]) -> GroupedDataFrame { GroupedDataFrame(plan: plan, keys: keys) }
+
+    /// A broadcast hash join: `other` (the smaller side) is gathered and indexed once.
+    public func join(_ other: DataFrame, on keys: [JoinKey], type: JoinType = .inner) -> DataFrame {
+        DataFrame(.join(plan, other.plan, on: keys, type: type))
+    }
+
+    /// A join on columns named the same on both sides.
+    public func join(_ other: DataFrame, on columns: String..., type: JoinType = .inner) -> DataFrame {
+        join(other, on: columns.map { JoinKey($0, $0) }, type: type)
+    }
+
+    public func sort(_ keys: SortKey...) -> DataFrame { DataFrame(.sort(keys, plan)) }
+    public func sort(_ keys: [SortKey]) -> DataFrame { DataFrame(.sort(keys, plan)) }
+    public func distinct() -> DataFrame { DataFrame(.distinct(plan)) }
+    public func union(_ others: DataFrame...) -> DataFrame { DataFrame(.union([plan] + others.map(\.plan))) }
+
+    /// The physical plan this frame runs under `config`.
+    public func physicalPlan(config: ExecutionConfig) throws -> any ExecutionPlan {
+        try PhysicalPlanner(config: config).plan(plan)
+    }
+
+    /// The stages, exchanges and operators this frame would run, as text.
+    public func explain(config: ExecutionConfig) throws -> String {
+        Explain.text(try physicalPlan(config: config))
+    }
+
+    /// Runs the job and hands every result batch to `body`, in order.
+    public func forEachBatch(runtime: ExecutionRuntime, _ body: (RecordBatch) throws -> Void) throws {
+        try JobRunner.run(try physicalPlan(config: runtime.config), runtime: runtime, consume: body)
+    }
+
+    /// Runs the job and returns all result batches.
+    public func collect(runtime: ExecutionRuntime) throws -> [RecordBatch] {
+        var batches: [RecordBatch] = []
+        try forEachBatch(runtime: runtime) { batches.append($0) }
+        return batches
+    }
+
+    /// Runs the job and returns the result as one batch.
+    public func collectBatch(runtime: ExecutionRuntime) throws -> RecordBatch {
+        let physical = try physicalPlan(config: runtime.config)
+        var batches: [RecordBatch] = []
+        try JobRunner.run(physical, runtime: runtime) { batches.append($0) }
+        return batches.isEmpty ? .empty(physical.schema) : RecordBatch.concat(batches, schema: physical.schema)
+    }
+}
+
+/// A ``DataFrame`` waiting for its aggregates.
+public struct GroupedDataFrame: Sendable {
+    let plan: LogicalPlan
+    let keys: [Expr]
+
+    public func agg(_ aggregates: AggregateExpr...) -> DataFrame { agg(aggregates) }
+    public func agg(_ aggregates: [AggregateExpr]) -> DataFrame {
+        DataFrame(.aggregate(keys: keys, aggregates: aggregates, plan))
+    }
+}

@@ -1,0 +1,88 @@
+public import SluiceCore
+
+/// A pair of equal columns joining two plans.
+public struct JoinKey: Sendable, Hashable {
+    public var left: String
+    public var right: String
+
+    public init(_ left: String, _ right: String) {
+        self.left = left
+        self.right = right
+    }
+}
+
+/// The lazy description of a job that ``DataFrame`` builds. Nothing runs until the
+/// physical planner turns it into an ``ExecutionPlan`` and the ``JobRunner`` executes it.
+public indirect enum LogicalPlan: Sendable {
+    /// Reads a source; `projection` (column names) is filled in by projection pushdown.
+    case scan(any TableSource, projection: [String]?)
+    case filter(Expr, LogicalPlan)
+    /// Exactly these output columns.
+    case project([Expr], LogicalPlan)
+    /// The input's columns plus (or replacing, by name) these named expressions.
+    case extend([Expr], LogicalPlan)
+    case aggregate(keys: [Expr], aggregates: [AggregateExpr], LogicalPlan)
+    case sort([SortKey], LogicalPlan)
+    case distinct(LogicalPlan)
+    case join(LogicalPlan, LogicalPlan, on: [JoinKey], type: JoinType)
+    case union([LogicalPlan])
+
+    /// The output schema, checking names and types on the way.
+    public func schema() throws(SluiceError) -> Schema {
+        switch self {
+        case .scan(let source, let projection):
+            guard let projection else { return source.schema }
+            var fields: [Field] = []
+            for name in projection { fields.append(source.schema[try source.schema.requireIndex(of: name)]) }
+            return Schema(fields)
+        case .filter(_, let input), .sort(_, let input), .distinct(let input):
+            return try input.schema()
+        case .project(let expressions, let input):
+            let inputSchema = try input.schema()
+            var fields: [Field] = []
+            for expression in expressions {
+                fields.append(Field(expression.outputName, try BoundExpr.bind(expression, to: inputSchema).type))
+            }
+            return Schema(fields)
+        case .extend(let expressions, let input):
+            return Schema(try LogicalPlan.extendedExpressions(expressions, over: try input.schema()).map {
+                (expression) throws(SluiceError) in Field(expression.outputName, try BoundExpr.bind(expression, to: try input.schema()).type)
+            })
+        case .aggregate(let keys, let aggregates, let input):
+            let inputSchema = try input.schema()
+            var fields: [Field] = []
+            for key in keys { fields.append(Field(key.outputName, try BoundExpr.bind(key, to: inputSchema).type)) }
+            for aggregate in aggregates {
+                var types: [DataType] = []
+                for argument in aggregate.arguments { types.append(try BoundExpr.bind(argument, to: inputSchema).type) }
+                fields.append(Field(aggregate.name, try aggregate.function.returnType(types)))
+            }
+            return Schema(fields)
+        case .join(let left, let right, let on, _):
+            let leftSchema = try left.schema(), rightSchema = try right.schema()
+            let dropped = Set(on.filter { $0.left == $0.right }.map(\.right))
+            var fields = leftSchema.fields
+            for field in rightSchema.fields where !dropped.contains(field.name) {
+                var renamed = field
+                if leftSchema.index(of: field.name) != nil { renamed.name += "_right" }
+                fields.append(renamed)
+            }
+            return Schema(fields)
+        case .union(let inputs):
+            guard let first = inputs.first else { throw SluiceError.plan("union of nothing") }
+            return try first.schema()
+        }
+    }
+
+    /// The full projection an `extend` stands for: every input column (replaced in place
+    /// when a new expression has its name) and then the new ones.
+    static func extendedExpressions(_ expressions: [Expr], over schema: Schema) throws(SluiceError) -> [Expr] {
+        var byName: [String: Expr] = [:]
+        for expression in expressions { byName[expression.outputName] = expression }
+        var result: [Expr] = schema.names.map { byName.removeValue(forKey: $0) ?? .column($0) }
+        for expression in expressions where byName[expression.outputName] != nil {
+            result.append(expression)
+        }
+        return result
+    }
+}

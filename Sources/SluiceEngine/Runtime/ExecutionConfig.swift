@@ -1,0 +1,46 @@
+public import SluiceCore
+
+/// The knobs of one run: parallelism, memory budget and batch sizes. Every job's result is
+/// the same whatever these are; only speed and memory change.
+public struct ExecutionConfig: Sendable {
+    /// Worker threads that run tasks (`--workers`); default: every core.
+    public var workers: Int
+    /// The memory budget in bytes (`--memory`); nil for unbounded.
+    public var memoryLimit: Int?
+    /// The most rows in one batch (default 65,536).
+    public var batchRows: Int
+    /// Buckets per shuffle; nil chooses from the worker count.
+    public var shufflePartitions: Int?
+    /// Bytes per input split; nil chooses from the file size, workers and budget.
+    public var splitBytes: Int?
+    /// Where spill files go (`--temp-dir`).
+    public var temporaryDirectory: String
+
+    public init(
+        workers: Int = ExecutionConfig.coreCount,
+        memoryLimit: Int? = nil,
+        batchRows: Int = 65_536,
+        shufflePartitions: Int? = nil,
+        splitBytes: Int? = nil,
+        temporaryDirectory: String = "/tmp"
+    ) {
+        self.workers = max(1, workers)
+        self.memoryLimit = memoryLimit
+        self.batchRows = max(1, batchRows)
+        self.shufflePartitions = shufflePartitions
+        self.splitBytes = splitBytes
+        self.temporaryDirectory = temporaryDirectory
+    }
+
+    /// The number of cores the process may use.
+    public static var coreCount: Int { SystemInfo.activeProcessorCount }
+
+    /// The number of buckets a shuffle uses: several per worker, so that a skewed key costs
+    /// one small bucket rather than one worker's whole share, and a power of two.
+    public var effectiveShufflePartitions: Int {
+        if let shufflePartitions { return max(1, shufflePartitions) }
+        var buckets = 1
+        while buckets < workers * 4 { buckets <<= 1 }
+        return max(buckets, 8)
+    }
+}

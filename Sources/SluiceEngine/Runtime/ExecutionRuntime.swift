@@ -1,0 +1,76 @@
+public import SluiceCore
+import Synchronization
+
+/// Everything a run shares across its stages and tasks: configuration, the memory pool, the
+/// worker pool, cancellation, progress and the metrics of finished stages.
+public final class ExecutionRuntime: Sendable {
+    public let config: ExecutionConfig
+    public let memoryPool: MemoryPool
+    public let workerPool: WorkerPool
+    public let cancellation: Cancellation
+    public let progress: ProgressCounters
+    private let finishedStages = Mutex<[StageMetrics]>([])
+
+    public init(config: ExecutionConfig = ExecutionConfig(), cancellation: Cancellation = Cancellation()) {
+        self.config = config
+        self.memoryPool = MemoryPool(limit: config.memoryLimit)
+        self.workerPool = WorkerPool(workers: config.workers)
+        self.cancellation = cancellation
+        self.progress = ProgressCounters()
+    }
+
+    /// Runs `taskCount` tasks of one stage on the worker pool, each with its own context.
+    public func runTasks<Result: Sendable>(
+        stage: Int,
+        taskCount: Int,
+        _ body: @escaping @Sendable (TaskContext) throws -> Result
+    ) throws -> [Result] {
+        try workerPool.run(taskCount: taskCount, cancellation: cancellation) { [self] index in
+            let context = TaskContext(runtime: self, stage: stage, partition: index)
+            do {
+                return try body(context)
+            } catch let error as SluiceError where error.kind != .cancelled {
+                cancellation.cancel("task \(index) of stage \(stage) failed")
+                throw error
+            }
+        }
+    }
+
+    /// Records a finished stage's metrics.
+    public func record(_ stage: StageMetrics) {
+        finishedStages.withLock { $0.append(stage) }
+    }
+
+    /// The metrics of every stage that has finished, in order.
+    public var stageMetrics: [StageMetrics] {
+        finishedStages.withLock { $0 }
+    }
+}
+
+/// What one task sees: its stage and partition, the shared runtime, and shortcuts to the
+/// budget and cancellation. Not shared between tasks.
+public final class TaskContext {
+    public let runtime: ExecutionRuntime
+    public let stage: Int
+    public let partition: Int
+
+    public init(runtime: ExecutionRuntime, stage: Int, partition: Int) {
+        self.runtime = runtime
+        self.stage = stage
+        self.partition = partition
+    }
+
+    public var memoryPool: MemoryPool { runtime.memoryPool }
+    public var batchRows: Int { runtime.config.batchRows }
+
+    /// Throws when the run has been cancelled; operators call it between batches.
+    @inlinable
+    public func checkCancelled() throws(SluiceError) {
+        try runtime.cancellation.check()
+    }
+
+    /// A reservation against the run's pool, named for error messages.
+    public func reservation(_ consumer: String) -> MemoryReservation {
+        MemoryReservation(pool: runtime.memoryPool, consumer: "\(consumer) (stage \(stage), task \(partition))")
+    }
+}
