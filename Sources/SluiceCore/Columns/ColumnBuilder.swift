@@ -158,6 +158,26 @@ public struct ColumnBuilder: Sendable {
         }
     }
 
+    /// Drops the rows from `newCount` on (a row that turned out to be a reject).
+    public mutating func truncate(to newCount: Int) {
+        guard newCount < length else { return }
+        let drop = length - newCount
+        switch type {
+        case .int64, .decimal, .timestamp: ints.removeLast(drop)
+        case .float64: doubles.removeLast(drop)
+        case .date: days.removeLast(drop)
+        case .bool: bools.removeLast(drop)
+        case .string:
+            strings.offsets.removeLast(drop)
+            strings.bytes.removeLast(strings.bytes.count - Int(strings.offsets[strings.offsets.count - 1]))
+        case .list:
+            listOffsets.removeLast(drop)
+            if let child = listValues { child.builder.truncate(to: Int(listOffsets[listOffsets.count - 1])) }
+        }
+        validity?.truncate(to: newCount)
+        length = newCount
+    }
+
     /// Bytes held so far, for memory accounting of long-lived builders.
     public var byteSize: Int {
         ints.count * 8 + doubles.count * 8 + days.count * 4 + bools.count + strings.byteSize

@@ -46,6 +46,14 @@ public struct ValidityBitmap: Sendable, Hashable {
         length += 1
     }
 
+    /// Drops the rows from `newCount` on.
+    public mutating func truncate(to newCount: Int) {
+        guard newCount < length else { return }
+        length = newCount
+        storage.removeLast(storage.count - (newCount + 63) / 64)
+        clearTail()
+    }
+
     /// The number of null rows.
     public var nullCount: Int {
         count - words.reduce(0) { $0 + $1.nonzeroBitCount }

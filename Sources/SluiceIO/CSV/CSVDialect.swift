@@ -1,0 +1,63 @@
+public import SluiceCore
+
+/// How a CSV file is written: its delimiter, quoting and header.
+public struct CSVDialect: Sendable, Equatable, CustomStringConvertible {
+    public var delimiter: UInt8
+    /// The quote byte, or nil when fields are never quoted.
+    public var quote: UInt8?
+    /// The escape byte inside quoted fields, or nil for RFC 4180 doubled quotes (`""`).
+    public var escape: UInt8?
+    public var hasHeader: Bool
+
+    public init(delimiter: UInt8 = UInt8(ascii: ","), quote: UInt8? = UInt8(ascii: "\""), escape: UInt8? = nil, hasHeader: Bool = true) {
+        self.delimiter = delimiter
+        self.quote = quote
+        self.escape = escape
+        self.hasHeader = hasHeader
+    }
+
+    public var description: String {
+        let name: String
+        switch delimiter {
+        case UInt8(ascii: "\t"): name = "tab"
+        default: name = "'\(Character(Unicode.Scalar(delimiter)))'"
+        }
+        return "delimiter \(name), \(hasHeader ? "header" : "no header")"
+    }
+
+    /// Parses a delimiter as users type it: `,` `|` `;` `tab` or `\t`.
+    public static func delimiter(named text: String) -> UInt8? {
+        switch text {
+        case "tab", "\\t", "\t": return UInt8(ascii: "\t")
+        default:
+            let bytes = Array(text.utf8)
+            return bytes.count == 1 ? bytes[0] : nil
+        }
+    }
+}
+
+/// What a CSV source is told; anything left nil is detected from a sample of the file.
+public struct CSVOptions: Sendable {
+    /// The delimiter, or nil to detect among `,` `|` `;` and tab.
+    public var delimiter: UInt8?
+    public var quote: UInt8? = UInt8(ascii: "\"")
+    public var escape: UInt8?
+    public var hasHeader = true
+    /// Types for columns by name; columns not named here are inferred from the sample.
+    public var columnTypes: [String: DataType] = [:]
+    /// Columns the file must have (checked against the header, in any order).
+    public var requiredColumns: [String] = []
+    /// Date / timestamp formats tried, in order, per column (ISO is always tried first).
+    public var formats: [String: [DateTimeFormat]] = [:]
+    /// A record longer than this is rejected as `line_too_long`.
+    public var maxLineBytes = 1 << 20
+    /// Bytes read from the start of the file to detect the dialect and infer types.
+    public var sampleBytes = 1 << 20
+
+    public init(delimiter: UInt8? = nil, hasHeader: Bool = true, columnTypes: [String: DataType] = [:], requiredColumns: [String] = []) {
+        self.delimiter = delimiter
+        self.hasHeader = hasHeader
+        self.columnTypes = columnTypes
+        self.requiredColumns = requiredColumns
+    }
+}

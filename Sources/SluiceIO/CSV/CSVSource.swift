@@ -1,0 +1,188 @@
+public import SluiceCore
+public import SluiceEngine
+import Synchronization
+
+/// A CSV file as a table: split into byte ranges parsed in parallel, typed against a schema
+/// (given or inferred), with bad rows sent to a ``RejectSink``.
+///
+/// ```swift
+/// let source = try CSVSource(path: "transaction.csv", options: CSVOptions(requiredColumns: ["custId"]))
+/// let frame = DataFrame(source)
+/// ```
+public final class CSVSource: TableSource {
+    public let file: ReadableFile
+    public let dialect: CSVDialect
+    public let schema: Schema
+    public let rejects: RejectSink
+    let options: CSVOptions
+    /// The first byte after the BOM and header.
+    let dataStart: Int
+    let headerQuotes: Int
+    let headerLines: Int
+    let fieldKinds: [FieldKind]
+    private let prepared = Mutex<Prepared?>(nil)
+
+    struct Prepared {
+        var ranges: [Range<Int>]
+        var startsInQuotes: [Bool]
+        var firstLines: [Int]
+        /// Per split: where its first record starts, and where the record after its last
+        /// one starts; neighbours must agree or the splits were cut wrongly.
+        var firstRecord: [Int?]
+        var followingRecord: [Int?]
+    }
+
+    /// Opens the file and reads its start to settle dialect, header and schema.
+    /// - Throws: a configuration error for a missing or unreadable file; a data error for an
+    ///   empty or binary file, or a header without the required columns.
+    public init(path: String, options: CSVOptions = CSVOptions(), rejects: RejectSink = RejectSink()) throws(SluiceError) {
+        file = try ReadableFile(path: path)
+        self.options = options
+        self.rejects = rejects
+        guard file.size > 0 else {
+            throw SluiceError(.data, "the file is empty: no header and no rows", location: path,
+                              hint: "check that the export finished writing")
+        }
+        let sampleBytes = try file.readBytes(at: 0, count: options.sampleBytes)
+        let bom = sampleBytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        if sampleBytes.contains(0) {
+            throw SluiceError(.data, "the file looks binary (it contains NUL bytes), not CSV text", location: path,
+                              hint: "pass the CSV file, not an archive or spreadsheet")
+        }
+        let atEnd = sampleBytes.count == file.size
+        let sample = Array(sampleBytes[bom...])
+        var dialect = CSVDialect(delimiter: UInt8(ascii: ","), quote: options.quote, escape: options.escape, hasHeader: options.hasHeader)
+        dialect.delimiter = options.delimiter ?? sample.withUnsafeBufferPointer {
+            CSVSniffer.detectDelimiter($0, quote: options.quote, atEnd: atEnd)
+        }
+        self.dialect = dialect
+        let tokenizer = CSVTokenizer(dialect)
+        var names: [String] = []
+        var headerEnd = bom
+        var quotesInHeader = 0
+        let records = sample.withUnsafeBufferPointer {
+            CSVSniffer.records($0, dialect: CSVDialect(delimiter: dialect.delimiter, quote: dialect.quote, escape: dialect.escape, hasHeader: false), atEnd: atEnd, limit: 2_001)
+        }
+        if dialect.hasHeader {
+            let spans = UnsafeMutableBufferPointer<FieldSpan>.allocate(capacity: 1)
+            defer { spans.deallocate() }
+            let scanned = sample.withUnsafeBufferPointer { tokenizer.scan($0, from: 0, atEnd: atEnd, spans: spans) }
+            guard case .complete(_, let next, _) = scanned, let header = records.first else {
+                throw SluiceError(.data, "the header line is longer than the \(options.sampleBytes)-byte sample", location: path)
+            }
+            guard header.allSatisfy({ String(validating: Array($0.utf8), as: UTF8.self) != nil }) else {
+                throw SluiceError(.data, "the header is not valid UTF-8 text", location: path)
+            }
+            headerEnd = bom + next
+            quotesInHeader = sample[0..<next].reduce(0) { $0 + ($1 == (dialect.quote ?? 0) && dialect.quote != nil ? 1 : 0) }
+            names = Self.uniqueNames(header)
+        } else {
+            names = (1...max(1, records.first?.count ?? 1)).map { "column\($0)" }
+        }
+        dataStart = headerEnd
+        headerQuotes = quotesInHeader
+        headerLines = dialect.hasHeader ? sample[0..<(headerEnd - bom)].reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) } : 0
+        let missing = options.requiredColumns.filter { !names.contains($0) }
+        if !missing.isEmpty {
+            throw SluiceError(
+                .data,
+                "the header is missing column(s) \(missing.joined(separator: ", ")); it has: \(names.joined(separator: ", "))",
+                location: path,
+                hint: "check that this is the right file and that the delimiter (\(dialect)) is right"
+            )
+        }
+        let body = dialect.hasHeader ? Array(records.dropFirst()) : records
+        var fields: [Field] = []
+        for (index, name) in names.enumerated() {
+            let type = options.columnTypes[name] ?? CSVSniffer.inferType(body.prefix(2_000).compactMap { index < $0.count ? $0[index] : nil })
+            fields.append(Field(name, type))
+        }
+        schema = Schema(fields)
+        fieldKinds = fields.map { FieldKind(type: $0.type, formats: options.formats[$0.name] ?? []) }
+    }
+
+    static func uniqueNames(_ header: [String]) -> [String] {
+        var seen: [String: Int] = [:]
+        return header.enumerated().map { index, raw in
+            var name = raw.isEmpty ? "column\(index + 1)" : raw
+            if let count = seen[name] {
+                seen[name] = count + 1
+                name += "_\(count + 1)"
+            } else {
+                seen[name] = 1
+            }
+            return name
+        }
+    }
+
+    public var scanName: String { "CSVScan" }
+    public var displayName: String { file.path }
+
+    public func partitionCount(config: ExecutionConfig) -> Int {
+        FileSplitter.ranges(dataStart: dataStart, fileSize: file.size,
+                            splitBytes: FileSplitter.splitBytes(fileSize: file.size, config: config)).count
+    }
+
+    /// Counts quotes and newlines per split in parallel, giving each split its starting quote
+    /// state and line number.
+    public func prepare(runtime: ExecutionRuntime) throws {
+        let ranges = FileSplitter.ranges(dataStart: dataStart, fileSize: file.size,
+                                         splitBytes: FileSplitter.splitBytes(fileSize: file.size, config: runtime.config))
+        runtime.progress.bytesTotal.wrappingAdd(file.size - dataStart, ordering: .relaxed)
+        let file = self.file
+        let quote = dialect.escape == nil || dialect.escape == dialect.quote ? dialect.quote : nil
+        var counts: [FileSplitter.RangeCounts] = []
+        if ranges.count > 1 {
+            counts = try runtime.runTasks(stage: 0, taskCount: ranges.count - 1) { context in
+                try FileSplitter.count(file, range: ranges[context.partition], quote: quote)
+            }
+        }
+        var quotes = headerQuotes
+        var lines = headerLines + 1
+        var startsInQuotes: [Bool] = []
+        var firstLines: [Int] = []
+        for index in ranges.indices {
+            startsInQuotes.append(quotes % 2 == 1)
+            firstLines.append(lines)
+            if index < counts.count {
+                quotes += counts[index].quotes
+                lines += counts[index].newlines
+            }
+        }
+        prepared.withLock {
+            $0 = Prepared(ranges: ranges, startsInQuotes: startsInQuotes, firstLines: firstLines,
+                          firstRecord: Array(repeating: nil, count: ranges.count),
+                          followingRecord: Array(repeating: nil, count: ranges.count))
+        }
+    }
+
+    public func open(partition: Int, projection: [Int], context: TaskContext) throws -> any BatchStream {
+        let split = try prepared.withLock { (state: inout Prepared?) throws(SluiceError) -> (Range<Int>, Bool, Int) in
+            guard let state else { throw SluiceError.internal("CSV split opened before prepare") }
+            return (state.ranges[partition], state.startsInQuotes[partition], state.firstLines[partition])
+        }
+        return try CSVSplitReader(source: self, split: partition, range: split.0, startsInQuotes: split.1,
+                                  firstLine: split.2, projection: projection, context: context)
+    }
+
+    /// Records where split `split` began and ended its records, and checks it against its
+    /// neighbours: a split must start exactly where the previous one stopped.
+    func recordBoundaries(split: Int, first: Int, following: Int) throws(SluiceError) {
+        let mismatch = prepared.withLock { (state: inout Prepared?) -> Int? in
+            guard var current = state else { return nil }
+            current.firstRecord[split] = first
+            current.followingRecord[split] = following
+            state = current
+            if split > 0, let previous = current.followingRecord[split - 1], previous != first { return split }
+            if split + 1 < current.ranges.count, let next = current.firstRecord[split + 1], next != following { return split + 1 }
+            return nil
+        }
+        if let mismatch {
+            throw SluiceError(
+                .data, "parallel splits disagree on where a record starts near split \(mismatch); the file has quotes inside unquoted fields",
+                location: file.path,
+                hint: "rerun with --split-size larger than the file so it is read in one piece"
+            )
+        }
+    }
+}

@@ -1,0 +1,280 @@
+import SluiceCore
+import SluiceEngine
+import Synchronization
+
+/// Parses the records of one split of a CSV file into batches.
+///
+/// The split owns the records that *start* inside its byte range; the last one may run past
+/// the range's end. Bytes come through `pread` into one reusable buffer that grows only for
+/// a record longer than the buffer. Each row is appended straight into the column
+/// builders; a row that fails is truncated off again and becomes a reject.
+final class CSVSplitReader: BatchStream {
+    private let source: CSVSource
+    private let split: Int
+    private let range: Range<Int>
+    private let projection: [Int]
+    private let kinds: [FieldKind]
+    private let schema: Schema
+    private let context: TaskContext
+    private let tokenizer: CSVTokenizer
+    private let expectedFields: Int
+    private let reservation: MemoryReservation
+    private let blockBytes: Int
+
+    private var buffer: UnsafeMutableRawBufferPointer
+    private var bufferOffset: Int
+    private var count = 0
+    private var position = 0
+    private var atFileEnd = false
+    private var line: Int
+    private var started = false
+    private var finished = false
+    private let startsInQuotes: Bool
+    private var spans: UnsafeMutableBufferPointer<FieldSpan>
+    private var firstRecordOffset: Int?
+    private var scratch: [UInt8] = []
+    private var reportedBytes: Int
+
+    init(source: CSVSource, split: Int, range: Range<Int>, startsInQuotes: Bool, firstLine: Int,
+         projection: [Int], context: TaskContext) throws(SluiceError) {
+        self.source = source
+        self.split = split
+        self.range = range
+        self.startsInQuotes = startsInQuotes
+        self.line = firstLine
+        self.projection = projection
+        self.kinds = projection.map { source.fieldKinds[$0] }
+        self.schema = Schema(projection.map { source.schema[$0] })
+        self.context = context
+        self.tokenizer = CSVTokenizer(source.dialect)
+        self.expectedFields = source.schema.count
+        blockBytes = min(4 << 20, max(64 << 10, range.count + 1))
+        buffer = .allocate(byteCount: blockBytes, alignment: 64)
+        spans = .allocate(capacity: expectedFields + 1)
+        bufferOffset = range.lowerBound
+        reportedBytes = range.lowerBound
+        reservation = context.reservation("CSV reader")
+        try reservation.resize(to: blockBytes)
+    }
+
+    deinit {
+        buffer.deallocate()
+        spans.deallocate()
+    }
+
+    private var bytes: UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), count: count)
+    }
+
+    /// Moves the bytes from `keep` on to the front and reads more after them, growing the
+    /// buffer when a single record fills it.
+    private func refill(keeping keep: Int) throws(SluiceError) {
+        guard let base = buffer.baseAddress else { return }
+        let kept = count - keep
+        if keep > 0, kept > 0 { base.copyMemory(from: base + keep, byteCount: kept) }
+        bufferOffset += keep
+        position -= keep
+        count = kept
+        if count == buffer.count {
+            let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.count * 2, alignment: 64)
+            if let target = grown.baseAddress { target.copyMemory(from: base, byteCount: count) }
+            buffer.deallocate()
+            buffer = grown
+            try reservation.resize(to: buffer.count)
+        }
+        let fileOffset = bufferOffset + count
+        // Read to the split's end in large blocks; past it, only what the last record needs.
+        var want = buffer.count - count
+        if fileOffset >= range.upperBound { want = min(want, 64 << 10) } else { want = min(want, range.upperBound - fileOffset + (64 << 10)) }
+        let got = try source.file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[count..<count + want]), at: fileOffset, count: want)
+        count += got
+        atFileEnd = bufferOffset + count >= source.file.size
+        let consumed = min(bufferOffset + count, range.upperBound)
+        if consumed > reportedBytes {
+            context.runtime.progress.bytesRead.wrappingAdd(consumed - reportedBytes, ordering: .relaxed)
+            reportedBytes = consumed
+        }
+    }
+
+    /// Positions on the split's first record: the byte after the first newline outside
+    /// quotes at or after the range start (or the start itself after a newline).
+    private func start() throws(SluiceError) {
+        started = true
+        if range.lowerBound == source.dataStart {
+            try refill(keeping: 0)
+            firstRecordOffset = range.lowerBound
+            return
+        }
+        bufferOffset = range.lowerBound - 1
+        try refill(keeping: 0)
+        var quoted = startsInQuotes
+        var scan = 1
+        if count > 0, bytes[0] == UInt8(ascii: "\n"), !quoted {
+            position = 1
+            firstRecordOffset = range.lowerBound
+            return
+        }
+        let quote = source.dialect.quote
+        while true {
+            if scan >= count {
+                if atFileEnd {
+                    position = count
+                    firstRecordOffset = source.file.size
+                    return
+                }
+                position = scan
+                try refill(keeping: scan)
+                scan = 0
+                continue
+            }
+            let byte = bytes[scan]
+            if let quote, byte == quote {
+                quoted.toggle()
+            } else if byte == UInt8(ascii: "\n") {
+                line += 1
+                if !quoted {
+                    position = scan + 1
+                    firstRecordOffset = bufferOffset + position
+                    return
+                }
+            }
+            scan += 1
+        }
+    }
+
+    func next() throws -> RecordBatch? {
+        while !finished {
+            if let batch = try readBatch() { return batch }
+        }
+        return nil
+    }
+
+    /// Parses up to a batch of rows; nil when every record read was rejected or skipped.
+    private func readBatch() throws -> RecordBatch? {
+        if !started { try start() }
+        let batchRows = context.batchRows
+        var builders = kinds.indices.map { ColumnBuilder(type: schema[$0].type, capacity: min(batchRows, 8_192)) }
+        var rows = 0
+        var read = 0
+        var rejects: [Reject] = []
+        while rows < batchRows {
+            let recordOffset = bufferOffset + position
+            if recordOffset >= range.upperBound || (atFileEnd && position >= count) {
+                try finish(following: min(recordOffset, source.file.size))
+                break
+            }
+            if position >= count {
+                try refill(keeping: position)
+                continue
+            }
+            let scanned = tokenizer.scan(bytes, from: position, atEnd: atFileEnd, spans: spans)
+            guard case .complete(let fields, let next, let newlines) = scanned else {
+                if count - position >= source.options.maxLineBytes {
+                    read += 1
+                    rejects.append(reject(from: position, to: min(count, position + 1_000), line: line, column: nil, kind: .lineTooLong,
+                                          message: "record longer than \(source.options.maxLineBytes) bytes (an unclosed quote?)"))
+                    try skipLine()
+                    continue
+                }
+                try refill(keeping: position)
+                continue
+            }
+            if next - position > source.options.maxLineBytes {
+                read += 1
+                rejects.append(reject(from: position, to: min(count, position + 1_000), line: line, column: nil, kind: .lineTooLong,
+                                      message: "record longer than \(source.options.maxLineBytes) bytes (an unclosed quote?)"))
+                try skipLine()
+                continue
+            }
+            let recordLine = line
+            let recordStart = position
+            line += newlines
+            position = next
+            if fields == 1, spans[0].start >= spans[0].end, spans[0].flags & FieldSpan.quoted == 0 { continue }
+            read += 1
+            if fields != expectedFields {
+                rejects.append(reject(from: recordStart, to: next, line: recordLine, column: nil, kind: .fieldCount,
+                                      message: "expected \(expectedFields) fields, found \(fields)"))
+                continue
+            }
+            if let failure = appendRow(to: &builders) {
+                for index in builders.indices { builders[index].truncate(to: rows) }
+                rejects.append(reject(from: recordStart, to: next, line: recordLine, column: failure.column, kind: failure.kind, message: failure.message))
+                continue
+            }
+            rows += 1
+        }
+        context.runtime.progress.rowsRead.wrappingAdd(read, ordering: .relaxed)
+        source.rejects.count(source: source.file.path, read: read, passed: rows, rejected: rejects.count)
+        try source.rejects.add(rejects)
+        try context.checkCancelled()
+        guard rows > 0 else { return nil }
+        return RecordBatch(unchecked: schema, columns: builders.map { $0.finish() }, rowCount: rows)
+    }
+
+    private struct Failure {
+        var column: String
+        var kind: RejectKind
+        var message: String
+    }
+
+    /// Appends the projected fields of the scanned record; returns the first failure.
+    @inline(__always)
+    private func appendRow(to builders: inout [ColumnBuilder]) -> Failure? {
+        let all = bytes
+        for (output, column) in projection.enumerated() {
+            let span = spans[column]
+            if span.flags & FieldSpan.malformed != 0 {
+                return Failure(column: schema[output].name, kind: .castFailure, message: "text after the closing quote or an unclosed quote")
+            }
+            var field = UnsafeBufferPointer(rebasing: all[span.start..<max(span.start, span.end)])
+            if span.flags & FieldSpan.nonASCII != 0, !CSVFieldParser.isValidUTF8(field) {
+                return Failure(column: schema[output].name, kind: .invalidUTF8, message: "invalid UTF-8 in column \(schema[output].name)")
+            }
+            let quoted = span.flags & FieldSpan.quoted != 0
+            let ok: Bool
+            if span.flags & FieldSpan.escaped != 0 {
+                tokenizer.unescape(field, into: &scratch)
+                ok = scratch.withUnsafeBufferPointer { CSVFieldParser.append($0, quoted: quoted, kind: kinds[output], to: &builders[output]) }
+            } else {
+                ok = CSVFieldParser.append(field, quoted: quoted, kind: kinds[output], to: &builders[output])
+            }
+            if !ok {
+                field = UnsafeBufferPointer(rebasing: field[0..<min(field.count, 200)])
+                return Failure(column: schema[output].name, kind: .castFailure,
+                               message: "'\(String(decoding: field, as: UTF8.self))' is not a valid \(schema[output].type) for column \(schema[output].name)")
+            }
+        }
+        return nil
+    }
+
+    private func reject(from start: Int, to end: Int, line: Int, column: String?, kind: RejectKind, message: String) -> Reject {
+        var stop = min(end, count)
+        while stop > start, bytes[stop - 1] == UInt8(ascii: "\n") || bytes[stop - 1] == UInt8(ascii: "\r") { stop -= 1 }
+        let raw = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<min(stop, start + 4_096)]), as: UTF8.self)
+        return Reject(source: source.file.path, line: line, byteOffset: bufferOffset + start, column: column, kind: kind, raw: raw, message: message)
+    }
+
+    /// Skips past the next newline, ignoring quotes: resynchronises after a record too long
+    /// to be one (usually an unclosed quote).
+    private func skipLine() throws(SluiceError) {
+        while true {
+            while position < count {
+                let byte = bytes[position]
+                position += 1
+                if byte == UInt8(ascii: "\n") {
+                    line += 1
+                    return
+                }
+            }
+            if atFileEnd { return }
+            try refill(keeping: position)
+        }
+    }
+
+    private func finish(following: Int) throws(SluiceError) {
+        finished = true
+        reservation.free()
+        try source.recordBoundaries(split: split, first: firstRecordOffset ?? following, following: following)
+    }
+}

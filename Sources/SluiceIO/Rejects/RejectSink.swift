@@ -1,0 +1,135 @@
+public import SluiceCore
+import Synchronization
+
+/// Why a row was rejected.
+public enum RejectKind: String, Sendable, CaseIterable {
+    case fieldCount = "field_count"
+    case castFailure = "cast_failure"
+    case invalidUTF8 = "invalid_utf8"
+    case lineTooLong = "line_too_long"
+    case typeConflict = "type_conflict"
+    case invalidValue = "invalid_value"
+    case corruptEntry = "corrupt_entry"
+}
+
+/// One rejected input row: where it was, what was wrong, and the raw text.
+public struct Reject: Sendable, Equatable {
+    public var source: String
+    public var line: Int
+    public var byteOffset: Int
+    public var column: String?
+    public var kind: RejectKind
+    public var raw: String
+    public var message: String
+
+    public init(source: String, line: Int, byteOffset: Int, column: String?, kind: RejectKind, raw: String, message: String) {
+        self.source = source
+        self.line = line
+        self.byteOffset = byteOffset
+        self.column = column
+        self.kind = kind
+        self.raw = raw
+        self.message = message
+    }
+}
+
+/// Per-file counts that prove no row was lost: `read == passed + rejected`.
+public struct SourceCounts: Sendable, Equatable {
+    public var source: String
+    public var read = 0
+    public var passed = 0
+    public var rejected = 0
+
+    public init(source: String) {
+        self.source = source
+    }
+}
+
+/// Collects rejects from every task, keeps the first `retain` of them in full (the rest are
+/// counted), and enforces the run's reject limit.
+public final class RejectSink: Sendable {
+    /// The most rejects kept in memory with their raw text.
+    public let retain: Int
+    /// Fail the run once more than this many rows are rejected (nil: no count limit).
+    public let maxRejects: Int?
+    /// Fail the run when rejected / read exceeds this ratio at the end (nil: no ratio limit).
+    public let maxRejectRatio: Double?
+    private let state = Mutex(State())
+
+    private struct State {
+        var kept: [Reject] = []
+        var total = 0
+        var counts: [String: SourceCounts] = [:]
+        var order: [String] = []
+    }
+
+    public init(retain: Int = 10_000, maxRejects: Int? = nil, maxRejectRatio: Double? = nil) {
+        self.retain = retain
+        self.maxRejects = maxRejects
+        self.maxRejectRatio = maxRejectRatio
+    }
+
+    /// Records rejects and throws a data error once the count limit is passed.
+    public func add(_ rejects: [Reject]) throws(SluiceError) {
+        guard !rejects.isEmpty else { return }
+        let total = state.withLock { state in
+            for reject in rejects where state.kept.count < retain { state.kept.append(reject) }
+            state.total += rejects.count
+            return state.total
+        }
+        if let maxRejects, total > maxRejects {
+            let first = rejects[0]
+            throw SluiceError(
+                .data, "more than \(maxRejects) rows rejected; first in this batch: \(first.kind.rawValue) — \(first.message)",
+                location: "\(first.source) line \(first.line)",
+                hint: "fix the input, or raise --max-rejects"
+            )
+        }
+    }
+
+    /// Adds to the per-source counts.
+    public func count(source: String, read: Int, passed: Int, rejected: Int) {
+        state.withLock { state in
+            if state.counts[source] == nil {
+                state.counts[source] = SourceCounts(source: source)
+                state.order.append(source)
+            }
+            state.counts[source]?.read += read
+            state.counts[source]?.passed += passed
+            state.counts[source]?.rejected += rejected
+        }
+    }
+
+    /// The rejects kept, sorted by source, then line.
+    public var rejects: [Reject] {
+        state.withLock { $0.kept }.sorted { ($0.source, $0.line, $0.byteOffset) < ($1.source, $1.line, $1.byteOffset) }
+    }
+
+    public var totalRejected: Int { state.withLock { $0.total } }
+
+    /// Per-source counts, in the order sources were first seen.
+    public var sourceCounts: [SourceCounts] {
+        state.withLock { state in state.order.compactMap { state.counts[$0] } }
+    }
+
+    /// Throws a data error when the rejected share of all rows read passes the ratio limit.
+    public func checkRatio() throws(SluiceError) {
+        guard let maxRejectRatio else { return }
+        let counts = sourceCounts
+        let read = counts.reduce(0) { $0 + $1.read }
+        let rejected = counts.reduce(0) { $0 + $1.rejected }
+        guard read > 0 else { return }
+        let ratio = Double(rejected) / Double(read)
+        if ratio > maxRejectRatio {
+            throw SluiceError(
+                .data, "\(rejected) of \(read) rows rejected (\(Self.percent(ratio))), over the limit of \(Self.percent(maxRejectRatio))",
+                hint: "inspect the rejects, or raise --max-reject-ratio"
+            )
+        }
+    }
+
+    static func percent(_ ratio: Double) -> String {
+        let value = (ratio * 10_000).rounded() / 100
+        return "\(value)%"
+    }
+}
