@@ -47,6 +47,9 @@ public struct CSVOptions: Sendable {
     public var columnTypes: [String: DataType] = [:]
     /// Columns the file must have (checked against the header, in any order).
     public var requiredColumns: [String] = []
+    /// Columns that must not be empty: a row with an empty value there is rejected as
+    /// `invalid_value` (checked whether or not the job reads the column).
+    public var notNullColumns: [String] = []
     /// Date / timestamp formats tried, in order, per column (ISO is always tried first).
     public var formats: [String: [DateTimeFormat]] = [:]
     /// A record longer than this is rejected as `line_too_long`.

@@ -20,6 +20,7 @@ public final class CSVSource: TableSource {
     let headerQuotes: Int
     let headerLines: Int
     let fieldKinds: [FieldKind]
+    let notNullIndices: [Int]
     private let prepared = Mutex<Prepared?>(nil)
 
     struct Prepared {
@@ -99,6 +100,7 @@ public final class CSVSource: TableSource {
         }
         schema = Schema(fields)
         fieldKinds = fields.map { FieldKind(type: $0.type, formats: options.formats[$0.name] ?? []) }
+        notNullIndices = options.notNullColumns.compactMap { names.firstIndex(of: $0) }
     }
 
     static func uniqueNames(_ header: [String]) -> [String] {

@@ -222,6 +222,14 @@ final class CSVSplitReader: BatchStream {
     @inline(__always)
     private func appendRow(to builders: inout [ColumnBuilder]) -> Failure? {
         let all = bytes
+        for column in source.notNullIndices {
+            let span = spans[column]
+            let field = CSVFieldParser.trimmed(UnsafeBufferPointer(rebasing: all[span.start..<max(span.start, span.end)]))
+            if field.isEmpty {
+                let name = source.schema[column].name
+                return Failure(column: name, kind: .invalidValue, message: "\(name) is empty")
+            }
+        }
         for (output, column) in projection.enumerated() {
             let span = spans[column]
             if span.flags & FieldSpan.malformed != 0 {

@@ -1,0 +1,143 @@
+public import SluiceCore
+public import SluiceEngine
+import Synchronization
+
+/// Generates transaction files in the seed's shape: pipe-delimited, 7-digit customer ids
+/// with leading zeros, product codes like `PURA250`, ISO dates, and baskets of several
+/// products bought by one customer on one day.
+///
+/// Deterministic: the file depends only on the parameters and the seed, never on the
+/// number of threads. Rows are produced in chunks, each from its own seeded generator, in
+/// parallel; chunks are written in order. Customer activity is skewed (a power law): a few
+/// customers buy far more often than most.
+public struct TransactionsGenerator: Sendable {
+    public var rows: Int
+    public var customers: Int
+    public var products: Int
+    public var seed: UInt64
+    /// The first purchase date; purchases spread over `days` days from it.
+    public var startDay: Int32 = DateEncoding.days(year: 2011, month: 1, day: 1) ?? 14975
+    public var days: Int = 730
+
+    public init(rows: Int, customers: Int? = nil, products: Int = 12, seed: UInt64 = 42) {
+        self.rows = max(0, rows)
+        self.customers = max(1, customers ?? max(10, rows / 200))
+        self.products = max(1, products)
+        self.seed = seed
+    }
+
+    static let families = ["PURA", "SUPA", "DETA", "KIDS", "HOME", "GARD", "TECH", "BOOK", "FOOD", "SPRT"]
+
+    /// The product codes, in the order their popularity falls.
+    public var productCodes: [String] {
+        (0..<products).map { index in
+            let family = Self.families[index % Self.families.count]
+            let number = 100 + (index / Self.families.count) * 50 + (index % 3)
+            return "\(family)\(number)"
+        }
+    }
+
+    static let chunkRows = 262_144
+
+    /// Writes the file to `path` atomically, using up to `workers` threads.
+    public func write(to path: String, workers: Int, write: (inout [UInt8]) throws -> Void) throws {
+        let chunks = (rows + Self.chunkRows - 1) / Self.chunkRows
+        var header = Array("transactionId|custId|transactionDate|productSold|unitsSold\n".utf8)
+        try write(&header)
+        let pool = WorkerPool(workers: workers)
+        var next = 0
+        while next < chunks {
+            let window = min(chunks - next, workers * 2)
+            let first = next
+            let generator = self
+            let parts = try pool.run(taskCount: window, cancellation: Cancellation()) { index in
+                ChunkBytes(bytes: generator.chunk(first + index))
+            }
+            for var part in parts { try write(&part.bytes) }
+            next += window
+        }
+    }
+
+    /// The bytes of chunk `index` (rows `index * chunkRows` onward).
+    func chunk(_ index: Int) -> [UInt8] {
+        var random = SplitMix64(seed: seed ^ (UInt64(index) &* 0x9E37_79B9_7F4A_7C15))
+        let count = min(Self.chunkRows, rows - index * Self.chunkRows)
+        let codes = productCodes.map { Array($0.utf8) }
+        var out: [UInt8] = []
+        out.reserveCapacity(count * 44)
+        var produced = 0
+        var date: [UInt8] = []
+        date.reserveCapacity(10)
+        while produced < count {
+            // Skewed customer: u^3 puts most purchases on a few customers; a multiplicative
+            // permutation spreads the busy ones over the id range.
+            let u = random.nextDouble()
+            let rank = min(customers - 1, Int(Double(customers) * u * u * u))
+            let customer = 1 + (rank &* 7_919 % customers)
+            let day = startDay + Int32(random.next() % UInt64(days))
+            let basket = 1 + Int(random.next() % 3)
+            date.removeAll(keepingCapacity: true)
+            DateEncoding.appendISODate(day, to: &date)
+            for _ in 0..<min(basket, count - produced) {
+                let v = random.nextDouble()
+                let product = min(products - 1, Int(Double(products) * v * v))
+                let units = 1 + Int(random.next() % 200)
+                for byte in date where byte != UInt8(ascii: "-") { out.append(byte) }
+                out.append(UInt8(ascii: "-"))
+                appendPadded(customer, to: &out)
+                out.append(UInt8(ascii: "|"))
+                appendPadded(customer, to: &out)
+                out.append(UInt8(ascii: "|"))
+                out.append(contentsOf: date)
+                out.append(UInt8(ascii: "|"))
+                out.append(contentsOf: codes[product])
+                out.append(UInt8(ascii: "|"))
+                DecimalMath.append(Int64(units), scale: 0, to: &out)
+                out.append(UInt8(ascii: "\n"))
+                produced += 1
+            }
+        }
+        return out
+    }
+
+    /// Appends `value` as at least seven digits with leading zeros.
+    private func appendPadded(_ value: Int, to out: inout [UInt8]) {
+        let width = value >= 10_000_000 ? String(value).utf8.count : 7
+        let start = out.count
+        out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width))
+        var rest = value
+        var position = start + width - 1
+        while rest > 0 {
+            out[position] = UInt8(48 + rest % 10)
+            rest /= 10
+            position -= 1
+        }
+    }
+}
+
+struct ChunkBytes: Sendable {
+    var bytes: [UInt8]
+}
+
+/// A small, fast, seedable generator (SplitMix64): the same seed gives the same sequence on
+/// every machine.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) {
+        state = seed
+    }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A double in [0, 1).
+    public mutating func nextDouble() -> Double {
+        Double(next() >> 11) * 0x1.0p-53
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import SluiceCore
+import SluiceEngine
+import SluiceIO
+
+/// Options every job takes: parallelism, memory, temp space, reject limits, reporting.
+struct EngineOptions: ParsableArguments {
+    @Option(help: "Worker threads (default: all cores).")
+    var workers: Int = ExecutionConfig.coreCount
+
+    @Option(help: "Memory budget, e.g. 256MB or 2GB (default: unbounded).")
+    var memory: String?
+
+    @Option(name: .customLong("temp-dir"), help: "Directory for spill files.")
+    var tempDir: String = "/tmp"
+
+    @Option(name: .customLong("split-size"), help: "Bytes per input split, e.g. 64MB (default: from file size and workers).")
+    var splitSize: String?
+
+    @Option(name: .customLong("batch-rows"), help: "Rows per batch.")
+    var batchRows: Int = 65_536
+
+    @Option(name: .customLong("max-rejects"), help: "Fail once more than this many rows are rejected.")
+    var maxRejects: Int?
+
+    @Option(name: .customLong("max-reject-ratio"), help: "Fail when rejected rows exceed this share of rows read (0–1).")
+    var maxRejectRatio: Double?
+
+    @Flag(help: "Print per-stage figures: rows, bytes, time, peak memory.")
+    var stats = false
+
+    @Flag(name: .customLong("no-progress"), help: "Never draw the progress bar.")
+    var noProgress = false
+
+    func validate() throws {
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        guard batchRows >= 1 else { throw ValidationError("--batch-rows must be at least 1") }
+        if let memory, ByteCount.parse(memory) == nil { throw ValidationError("--memory '\(memory)' is not a size like 256MB") }
+        if let splitSize, ByteCount.parse(splitSize) == nil { throw ValidationError("--split-size '\(splitSize)' is not a size like 64MB") }
+        if let maxRejectRatio, !(0...1).contains(maxRejectRatio) { throw ValidationError("--max-reject-ratio must be between 0 and 1") }
+    }
+
+    var config: ExecutionConfig {
+        ExecutionConfig(
+            workers: workers,
+            memoryLimit: memory.flatMap(ByteCount.parse),
+            batchRows: batchRows,
+            splitBytes: splitSize.flatMap(ByteCount.parse),
+            temporaryDirectory: tempDir
+        )
+    }
+
+    func rejectSink() -> RejectSink {
+        RejectSink(maxRejects: maxRejects, maxRejectRatio: maxRejectRatio)
+    }
+}
