@@ -3,41 +3,112 @@ import SluiceCore
 /// An open-addressing hash table from fixed-width keys (see ``GroupKeyEncoder``) to dense
 /// group indices 0, 1, 2, … in order of first appearance.
 ///
-/// Linear probing over a power-of-two slot array that holds group indices; the keys and
-/// their hashes are stored once per group, so growing the table re-inserts indices only.
+/// Linear probing over one flat array of slots; a slot holds the key's words followed by a
+/// meta word (the hash's high 32 bits and the group index + 1, zero when empty), so a probe
+/// usually touches one cache line and compares keys only when the hash tag matches. Keys
+/// are also kept in group order for decoding the output.
 struct GroupTable {
     let width: Int
-    private var slots: [Int32]
-    private var mask: Int
+    private let stride: Int
+    private var slots: [UInt64]
+    private var capacity: Int
     private(set) var keys: [UInt64] = []
-    private var hashes: [UInt64] = []
     private(set) var groupCount = 0
+    private var hashes: [UInt64] = []
 
     init(width: Int, capacity: Int = 4096) {
         self.width = width
+        stride = width + 1
         var size = 64
         while size < capacity * 2 { size <<= 1 }
-        slots = Array(repeating: -1, count: size)
-        mask = size - 1
+        self.capacity = size
+        slots = Array(repeating: 0, count: size * stride)
+    }
+
+    @inline(__always)
+    static func hash(_ words: UnsafeBufferPointer<UInt64>, _ base: Int, _ width: Int) -> UInt64 {
+        guard width > 0 else { return 0 }
+        var hash = Hash64.mix(words[base])
+        var position = 1
+        while position < width {
+            hash = Hash64.combine(hash, words[base + position])
+            position += 1
+        }
+        return hash
     }
 
     /// The group index of each of `rows` keys (row-major words), adding new groups.
+    ///
+    /// Hashes are computed in a first loop and probed in a second, so the probes of
+    /// neighbouring rows (each usually one cache miss) can overlap; the table is grown
+    /// before the batch so the probe loop never reallocates.
     /// - Complexity: O(rows) expected.
     mutating func groupIndices(_ words: [UInt64], rows: Int, into indices: inout [Int32]) {
         indices.removeAll(keepingCapacity: true)
         indices.reserveCapacity(rows)
-        let width = self.width
+        while (groupCount + rows) * 2 > capacity { grow() }
+        let width = self.width, stride = self.stride, mask = capacity - 1
+        hashes.removeAll(keepingCapacity: true)
         words.withUnsafeBufferPointer { words in
-            for row in 0..<rows {
-                let base = row * width
-                var hash: UInt64
-                if width == 0 {
-                    hash = 0
-                } else {
-                    hash = Hash64.mix(words[base])
-                    for position in 1..<max(1, width) { hash = Hash64.combine(hash, words[base + position]) }
+            for row in 0..<rows { hashes.append(Self.hash(words, row * width, width)) }
+        }
+        var groups = groupCount
+        words.withUnsafeBufferPointer { words in
+            hashes.withUnsafeBufferPointer { hashes in
+                slots.withUnsafeMutableBufferPointer { table in
+                    for row in 0..<rows {
+                        let base = row * width
+                        let hash = hashes[row]
+                        let tag = hash >> 32
+                        var slot = Int(truncatingIfNeeded: hash) & mask
+                        while true {
+                            let entry = slot * stride
+                            let meta = table[entry + width]
+                            if meta == 0 {
+                                for position in 0..<width {
+                                    table[entry + position] = words[base + position]
+                                    keys.append(words[base + position])
+                                }
+                                groups += 1
+                                table[entry + width] = tag << 32 | UInt64(groups)
+                                indices.append(Int32(truncatingIfNeeded: groups - 1))
+                                break
+                            }
+                            if meta >> 32 == tag {
+                                var equal = true
+                                var position = 0
+                                while position < width {
+                                    if table[entry + position] != words[base + position] { equal = false; break }
+                                    position += 1
+                                }
+                                if equal {
+                                    indices.append(Int32(truncatingIfNeeded: meta & 0xFFFF_FFFF) - 1)
+                                    break
+                                }
+                            }
+                            slot = (slot + 1) & mask
+                        }
+                    }
                 }
-                indices.append(findOrInsert(words, base, hash))
+            }
+        }
+        groupCount = groups
+    }
+
+    private mutating func grow() {
+        capacity *= 2
+        slots = Array(repeating: 0, count: capacity * stride)
+        let width = self.width, stride = self.stride, mask = capacity - 1
+        keys.withUnsafeBufferPointer { keys in
+            slots.withUnsafeMutableBufferPointer { table in
+                for group in 0..<groupCount {
+                    let base = group * width
+                    let hash = Self.hash(keys, base, width)
+                    var slot = Int(truncatingIfNeeded: hash) & mask
+                    while table[slot * stride + width] != 0 { slot = (slot + 1) & mask }
+                    for position in 0..<width { table[slot * stride + position] = keys[base + position] }
+                    table[slot * stride + width] = (hash >> 32) << 32 | UInt64(group + 1)
+                }
             }
         }
     }
@@ -46,67 +117,31 @@ struct GroupTable {
     func lookup(_ words: [UInt64], rows: Int, into indices: inout [Int32]) {
         indices.removeAll(keepingCapacity: true)
         indices.reserveCapacity(rows)
-        let width = self.width
+        let width = self.width, stride = self.stride, mask = capacity - 1
         words.withUnsafeBufferPointer { words in
-            for row in 0..<rows {
-                let base = row * width
-                var hash: UInt64 = 0
-                if width > 0 {
-                    hash = Hash64.mix(words[base])
-                    for position in 1..<max(1, width) { hash = Hash64.combine(hash, words[base + position]) }
-                }
-                var slot = Int(truncatingIfNeeded: hash >> 7) & mask
-                var found: Int32 = -1
-                while true {
-                    let group = slots[slot]
-                    if group < 0 { break }
-                    if hashes[Int(group)] == hash, matches(Int(group), words, base) {
-                        found = group
-                        break
+            slots.withUnsafeBufferPointer { table in
+                for row in 0..<rows {
+                    let base = row * width
+                    let hash = Self.hash(words, base, width)
+                    let tag = hash >> 32
+                    var slot = Int(truncatingIfNeeded: hash) & mask
+                    var found: Int32 = -1
+                    while true {
+                        let entry = slot * stride
+                        let meta = table[entry + width]
+                        if meta == 0 { break }
+                        if meta >> 32 == tag, (0..<width).allSatisfy({ table[entry + $0] == words[base + $0] }) {
+                            found = Int32(truncatingIfNeeded: meta & 0xFFFF_FFFF) - 1
+                            break
+                        }
+                        slot = (slot + 1) & mask
                     }
-                    slot = (slot + 1) & mask
+                    indices.append(found)
                 }
-                indices.append(found)
             }
         }
     }
 
-    @inline(__always)
-    private mutating func findOrInsert(_ words: UnsafeBufferPointer<UInt64>, _ base: Int, _ hash: UInt64) -> Int32 {
-        var slot = Int(truncatingIfNeeded: hash >> 7) & mask
-        while true {
-            let group = slots[slot]
-            if group < 0 { break }
-            if hashes[Int(group)] == hash, matches(Int(group), words, base) { return group }
-            slot = (slot + 1) & mask
-        }
-        let group = Int32(groupCount)
-        slots[slot] = group
-        hashes.append(hash)
-        for position in 0..<width { keys.append(words[base + position]) }
-        groupCount += 1
-        if groupCount * 2 > slots.count { grow() }
-        return group
-    }
-
-    @inline(__always)
-    private func matches(_ group: Int, _ words: UnsafeBufferPointer<UInt64>, _ base: Int) -> Bool {
-        let start = group * width
-        for position in 0..<width where keys[start + position] != words[base + position] { return false }
-        return true
-    }
-
-    private mutating func grow() {
-        let size = slots.count * 2
-        slots = Array(repeating: -1, count: size)
-        mask = size - 1
-        for group in 0..<groupCount {
-            var slot = Int(truncatingIfNeeded: hashes[group] >> 7) & mask
-            while slots[slot] >= 0 { slot = (slot + 1) & mask }
-            slots[slot] = Int32(group)
-        }
-    }
-
     /// Bytes held, for the memory budget.
-    var byteSize: Int { slots.count * 4 + keys.capacity * 8 + hashes.capacity * 8 }
+    var byteSize: Int { slots.count * 8 + keys.capacity * 8 }
 }

@@ -18,9 +18,10 @@ struct GroupedValues {
         keys.append(key)
     }
 
-    /// Compacts when the pairs have doubled since the last compaction.
+    /// Compacts when the pairs have doubled since the last compaction and passed a few
+    /// million (compacting earlier costs more than the duplicates it removes).
     mutating func maybeCompact(groupCount: Int) {
-        if keys.count > 2 * compactedCount + 65_536 { compact(groupCount: groupCount) }
+        if keys.count > 2 * compactedCount + (4 << 20) { compact(groupCount: groupCount) }
     }
 
     /// Groups, sorts and de-duplicates; returns each group's `offsets` range into `keys`.

@@ -1,22 +1,54 @@
 import SluiceCore
 
-/// How one output column's field text becomes a value.
-enum FieldKind {
-    case string, int64, float64, bool
-    case decimal(scale: Int)
-    case date([DateTimeFormat])
-    case timestamp([DateTimeFormat])
+/// How one output column's field text becomes a value. Payload-free, so switching on it in
+/// the per-field loop copies nothing; scales and formats live beside it in `FieldPlan`.
+enum FieldKind: UInt8 {
+    case string, int64, float64, bool, decimal, date, timestamp
 
-    init(type: DataType, formats: [DateTimeFormat]) {
+    init(type: DataType) {
         switch type {
         case .int64: self = .int64
         case .float64: self = .float64
         case .bool: self = .bool
-        case .decimal(_, let scale): self = .decimal(scale: scale)
-        case .date: self = .date(formats)
-        case .timestamp: self = .timestamp(formats)
+        case .decimal: self = .decimal
+        case .date: self = .date
+        case .timestamp: self = .timestamp
         default: self = .string
         }
+    }
+}
+
+/// Everything needed to turn one column's field text into values.
+struct FieldPlan {
+    var kind: FieldKind
+    var scale: Int
+    var formats: [DateTimeFormat]
+
+    init(type: DataType, formats: [DateTimeFormat]) {
+        kind = FieldKind(type: type)
+        scale = type.scale
+        self.formats = formats
+    }
+}
+
+/// Remembers the last ISO date parsed: files sorted or clustered by date repeat the same
+/// ten bytes row after row, and comparing them is cheaper than the calendar arithmetic.
+struct ParseCache {
+    private var lastDate: (UInt64, UInt16) = (0, 0)
+    private var lastDays: Int32?
+
+    @inline(__always)
+    mutating func date(_ text: UnsafeBufferPointer<UInt8>) -> Int32? {
+        guard text.count == 10, let base = text.baseAddress else { return DateEncoding.parseISODate(text) }
+        let raw = UnsafeRawPointer(base)
+        let key = (raw.loadUnaligned(as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
+        if let lastDays, key == lastDate { return lastDays }
+        let days = DateEncoding.parseISODate(text)
+        if let days {
+            lastDate = key
+            lastDays = days
+        }
+        return days
     }
 }
 
@@ -24,8 +56,11 @@ enum FieldKind {
 /// the text is not a value of the column's type (the row is then rejected).
 enum CSVFieldParser {
     @inline(__always)
-    static func append(_ bytes: UnsafeBufferPointer<UInt8>, quoted: Bool, kind: FieldKind, to builder: inout ColumnBuilder) -> Bool {
-        if case .string = kind {
+    static func append(
+        _ bytes: UnsafeBufferPointer<UInt8>, quoted: Bool, plan: FieldPlan, to builder: inout ColumnBuilder, cache: inout ParseCache
+    ) -> Bool {
+        let kind = plan.kind
+        if kind == .string {
             if bytes.isEmpty, !quoted { builder.appendNull() } else { builder.append(bytes: bytes) }
             return true
         }
@@ -38,21 +73,21 @@ enum CSVFieldParser {
         case .int64:
             guard let value = parseInt(text) else { return false }
             builder.append(int64: value)
-        case .decimal(let scale):
-            guard let value = DecimalMath.parse(text, scale: scale) else { return false }
+        case .decimal:
+            guard let value = DecimalMath.parse(text, scale: plan.scale) else { return false }
             builder.append(int64: value)
-        case .date(let formats):
-            if let value = DateEncoding.parseISODate(text) {
+        case .date:
+            if let value = cache.date(text) {
                 builder.append(date: value)
-            } else if let value = formats.lazy.compactMap({ $0.parseDate(text) }).first {
+            } else if let value = plan.formats.lazy.compactMap({ $0.parseDate(text) }).first {
                 builder.append(date: value)
             } else {
                 return false
             }
-        case .timestamp(let formats):
+        case .timestamp:
             if let value = DateTimeFormat.isoTimestamp.parseTimestamp(text) {
                 builder.append(int64: value)
-            } else if let value = formats.lazy.compactMap({ $0.parseTimestamp(text) }).first {
+            } else if let value = plan.formats.lazy.compactMap({ $0.parseTimestamp(text) }).first {
                 builder.append(int64: value)
             } else if let day = DateEncoding.parseISODate(text) {
                 builder.append(int64: Int64(day) * DateEncoding.microsPerDay)

@@ -19,7 +19,7 @@ public final class CSVSource: TableSource {
     let dataStart: Int
     let headerQuotes: Int
     let headerLines: Int
-    let fieldKinds: [FieldKind]
+    let fieldPlans: [FieldPlan]
     let notNullIndices: [Int]
     private let prepared = Mutex<Prepared?>(nil)
 
@@ -99,7 +99,7 @@ public final class CSVSource: TableSource {
             fields.append(Field(name, type))
         }
         schema = Schema(fields)
-        fieldKinds = fields.map { FieldKind(type: $0.type, formats: options.formats[$0.name] ?? []) }
+        fieldPlans = fields.map { FieldPlan(type: $0.type, formats: options.formats[$0.name] ?? []) }
         notNullIndices = options.notNullColumns.compactMap { names.firstIndex(of: $0) }
     }
 

@@ -13,7 +13,7 @@ final class CSVSplitReader: BatchStream {
     private let split: Int
     private let range: Range<Int>
     private let projection: [Int]
-    private let kinds: [FieldKind]
+    private let plans: [FieldPlan]
     private let schema: Schema
     private let context: TaskContext
     private let tokenizer: CSVTokenizer
@@ -33,6 +33,7 @@ final class CSVSplitReader: BatchStream {
     private var spans: UnsafeMutableBufferPointer<FieldSpan>
     private var firstRecordOffset: Int?
     private var scratch: [UInt8] = []
+    private var caches: [ParseCache]
     private var reportedBytes: Int
 
     init(source: CSVSource, split: Int, range: Range<Int>, startsInQuotes: Bool, firstLine: Int,
@@ -43,11 +44,12 @@ final class CSVSplitReader: BatchStream {
         self.startsInQuotes = startsInQuotes
         self.line = firstLine
         self.projection = projection
-        self.kinds = projection.map { source.fieldKinds[$0] }
+        self.plans = projection.map { source.fieldPlans[$0] }
         self.schema = Schema(projection.map { source.schema[$0] })
         self.context = context
         self.tokenizer = CSVTokenizer(source.dialect)
         self.expectedFields = source.schema.count
+        caches = Array(repeating: ParseCache(), count: projection.count)
         blockBytes = min(4 << 20, max(64 << 10, range.count + 1))
         buffer = .allocate(byteCount: blockBytes, alignment: 64)
         spans = .allocate(capacity: expectedFields + 1)
@@ -153,10 +155,11 @@ final class CSVSplitReader: BatchStream {
     private func readBatch() throws -> RecordBatch? {
         if !started { try start() }
         let batchRows = context.batchRows
-        var builders = kinds.indices.map { ColumnBuilder(type: schema[$0].type, capacity: min(batchRows, 8_192)) }
+        var builders = plans.indices.map { ColumnBuilder(type: schema[$0].type, capacity: min(batchRows, 8_192)) }
         var rows = 0
         var read = 0
         var rejects: [Reject] = []
+        try builders.withUnsafeMutableBufferPointer { builders in
         while rows < batchRows {
             let recordOffset = bufferOffset + position
             if recordOffset >= range.upperBound || (atFileEnd && position >= count) {
@@ -197,12 +200,13 @@ final class CSVSplitReader: BatchStream {
                                       message: "expected \(expectedFields) fields, found \(fields)"))
                 continue
             }
-            if let failure = appendRow(to: &builders) {
+            if let failure = appendRow(to: builders) {
                 for index in builders.indices { builders[index].truncate(to: rows) }
                 rejects.append(reject(from: recordStart, to: next, line: recordLine, column: failure.column, kind: failure.kind, message: failure.message))
                 continue
             }
             rows += 1
+        }
         }
         context.runtime.progress.rowsRead.wrappingAdd(read, ordering: .relaxed)
         source.rejects.count(source: source.file.path, read: read, passed: rows, rejected: rejects.count)
@@ -220,7 +224,7 @@ final class CSVSplitReader: BatchStream {
 
     /// Appends the projected fields of the scanned record; returns the first failure.
     @inline(__always)
-    private func appendRow(to builders: inout [ColumnBuilder]) -> Failure? {
+    private func appendRow(to builders: UnsafeMutableBufferPointer<ColumnBuilder>) -> Failure? {
         let all = bytes
         for column in source.notNullIndices {
             let span = spans[column]
@@ -243,9 +247,9 @@ final class CSVSplitReader: BatchStream {
             let ok: Bool
             if span.flags & FieldSpan.escaped != 0 {
                 tokenizer.unescape(field, into: &scratch)
-                ok = scratch.withUnsafeBufferPointer { CSVFieldParser.append($0, quoted: quoted, kind: kinds[output], to: &builders[output]) }
+                ok = scratch.withUnsafeBufferPointer { CSVFieldParser.append($0, quoted: quoted, plan: plans[output], to: &builders[output], cache: &caches[output]) }
             } else {
-                ok = CSVFieldParser.append(field, quoted: quoted, kind: kinds[output], to: &builders[output])
+                ok = CSVFieldParser.append(field, quoted: quoted, plan: plans[output], to: &builders[output], cache: &caches[output])
             }
             if !ok {
                 field = UnsafeBufferPointer(rebasing: field[0..<min(field.count, 200)])

@@ -34,7 +34,18 @@ struct CSVTokenizer {
     let escape: UInt8
     let hasEscape: Bool
 
+    private let delimiterPattern: UInt64
+    private let newlinePattern: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
+
+    /// High bit set in each byte of `x` that is zero (exact: no false positives).
+    @inline(__always)
+    static func zeroBytes(_ x: UInt64) -> UInt64 {
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        return ~(((x & low7) &+ low7) | x | low7)
+    }
+
     init(_ dialect: CSVDialect) {
+        delimiterPattern = UInt64(dialect.delimiter) &* 0x0101_0101_0101_0101
         delimiter = dialect.delimiter
         quote = dialect.quote ?? 0
         hasQuote = dialect.quote != nil
@@ -107,15 +118,33 @@ struct CSVTokenizer {
                 }
                 if fields < capacity { spans[fields] = FieldSpan(start: fieldStart + 1, end: fieldEnd, flags: flags) }
             } else {
-                var high: UInt8 = 0
+                var high: UInt64 = 0
+                // Eight bytes at a time while they are in the buffer: an exact zero-byte
+                // test on `word ^ pattern` finds the first delimiter or newline.
+                if let base = bytes.baseAddress {
+                    let raw = UnsafeRawPointer(base)
+                    while position + 8 <= end {
+                        let word = raw.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+                        let found = Self.zeroBytes(word ^ delimiterPattern) | Self.zeroBytes(word ^ newlinePattern)
+                        if found == 0 {
+                            high |= word
+                            position += 8
+                            continue
+                        }
+                        let index = found.trailingZeroBitCount >> 3
+                        if index > 0 { high |= word & ((1 << UInt64(index * 8)) - 1) }
+                        position += index
+                        break
+                    }
+                }
                 while position < end {
                     let byte = bytes[position]
                     if byte == delimiter || byte == newline { break }
-                    high |= byte
+                    high |= UInt64(byte)
                     position += 1
                 }
                 fieldEnd = position
-                if high >= 0x80 { flags |= FieldSpan.nonASCII }
+                if high & 0x8080_8080_8080_8080 != 0 { flags |= FieldSpan.nonASCII }
                 if fields < capacity { spans[fields] = FieldSpan(start: fieldStart, end: fieldEnd, flags: flags) }
             }
             fields += 1
