@@ -16,7 +16,7 @@ struct GroupTable {
     private(set) var groupCount = 0
     private var hashes: [UInt64] = []
 
-    init(width: Int, capacity: Int = 4096) {
+    init(width: Int, capacity: Int = 256) {
         self.width = width
         stride = width + 1
         var size = 64
