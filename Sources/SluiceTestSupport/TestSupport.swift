@@ -78,3 +78,40 @@ public enum TestSupport {
         batches.flatMap(\.rows)
     }
 }
+
+/// Runs the built `sluice` executable, for tests of the command line.
+public enum CLI {
+    /// The `sluice` binary built beside the test bundle.
+    public static var binary: String {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sluice").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        return TestSupport.repositoryRoot.appendingPathComponent(".build/debug/sluice").path
+    }
+
+    /// What one run printed and how it exited.
+    public struct Output: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// Runs `sluice arguments…` in `directory` and waits for it.
+    public static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+}

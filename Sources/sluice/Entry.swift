@@ -8,7 +8,7 @@ struct Sluice: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice",
         abstract: "Parallel, memory-bounded batch ETL: partitioned map / shuffle / reduce over CSV, JSON and nested ZIP.",
-        subcommands: [RunCommand.self, GenerateCommand.self, ExplainCommand.self]
+        subcommands: [RunCommand.self, GenerateCommand.self, ExplainCommand.self, ScanCommand.self]
     )
 }
 

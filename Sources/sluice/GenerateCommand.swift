@@ -51,7 +51,7 @@ struct GenerateTransactions: ParsableCommand {
         let started = SystemInfo.monotonicNanos()
         let file = try AtomicFileWriter(path: out)
         var bytes = 0
-        try generator.write(to: out, workers: max(1, workers)) { chunk in
+        try generator.write(workers: max(1, workers)) { chunk in
             bytes += chunk.count
             try file.write(&chunk)
         }

@@ -39,8 +39,8 @@ public struct TransactionsGenerator: Sendable {
 
     static let chunkRows = 262_144
 
-    /// Writes the file to `path` atomically, using up to `workers` threads.
-    public func write(to path: String, workers: Int, write: (inout [UInt8]) throws -> Void) throws {
+    /// Produces the file's bytes in order, a chunk at a time, using up to `workers` threads.
+    public func write(workers: Int, _ write: (inout [UInt8]) throws -> Void) throws {
         let chunks = (rows + Self.chunkRows - 1) / Self.chunkRows
         var header = Array("transactionId|custId|transactionDate|productSold|unitsSold\n".utf8)
         try write(&header)
