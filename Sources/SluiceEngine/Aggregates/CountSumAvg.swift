@@ -1,4 +1,4 @@
-public import SluiceCore
+import SluiceCore
 
 /// `count(*)` and `count(expr)`.
 struct CountFunction: AggregateFunction {

@@ -1,4 +1,4 @@
-public import SluiceCore
+import SluiceCore
 
 /// The aggregates built on a set of distinct values per group: `countDistinct`,
 /// `collectSet` and `longestConsecutiveDays`. Their partial state is the set itself, as a

@@ -1,4 +1,4 @@
-public import SluiceCore
+import SluiceCore
 
 /// `min` and `max` over any ordered scalar type (strings by UTF-8 byte order).
 struct MinMaxFunction: AggregateFunction {

@@ -97,7 +97,6 @@ enum Cast {
             if let micros = DateTimeFormat.isoTimestamp.parseTimestamp(text) { return .timestamp(micros) }
             return DateEncoding.parseDate(text).map { .timestamp(Int64($0) * DateEncoding.microsPerDay) } ?? .null
         case (_, .string): return .string(value.description)
-        case (.string(let v), .string): return .string(v)
         case (.float64(let v), .float64): return .float64(v)
         case (.bool(let v), .bool): return .bool(v)
         case (.date(let v), .date): return .date(v)

@@ -1,4 +1,4 @@
-public import SluiceCore
+import SluiceCore
 
 /// Renders a physical plan as its stages, each with its operators and what it writes.
 ///

@@ -26,11 +26,14 @@ public final class MergeSortedExec: StageBoundary {
 
     public func materialize(runtime: ExecutionRuntime, stage: Int) throws {
         let input = self.input
+        let metrics = self.metrics
         let results = try runtime.runTasks(stage: stage, taskCount: input.partitioning.count) { context in
             let stream = try input.execute(partition: context.partition, context: context)
             var batches: [RecordBatch] = []
             while let batch = try stream.next() {
-                if batch.rowCount > 0 { batches.append(batch) }
+                guard batch.rowCount > 0 else { continue }
+                batches.append(batch)
+                metrics.recordInput(rows: batch.rowCount)
             }
             return SendableBatches(batches: batches)
         }

@@ -1,4 +1,4 @@
-public import SluiceCore
+import SluiceCore
 
 /// One key of a sort: a column, its direction and where nulls go.
 public struct SortKey: Sendable, CustomStringConvertible {

@@ -1,4 +1,4 @@
-public import SluiceCore
+import SluiceCore
 
 /// Turns a logical plan into a physical one, inserting an exchange exactly where an
 /// operator needs its input distributed by key and the input is not already.

@@ -1,4 +1,4 @@
-public import SluiceCore
+import SluiceCore
 
 /// One stage: the operators between stage boundaries, run as one task per partition.
 public struct Stage {

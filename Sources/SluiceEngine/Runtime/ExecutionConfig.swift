@@ -1,4 +1,4 @@
-public import SluiceCore
+import SluiceCore
 
 /// The knobs of one run: parallelism, memory budget and batch sizes. Every job's result is
 /// the same whatever these are; only speed and memory change.

@@ -23,7 +23,9 @@ public enum JobRunner {
             var bytesOut = 0
             if let boundary = stage.boundary {
                 try boundary.materialize(runtime: runtime, stage: stage.id)
-                rowsOut = boundary.metrics.outputRows
+                // A boundary counts what its child stage wrote (shuffle, broadcast) as output,
+                // or, for a merge that only gathers, as input.
+                rowsOut = max(boundary.metrics.outputRows, boundary.metrics.inputRows)
                 bytesOut = boundary.metrics.outputBytes
             } else {
                 let partitions = try runtime.runTasks(stage: stage.id, taskCount: stage.taskCount) { context in

@@ -1,5 +1,5 @@
-public import SluiceCore
-public import SluiceEngine
+import SluiceCore
+import SluiceEngine
 import Synchronization
 
 /// Generates transaction files in the seed's shape: pipe-delimited, 7-digit customer ids
