@@ -40,59 +40,67 @@ struct GroupTable {
     /// The group index of each of `rows` keys (row-major words), adding new groups.
     ///
     /// Hashes are computed in a first loop and probed in a second, so the probes of
-    /// neighbouring rows (each usually one cache miss) can overlap; the table is grown
-    /// before the batch so the probe loop never reallocates.
+    /// neighbouring rows (each usually one cache miss) can overlap. The table grows at three
+    /// quarters full: linear probing stays short there, and the table stays small enough to
+    /// share the cache with the rest of the task.
     /// - Complexity: O(rows) expected.
     mutating func groupIndices(_ words: [UInt64], rows: Int, into indices: inout [Int32]) {
         indices.removeAll(keepingCapacity: true)
         indices.reserveCapacity(rows)
-        while (groupCount + rows) * 2 > capacity { grow() }
-        let width = self.width, stride = self.stride, mask = capacity - 1
+        let width = self.width, stride = self.stride
         hashes.removeAll(keepingCapacity: true)
         words.withUnsafeBufferPointer { words in
             for row in 0..<rows { hashes.append(Self.hash(words, row * width, width)) }
         }
-        var groups = groupCount
-        words.withUnsafeBufferPointer { words in
-            hashes.withUnsafeBufferPointer { hashes in
-                slots.withUnsafeMutableBufferPointer { table in
-                    for row in 0..<rows {
-                        let base = row * width
-                        let hash = hashes[row]
-                        let tag = hash >> 32
-                        var slot = Int(truncatingIfNeeded: hash) & mask
-                        while true {
-                            let entry = slot * stride
-                            let meta = table[entry + width]
-                            if meta == 0 {
-                                for position in 0..<width {
-                                    table[entry + position] = words[base + position]
-                                    keys.append(words[base + position])
-                                }
-                                groups += 1
-                                table[entry + width] = tag << 32 | UInt64(groups)
-                                indices.append(Int32(truncatingIfNeeded: groups - 1))
-                                break
-                            }
-                            if meta >> 32 == tag {
-                                var equal = true
-                                var position = 0
-                                while position < width {
-                                    if table[entry + position] != words[base + position] { equal = false; break }
-                                    position += 1
-                                }
-                                if equal {
-                                    indices.append(Int32(truncatingIfNeeded: meta & 0xFFFF_FFFF) - 1)
+        var row = 0
+        while row < rows {
+            if (groupCount + 1) * 4 > capacity * 3 { grow() }
+            let mask = capacity - 1
+            let limit = capacity * 3 / 4
+            var groups = groupCount
+            words.withUnsafeBufferPointer { words in
+                hashes.withUnsafeBufferPointer { hashes in
+                    slots.withUnsafeMutableBufferPointer { table in
+                        probing: while row < rows {
+                            let base = row * width
+                            let hash = hashes[row]
+                            let tag = hash >> 32
+                            var slot = Int(truncatingIfNeeded: hash) & mask
+                            while true {
+                                let entry = slot * stride
+                                let meta = table[entry + width]
+                                if meta == 0 {
+                                    if groups + 1 > limit { break probing }
+                                    for position in 0..<width {
+                                        table[entry + position] = words[base + position]
+                                        keys.append(words[base + position])
+                                    }
+                                    groups += 1
+                                    table[entry + width] = tag << 32 | UInt64(groups)
+                                    indices.append(Int32(truncatingIfNeeded: groups - 1))
                                     break
                                 }
+                                if meta >> 32 == tag {
+                                    var equal = true
+                                    var position = 0
+                                    while position < width {
+                                        if table[entry + position] != words[base + position] { equal = false; break }
+                                        position += 1
+                                    }
+                                    if equal {
+                                        indices.append(Int32(truncatingIfNeeded: meta & 0xFFFF_FFFF) - 1)
+                                        break
+                                    }
+                                }
+                                slot = (slot + 1) & mask
                             }
-                            slot = (slot + 1) & mask
+                            row += 1
                         }
                     }
                 }
             }
+            groupCount = groups
         }
-        groupCount = groups
     }
 
     private mutating func grow() {
