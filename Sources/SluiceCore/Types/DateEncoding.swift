@@ -69,6 +69,62 @@ public enum DateEncoding {
         return days(year: year, month: m1 * 10 + m2, day: d1 * 10 + d2)
     }
 
+    /// Parses ISO 8601 timestamps: `YYYY-MM-DD[T| ]HH:MM[:SS[.ffffff]]` with an optional `Z`
+    /// or `±HH:MM` offset (converted to UTC), or a bare date (midnight).
+    /// - Complexity: O(n), no allocation.
+    public static func parseISOTimestamp(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        guard bytes.count >= 10, let day = parseISODate(UnsafeBufferPointer(rebasing: bytes[0..<10])) else { return nil }
+        var micros = Int64(day) * microsPerDay
+        if bytes.count == 10 { return micros }
+        guard bytes.count >= 16, bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " "), bytes[13] == UInt8(ascii: ":") else { return nil }
+        func two(_ at: Int) -> Int? {
+            guard at + 1 < bytes.count else { return nil }
+            let a = Int(bytes[at]) &- 48, b = Int(bytes[at + 1]) &- 48
+            return (0...9).contains(a) && (0...9).contains(b) ? a * 10 + b : nil
+        }
+        guard let hour = two(11), hour < 24, let minute = two(14), minute < 60 else { return nil }
+        var position = 16
+        var second = 0
+        if position < bytes.count, bytes[position] == UInt8(ascii: ":") {
+            guard let value = two(position + 1), value < 61 else { return nil }
+            second = min(value, 59)
+            position += 3
+        }
+        var fraction = 0
+        if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
+            position += 1
+            var digits = 0
+            while position < bytes.count, bytes[position] >= 48, bytes[position] <= 57 {
+                if digits < 6 { fraction = fraction * 10 + Int(bytes[position] - 48) }
+                digits += 1
+                position += 1
+            }
+            guard digits > 0 else { return nil }
+            for _ in min(digits, 6)..<6 { fraction *= 10 }
+        }
+        micros += Int64(hour * 3600 + minute * 60 + second) * microsPerSecond + Int64(fraction)
+        if position == bytes.count { return micros }
+        if bytes[position] == UInt8(ascii: "Z"), position + 1 == bytes.count { return micros }
+        guard bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-"), let offsetHours = two(position + 1) else { return nil }
+        var offsetMinutes = 0
+        var end = position + 3
+        if end < bytes.count, bytes[end] == UInt8(ascii: ":") { end += 1 }
+        if end < bytes.count {
+            guard let value = two(end) else { return nil }
+            offsetMinutes = value
+            end += 2
+        }
+        guard end == bytes.count else { return nil }
+        let offset = Int64(offsetHours * 3600 + offsetMinutes * 60) * microsPerSecond
+        return bytes[position] == UInt8(ascii: "+") ? micros - offset : micros + offset
+    }
+
+    /// Microseconds for an ISO timestamp string; convenience for literals and tests.
+    public static func parseTimestamp(_ text: String) -> Int64? {
+        var copy = text
+        return copy.withUTF8 { parseISOTimestamp($0) }
+    }
+
     /// Appends `YYYY-MM-DD` for a day number.
     @inlinable
     public static func appendISODate(_ days: Int32, to out: inout [UInt8]) {

@@ -77,4 +77,8 @@ public final class ProgressCounters: Sendable {
     public let rowsRead = Atomic<Int>(0)
 
     public init() {}
+
+    public func addRows(_ rows: Int) { rowsRead.wrappingAdd(rows, ordering: .relaxed) }
+    public func addBytes(_ bytes: Int) { bytesRead.wrappingAdd(bytes, ordering: .relaxed) }
+    public func addTotal(_ bytes: Int) { bytesTotal.wrappingAdd(bytes, ordering: .relaxed) }
 }

@@ -85,12 +85,10 @@ enum CSVFieldParser {
                 return false
             }
         case .timestamp:
-            if let value = DateTimeFormat.isoTimestamp.parseTimestamp(text) {
+            if let value = DateEncoding.parseISOTimestamp(text) {
                 builder.append(int64: value)
             } else if let value = plan.formats.lazy.compactMap({ $0.parseTimestamp(text) }).first {
                 builder.append(int64: value)
-            } else if let day = DateEncoding.parseISODate(text) {
-                builder.append(int64: Int64(day) * DateEncoding.microsPerDay)
             } else {
                 return false
             }

@@ -68,7 +68,7 @@ public enum CSVSniffer {
                 canFloat = false
             }
             if canDate, DateEncoding.parseDate(value) == nil { canDate = false }
-            if canTimestamp, DateTimeFormat.isoTimestamp.parseTimestamp(value) == nil, DateEncoding.parseDate(value) == nil {
+            if canTimestamp, DateEncoding.parseTimestamp(value) == nil {
                 canTimestamp = false
             }
         }

@@ -1,0 +1,254 @@
+public import SluiceCore
+
+/// Decodes JSON documents — one array of objects, or newline-delimited objects — into typed
+/// columns of a fixed schema.
+///
+/// Nested objects are flattened: `{"a": {"b": 1}}` fills column `a.b`. Arrays (and objects
+/// no column asks for) are kept as their JSON text in string columns. Keys the schema does
+/// not name are skipped; names it has that an object lacks are null. A value of the wrong
+/// type (a string where a number belongs) makes the whole object a `type_conflict` reject
+/// with the key path and byte position; numbers are read exactly (decimals never pass
+/// through floating point).
+public final class JSONRecordDecoder {
+    public let schema: Schema
+    private let names: [[UInt8]]
+    private let plans: [FieldPlan]
+    /// Prefixes of flattened names (`a.`), to know when to descend into an object.
+    private let objectPrefixes: Set<[UInt8]>
+    private var builders: [ColumnBuilder]
+    private var seen: [Bool]
+    private var scratch: [UInt8] = []
+    private var path: [UInt8] = []
+    private var rows = 0
+    private var caches: [ParseCache]
+
+    /// - Parameter formats: date / timestamp formats tried per column after ISO 8601.
+    public init(schema: Schema, formats: [String: [DateTimeFormat]] = [:]) {
+        self.schema = schema
+        names = schema.names.map { Array($0.utf8) }
+        plans = schema.fields.map { FieldPlan(type: $0.type, formats: formats[$0.name] ?? []) }
+        var prefixes = Set<[UInt8]>()
+        for name in schema.names {
+            var parts = name.split(separator: ".", omittingEmptySubsequences: false).dropLast()
+            while !parts.isEmpty {
+                prefixes.insert(Array(parts.joined(separator: ".").utf8) + [UInt8(ascii: ".")])
+                parts = parts.dropLast()
+            }
+        }
+        objectPrefixes = prefixes
+        builders = schema.fields.map { ColumnBuilder(type: $0.type) }
+        seen = Array(repeating: false, count: schema.count)
+        caches = Array(repeating: ParseCache(), count: schema.count)
+    }
+
+    /// Rows decoded and not yet taken.
+    public var pendingRows: Int { rows }
+
+    /// Returns the rows decoded so far as a batch and starts a new one.
+    public func takeBatch() -> RecordBatch {
+        let batch = RecordBatch(unchecked: schema, columns: builders.map { $0.finish() }, rowCount: rows)
+        builders = schema.fields.map { ColumnBuilder(type: $0.type, capacity: rows) }
+        rows = 0
+        return batch
+    }
+
+    /// Decodes every object of `document`, appending rows and collecting rejects.
+    /// - Returns: the number of objects read (rows appended + rejected).
+    /// - Throws: a data error for malformed JSON inside an array (the rest of the document
+    ///   cannot be trusted); malformed lines of NDJSON are rejects instead.
+    public func decode(_ document: UnsafeBufferPointer<UInt8>, source: String, rejects: inout [Reject]) throws(SluiceError) -> Int {
+        var scanner = JSONScanner(document)
+        scanner.skipWhitespace()
+        guard let first = scanner.peek() else { return 0 }
+        var read = 0
+        var line = 1
+        var counted = 0
+        func lineAt(_ position: Int) -> Int {
+            while counted < position {
+                if document[counted] == 0x0A { line += 1 }
+                counted += 1
+            }
+            return line
+        }
+        if first == UInt8(ascii: "[") {
+            scanner.position += 1
+            if scanner.consume(UInt8(ascii: "]")) { return 0 }
+            while true {
+                scanner.skipWhitespace()
+                let start = scanner.position
+                do {
+                    if let failure = try object(&scanner) {
+                        rejects.append(reject(document, start..<scanner.position, source: source, line: lineAt(start), failure: failure))
+                    }
+                } catch {
+                    throw SluiceError(.data, "malformed JSON: \(error.message)", location: "\(source) at byte \(error.position), line \(lineAt(error.position))",
+                                      hint: "the file is truncated or not JSON")
+                }
+                read += 1
+                if scanner.consume(UInt8(ascii: ",")) { continue }
+                if scanner.consume(UInt8(ascii: "]")) { break }
+                throw SluiceError(.data, "malformed JSON: expected ',' or ']' after an object", location: "\(source) at byte \(scanner.position)")
+            }
+            return read
+        }
+        // Newline-delimited: one object per line; a broken line is a reject.
+        while true {
+            scanner.skipWhitespace()
+            guard !scanner.atEnd else { return read }
+            let start = scanner.position
+            read += 1
+            do {
+                if let failure = try object(&scanner) {
+                    rejects.append(reject(document, start..<scanner.position, source: source, line: lineAt(start), failure: failure))
+                }
+            } catch {
+                var end = start
+                while end < document.count, document[end] != 0x0A { end += 1 }
+                for index in builders.indices { builders[index].truncate(to: rows) }
+                rejects.append(reject(document, start..<end, source: source, line: lineAt(start),
+                                      failure: Failure(column: nil, kind: .typeConflict, message: "malformed JSON: \(error.message) at byte \(error.position)")))
+                scanner.position = end
+            }
+        }
+    }
+
+    struct Failure {
+        var column: String?
+        var kind: RejectKind
+        var message: String
+    }
+
+    /// Reads one top-level object into the builders; returns the failure that rejects it.
+    private func object(_ scanner: inout JSONScanner) throws(JSONSyntaxError) -> Failure? {
+        for index in seen.indices { seen[index] = false }
+        path.removeAll(keepingCapacity: true)
+        var failure: Failure?
+        guard scanner.consume(UInt8(ascii: "{")) else { throw JSONSyntaxError(position: scanner.position, message: "expected an object") }
+        try members(&scanner, failure: &failure)
+        if failure != nil {
+            for index in builders.indices { builders[index].truncate(to: rows) }
+            return failure
+        }
+        for index in seen.indices where !seen[index] { builders[index].appendNull() }
+        rows += 1
+        return nil
+    }
+
+    /// Reads members after `{` up to and including `}`, with `path` as the key prefix.
+    private func members(_ scanner: inout JSONScanner, failure: inout Failure?) throws(JSONSyntaxError) {
+        if scanner.consume(UInt8(ascii: "}")) { return }
+        let prefixLength = path.count
+        while true {
+            scanner.skipWhitespace()
+            let key = try scanner.string()
+            path.removeSubrange(prefixLength...)
+            if key.escaped {
+                try scanner.decode(key, into: &scratch)
+                path.append(contentsOf: scratch)
+            } else {
+                path.append(contentsOf: UnsafeBufferPointer(rebasing: scanner.bytes[key.range]))
+            }
+            guard scanner.consume(UInt8(ascii: ":")) else { throw JSONSyntaxError(position: scanner.position, message: "expected ':'") }
+            scanner.skipWhitespace()
+            let column = columnIndex()
+            if scanner.peek() == UInt8(ascii: "{"), column == nil || schema[column ?? 0].type != .string {
+                path.append(UInt8(ascii: "."))
+                if objectPrefixes.contains(path) {
+                    scanner.position += 1
+                    try members(&scanner, failure: &failure)
+                } else {
+                    try scanner.skipValue()
+                }
+            } else if let column, !seen[column] {
+                seen[column] = true
+                if let problem = try value(&scanner, column: column), failure == nil { failure = problem }
+            } else {
+                try scanner.skipValue()
+            }
+            if scanner.consume(UInt8(ascii: ",")) { continue }
+            if scanner.consume(UInt8(ascii: "}")) {
+                path.removeSubrange(prefixLength...)
+                return
+            }
+            throw JSONSyntaxError(position: scanner.position, message: "expected ',' or '}'")
+        }
+    }
+
+    private func columnIndex() -> Int? {
+        for (index, name) in names.enumerated() where name.count == path.count && name == path { return index }
+        return nil
+    }
+
+    /// Reads one value into column `column`; returns a failure on a type conflict.
+    private func value(_ scanner: inout JSONScanner, column: Int) throws(JSONSyntaxError) -> Failure? {
+        let plan = plans[column]
+        let bytes = scanner.bytes
+        func conflict(_ found: String) -> Failure {
+            let name = schema[column].name
+            return Failure(column: name, kind: .typeConflict, message: "\(name) is \(found), expected \(schema[column].type)")
+        }
+        switch scanner.peek() {
+        case UInt8(ascii: "\""):
+            let token = try scanner.string()
+            guard plan.kind == .string || plan.kind == .date || plan.kind == .timestamp else {
+                let text = UnsafeBufferPointer(rebasing: bytes[token.range.lowerBound..<min(token.range.upperBound, token.range.lowerBound + 100)])
+                return conflict("the string '\(String(decoding: text, as: UTF8.self))'")
+            }
+            let name = schema[column].name
+            func appendText(_ text: UnsafeBufferPointer<UInt8>) -> Failure? {
+                if token.nonASCII, !CSVFieldParser.isValidUTF8(text) {
+                    return Failure(column: name, kind: .invalidUTF8, message: "invalid UTF-8 in \(name)")
+                }
+                if CSVFieldParser.append(text, quoted: true, plan: plan, to: &builders[column], cache: &caches[column]) { return nil }
+                return conflict("'\(String(decoding: text.prefix(100), as: UTF8.self))'")
+            }
+            guard token.escaped else { return appendText(UnsafeBufferPointer(rebasing: bytes[token.range])) }
+            try scanner.decode(token, into: &scratch)
+            let decoded = scratch
+            return decoded.withUnsafeBufferPointer { appendText($0) }
+        case UInt8(ascii: "t"), UInt8(ascii: "f"):
+            let isTrue = scanner.peek() == UInt8(ascii: "t")
+            try scanner.literal(isTrue ? "true" : "false")
+            switch plan.kind {
+            case .bool: builders[column].append(bool: isTrue)
+            case .string: builders[column].append(string: isTrue ? "true" : "false")
+            default: return conflict("a boolean")
+            }
+            return nil
+        case UInt8(ascii: "n"):
+            try scanner.literal("null")
+            builders[column].appendNull()
+            return nil
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            let range = try scanner.skipValue()
+            guard plan.kind == .string else { return conflict(bytes[range.lowerBound] == UInt8(ascii: "[") ? "an array" : "an object") }
+            builders[column].append(bytes: UnsafeBufferPointer(rebasing: bytes[range]))
+            return nil
+        default:
+            let (range, integral) = try scanner.number()
+            let text = UnsafeBufferPointer(rebasing: bytes[range])
+            switch plan.kind {
+            case .int64:
+                guard integral, let number = CSVFieldParser.parseInt(text) else { return conflict("\(String(decoding: text, as: UTF8.self))") }
+                builders[column].append(int64: number)
+            case .float64, .decimal, .string:
+                guard CSVFieldParser.append(text, quoted: false, plan: plan, to: &builders[column], cache: &caches[column]) else {
+                    return conflict("\(String(decoding: text, as: UTF8.self))")
+                }
+            case .timestamp:
+                guard integral, let seconds = CSVFieldParser.parseInt(text) else { return conflict("a number") }
+                builders[column].append(int64: seconds &* DateEncoding.microsPerSecond)
+            default:
+                return conflict("a number")
+            }
+            return nil
+        }
+    }
+
+    private func reject(_ document: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, source: String, line: Int, failure: Failure) -> Reject {
+        let end = min(range.upperBound, range.lowerBound + 4_096, document.count)
+        let raw = String(decoding: UnsafeBufferPointer(rebasing: document[range.lowerBound..<max(range.lowerBound, end)]), as: UTF8.self)
+        return Reject(source: source, line: line, byteOffset: range.lowerBound, column: failure.column, kind: failure.kind, raw: raw,
+                      message: failure.message)
+    }
+}
