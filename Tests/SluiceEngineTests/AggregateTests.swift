@@ -103,7 +103,7 @@ struct AggregateTests {
     @Test("a partial aggregate under a tiny budget flushes early and still merges exactly")
     func partialFlush() throws {
         var rows: [[Value]] = []
-        for index in 0..<50_000 { rows.append([.int64(Int64(index % 1_000)), .int64(1)]) }
+        for index in 0..<50_000 { rows.append([.int64(Int64(index % 20_000)), .int64(1)]) }
         let batch = try TestSupport.batch([("k", .int64), ("v", .int64)], rows)
         let table = TestSupport.table(batch, partitions: 2)
         let expected = try DataFrame(table).groupBy("k").agg(Agg.sum(col("v")).as("s")).sort(.asc("k"))
@@ -113,7 +113,7 @@ struct AggregateTests {
             .collectBatch(runtime: runtime)
         #expect(bounded.rows == expected.rows)
         #expect(runtime.memoryPool.refusals > 0)
-        #expect(expected.rowCount == 1_000)
-        #expect(expected.rows.allSatisfy { $0[1] == .int64(50) })
+        #expect(expected.rowCount == 20_000)
+        #expect(expected.rows.reduce(0) { total, row in if case .int64(let value) = row[1] { return total + Int(value) } else { return total } } == 50_000)
     }
 }

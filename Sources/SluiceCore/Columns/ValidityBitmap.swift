@@ -18,6 +18,13 @@ public struct ValidityBitmap: Sendable, Hashable {
         if allValid { clearTail() }
     }
 
+    /// A bitmap from raw words (64 rows each); the row count is the words' capacity until
+    /// truncated.
+    public init(words: [UInt64]) {
+        storage = words
+        length = words.count * 64
+    }
+
     /// A bitmap from booleans (true = valid).
     public init<S: Sequence>(_ valid: S) where S.Element == Bool {
         storage = []

@@ -16,8 +16,9 @@ public final class ExchangeExec: StageBoundary {
     private let buffers = Mutex<Materialized?>(nil)
 
     private struct Materialized: @unchecked Sendable {
-        var byTask: [[[RecordBatch]]]
-        var reservations: [MemoryReservation]
+        var byTask: [[[BucketItem]]]
+        /// What each bucket holds in memory, released as the bucket is read.
+        var bucketReservations: [MemoryReservation?]
     }
 
     /// - Parameter partitioning: `.hash(keys:count:)` with keys among the input's columns,
@@ -43,29 +44,70 @@ public final class ExchangeExec: StageBoundary {
         partitioning.count == 1 ? "gathers into 1 partition" : "shuffles by \(partitioning)"
     }
 
+    /// Runs the map stage. Each task keeps its buckets in memory while the pool allows; when
+    /// it refuses, the task writes every bucket it holds to its spill file (one segment per
+    /// bucket) and carries on, so a shuffle of any size fits any budget.
     public func materialize(runtime: ExecutionRuntime, stage: Int) throws {
         let input = self.input
         let partitioner = self.partitioner
         let metrics = self.metrics
+        let schema = self.schema
         let results = try runtime.runTasks(stage: stage, taskCount: input.partitioning.count) { context in
             let reservation = context.reservation("shuffle buffers")
-            var buckets = [[RecordBatch]](repeating: [], count: partitioner.bucketCount)
+            var items = [[BucketItem]](repeating: [], count: partitioner.bucketCount)
+            var held = [[RecordBatch]](repeating: [], count: partitioner.bucketCount)
+            var writer: SpillWriter?
+            func spillHeld() throws(SluiceError) {
+                let file: SpillWriter
+                if let writer { file = writer } else { file = try context.runtime.spill.createFile("shuffle-s\(stage)-t\(context.partition)") }
+                writer = file
+                for bucket in held.indices where !held[bucket].isEmpty {
+                    let segment = try file.write(RecordBatch.concat(held[bucket], schema: schema))
+                    metrics.recordSpill(bytes: segment.length)
+                    items[bucket].append(.spilled(segment))
+                    held[bucket].removeAll()
+                }
+                reservation.free()
+            }
             let stream = try input.execute(partition: context.partition, context: context)
             while let batch = try stream.next() {
                 try context.checkCancelled()
                 let start = SystemInfo.monotonicNanos()
                 for (bucket, part) in partitioner.partition(batch).enumerated() {
                     guard let part else { continue }
-                    try reservation.grow(by: part.byteSize)
-                    buckets[bucket].append(part)
+                    if !reservation.tryResize(to: reservation.size + part.byteSize) {
+                        try spillHeld()
+                        _ = reservation.tryResize(to: part.byteSize)
+                    }
+                    held[bucket].append(part)
                     metrics.recordOutput(rows: part.rowCount, bytes: part.byteSize)
                 }
                 metrics.addTime(since: start)
             }
-            return TaskOutput(buckets: buckets, reservation: reservation)
+            // Finished tasks keep at most half the budget in memory between them, so the
+            // reduce side always has room to work; the rest of their output goes to disk.
+            if let limit = context.memoryPool.limit, context.memoryPool.reserved > limit / 2 { try spillHeld() }
+            var heldBytes = [Int](repeating: 0, count: held.count)
+            for bucket in held.indices {
+                items[bucket] += held[bucket].map(BucketItem.memory)
+                heldBytes[bucket] = held[bucket].reduce(0) { $0 + $1.byteSize }
+            }
+            return TaskOutput(items: items, heldBytes: heldBytes, reservation: reservation)
+        }
+        // Move the tasks' reservations onto the buckets so each is released once read.
+        var perBucket = [Int](repeating: 0, count: partitioner.bucketCount)
+        for result in results {
+            for bucket in perBucket.indices { perBucket[bucket] += result.heldBytes[bucket] }
+            result.reservation.free()
+        }
+        let reservations = perBucket.enumerated().map { bucket, bytes -> MemoryReservation? in
+            guard bytes > 0 else { return nil }
+            let reservation = MemoryReservation(pool: runtime.memoryPool, consumer: "shuffle bucket \(bucket) (stage \(stage))")
+            _ = reservation.tryResize(to: bytes)
+            return reservation
         }
         buffers.withLock {
-            $0 = Materialized(byTask: results.map(\.buckets), reservations: results.map(\.reservation))
+            $0 = Materialized(byTask: results.map(\.items), bucketReservations: reservations)
         }
     }
 
@@ -74,15 +116,53 @@ public final class ExchangeExec: StageBoundary {
     }
 
     public func execute(partition: Int, context: TaskContext) throws -> any BatchStream {
-        let batches = try buffers.withLock { (state: inout Materialized?) throws(SluiceError) -> [RecordBatch] in
-            guard let state else { throw SluiceError.internal("shuffle read before its map stage ran") }
-            return state.byTask.flatMap { $0[partition] }
+        let (items, reservation) = try buffers.withLock { (state: inout Materialized?) throws(SluiceError) -> ([BucketItem], MemoryReservation?) in
+            guard var current = state else { throw SluiceError.internal("shuffle read before its map stage ran") }
+            let items = current.byTask.flatMap { $0[partition] }
+            let reservation = current.bucketReservations[partition]
+            current.bucketReservations[partition] = nil
+            for task in current.byTask.indices { current.byTask[task][partition] = [] }
+            state = current
+            return (items, reservation)
         }
-        return MemoryBatchStream(batches)
+        return BucketStream(items: items, schema: schema, reservation: reservation)
     }
 }
 
 private struct TaskOutput: @unchecked Sendable {
-    var buckets: [[RecordBatch]]
+    var items: [[BucketItem]]
+    var heldBytes: [Int]
     var reservation: MemoryReservation
+}
+
+/// One piece of a shuffle bucket: a batch still in memory, or one written to a spill file.
+enum BucketItem {
+    case memory(RecordBatch)
+    case spilled(SpillSegment)
+}
+
+/// Reads a bucket's pieces in order, loading spilled ones one at a time.
+final class BucketStream: BatchStream {
+    private var items: ArraySlice<BucketItem>
+    private let schema: Schema
+    private let reservation: MemoryReservation?
+
+    init(items: [BucketItem], schema: Schema, reservation: MemoryReservation?) {
+        self.items = items[...]
+        self.schema = schema
+        self.reservation = reservation
+    }
+
+    func next() throws -> RecordBatch? {
+        switch items.popFirst() {
+        case .memory(let batch):
+            // The batch now belongs to the consumer, which reserves what it keeps.
+            reservation.map { _ = $0.tryResize(to: max(0, $0.size - batch.byteSize)) }
+            return batch
+        case .spilled(let segment): return try segment.read(schema: schema)
+        case nil:
+            reservation?.free()
+            return nil
+        }
+    }
 }

@@ -49,57 +49,14 @@ public final class MergeSortedExec: StageBoundary {
             guard let state else { throw SluiceError.internal("merge read before its input stage ran") }
             return state
         }
-        // Each run is concatenated so the merge can address rows directly.
-        let sortedRuns = runs.filter { !$0.isEmpty }.map { RecordBatch.concat($0, schema: schema) }
-        return MergeStream(plan: self, runs: sortedRuns, batchRows: context.batchRows)
+        let cursors = runs.filter { !$0.isEmpty }.map { RunCursor(stream: MemoryBatchStream($0)) }
+        return CountingStream(
+            inner: try RunMerger(schema: schema, comparator: comparator, cursors: cursors, batchRows: context.batchRows),
+            metrics: metrics
+        )
     }
 }
 
 struct SendableBatches: @unchecked Sendable {
     var batches: [RecordBatch]
-}
-
-final class MergeStream: BatchStream {
-    let plan: MergeSortedExec
-    let runs: [RecordBatch]
-    var positions: [Int]
-    let batchRows: Int
-
-    init(plan: MergeSortedExec, runs: [RecordBatch], batchRows: Int) {
-        self.plan = plan
-        self.runs = runs
-        self.positions = Array(repeating: 0, count: runs.count)
-        self.batchRows = batchRows
-    }
-
-    func next() throws -> RecordBatch? {
-        if runs.count == 1 {
-            guard positions[0] < runs[0].rowCount else { return nil }
-            let end = min(runs[0].rowCount, positions[0] + batchRows)
-            let batch = runs[0].slice(positions[0]..<end)
-            positions[0] = end
-            plan.metrics.recordOutput(rows: batch.rowCount, bytes: batch.byteSize)
-            return batch
-        }
-        var builders = plan.schema.fields.map { ColumnBuilder(type: $0.type, capacity: batchRows) }
-        var produced = 0
-        while produced < batchRows {
-            var best = -1
-            for run in 0..<runs.count where positions[run] < runs[run].rowCount {
-                if best < 0 || plan.comparator.compare(runs[run], positions[run], runs[best], positions[best]) < 0 {
-                    best = run
-                }
-            }
-            guard best >= 0 else { break }
-            for (index, column) in runs[best].columns.enumerated() {
-                builders[index].append(from: column, at: positions[best])
-            }
-            positions[best] += 1
-            produced += 1
-        }
-        guard produced > 0 else { return nil }
-        let batch = RecordBatch(unchecked: plan.schema, columns: builders.map { $0.finish() }, rowCount: produced)
-        plan.metrics.recordOutput(rows: batch.rowCount, bytes: batch.byteSize)
-        return batch
-    }
 }

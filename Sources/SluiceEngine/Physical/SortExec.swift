@@ -2,6 +2,10 @@ public import SluiceCore
 
 /// Sorts each partition on its own (stable, so equal keys keep their input order). A global
 /// order comes from ``MergeSortedExec`` on top, which merges the sorted partitions.
+///
+/// Under memory pressure the sort is external: when the pool refuses to hold more input,
+/// the rows held are sorted and written to a spill file as a run, and at the end the runs
+/// are merged a batch at a time.
 public final class SortExec: ExecutionPlan {
     public let input: any ExecutionPlan
     public let keys: [SortKey]
@@ -23,6 +27,17 @@ public final class SortExec: ExecutionPlan {
     public func execute(partition: Int, context: TaskContext) throws -> any BatchStream {
         SortStream(plan: self, input: try input.execute(partition: partition, context: context), context: context)
     }
+
+    /// Sorts `batches` (stable) into one batch.
+    func sorted(_ batches: [RecordBatch]) -> RecordBatch {
+        let all = RecordBatch.concat(batches, schema: schema)
+        var order = (0..<Int32(all.rowCount)).map { $0 }
+        order.sort { a, b in
+            let result = comparator.compare(all, Int(a), all, Int(b))
+            return result != 0 ? result < 0 : a < b
+        }
+        return all.take(order)
+    }
 }
 
 final class SortStream: BatchStream {
@@ -30,7 +45,7 @@ final class SortStream: BatchStream {
     let input: any BatchStream
     let context: TaskContext
     let reservation: MemoryReservation
-    var output: [RecordBatch]?
+    var output: (any BatchStream)?
 
     init(plan: SortExec, input: any BatchStream, context: TaskContext) {
         self.plan = plan
@@ -41,43 +56,132 @@ final class SortStream: BatchStream {
 
     func next() throws -> RecordBatch? {
         if output == nil { output = try sortAll() }
-        guard var remaining = output, !remaining.isEmpty else {
+        guard let batch = try output?.next() else {
             reservation.free()
             return nil
         }
-        let batch = remaining.removeFirst()
-        output = remaining
         plan.metrics.recordOutput(rows: batch.rowCount, bytes: batch.byteSize)
         return batch
     }
 
-    private func sortAll() throws -> [RecordBatch] {
-        var batches: [RecordBatch] = []
+    private func sortAll() throws -> any BatchStream {
+        var held: [RecordBatch] = []
+        var runs: [[SpillSegment]] = []
+        var writer: SpillWriter?
         while let batch = try input.next() {
             try context.checkCancelled()
             plan.metrics.recordInput(rows: batch.rowCount)
-            try reservation.grow(by: batch.byteSize)
-            batches.append(batch)
+            // Sorting needs the rows twice over (input and sorted copy).
+            if !reservation.tryResize(to: reservation.size + batch.byteSize * 2), !held.isEmpty {
+                let file: SpillWriter
+                if let writer { file = writer } else { file = try context.runtime.spill.createFile("sort-s\(context.stage)-t\(context.partition)") }
+                writer = file
+                runs.append(try write(plan.sorted(held), to: file))
+                held.removeAll()
+                reservation.free()
+                // One batch is the least a sort can hold; it proceeds even when the pool
+                // cannot cover it (the README's per-task overhead).
+                _ = reservation.tryResize(to: batch.byteSize * 2)
+            }
+            held.append(batch)
         }
         let began = SystemInfo.monotonicNanos()
         defer { plan.metrics.addTime(since: began) }
-        guard !batches.isEmpty else { return [] }
-        let all = RecordBatch.concat(batches, schema: plan.schema)
-        try reservation.resize(to: all.byteSize * 2)
-        let comparator = plan.comparator
-        var order = (0..<Int32(all.rowCount)).map { $0 }
-        order.sort { a, b in
-            let result = comparator.compare(all, Int(a), all, Int(b))
-            return result != 0 ? result < 0 : a < b
+        let last = held.isEmpty ? nil : plan.sorted(held)
+        guard !runs.isEmpty else {
+            return MemoryBatchStream(last.map { slices($0) } ?? [])
         }
-        let sorted = all.take(order)
+        var cursors = runs.map { RunCursor(stream: SpillReadStream(segments: $0, schema: plan.schema)) }
+        if let last { cursors.append(RunCursor(stream: MemoryBatchStream(slices(last)))) }
+        return try RunMerger(schema: plan.schema, comparator: plan.comparator, cursors: cursors, batchRows: context.batchRows)
+    }
+
+    private func write(_ sorted: RecordBatch, to file: SpillWriter) throws -> [SpillSegment] {
+        var segments: [SpillSegment] = []
+        for part in slices(sorted) {
+            let segment = try file.write(part)
+            plan.metrics.recordSpill(bytes: segment.length)
+            segments.append(segment)
+        }
+        return segments
+    }
+
+    private func slices(_ batch: RecordBatch) -> [RecordBatch] {
         var result: [RecordBatch] = []
         var start = 0
-        while start < sorted.rowCount {
-            let end = min(sorted.rowCount, start + context.batchRows)
-            result.append(start == 0 && end == sorted.rowCount ? sorted : sorted.slice(start..<end))
+        while start < batch.rowCount {
+            let end = min(batch.rowCount, start + context.batchRows)
+            result.append(start == 0 && end == batch.rowCount ? batch : batch.slice(start..<end))
             start = end
         }
         return result
+    }
+}
+
+/// A position in one sorted run that is read a batch at a time.
+struct RunCursor {
+    let stream: any BatchStream
+    var batch: RecordBatch?
+    var row = 0
+
+    init(stream: any BatchStream) {
+        self.stream = stream
+    }
+
+    /// Loads the next non-empty batch when the current one is used up; false at the end.
+    mutating func ready() throws -> Bool {
+        while batch == nil || row >= (batch?.rowCount ?? 0) {
+            guard let next = try stream.next() else {
+                batch = nil
+                return false
+            }
+            batch = next
+            row = 0
+        }
+        return true
+    }
+}
+
+/// Merges sorted runs into one sorted stream; ties go to the earlier run, so merging is
+/// stable and the output does not depend on how the input was split into runs.
+final class RunMerger: BatchStream {
+    private let schema: Schema
+    private let comparator: RowComparator
+    private var cursors: [RunCursor]
+    private let batchRows: Int
+
+    init(schema: Schema, comparator: RowComparator, cursors: [RunCursor], batchRows: Int) throws {
+        self.schema = schema
+        self.comparator = comparator
+        self.cursors = cursors
+        self.batchRows = batchRows
+        for index in self.cursors.indices { _ = try self.cursors[index].ready() }
+    }
+
+    func next() throws -> RecordBatch? {
+        var builders = schema.fields.map { ColumnBuilder(type: $0.type, capacity: batchRows) }
+        var produced = 0
+        while produced < batchRows {
+            var best = -1
+            for index in cursors.indices {
+                guard let batch = cursors[index].batch else { continue }
+                if best < 0 {
+                    best = index
+                    continue
+                }
+                if let other = cursors[best].batch, comparator.compare(batch, cursors[index].row, other, cursors[best].row) < 0 {
+                    best = index
+                }
+            }
+            guard best >= 0, let batch = cursors[best].batch else { break }
+            for (index, column) in batch.columns.enumerated() {
+                builders[index].append(from: column, at: cursors[best].row)
+            }
+            cursors[best].row += 1
+            _ = try cursors[best].ready()
+            produced += 1
+        }
+        guard produced > 0 else { return nil }
+        return RecordBatch(unchecked: schema, columns: builders.map { $0.finish() }, rowCount: produced)
     }
 }

@@ -9,6 +9,8 @@ public final class ExecutionRuntime: Sendable {
     public let workerPool: WorkerPool
     public let cancellation: Cancellation
     public let progress: ProgressCounters
+    /// Where operators spill when the memory pool refuses them; emptied when a job ends.
+    public let spill: SpillManager
     private let finishedStages = Mutex<[StageMetrics]>([])
 
     public init(config: ExecutionConfig = ExecutionConfig(), cancellation: Cancellation = Cancellation()) {
@@ -17,6 +19,7 @@ public final class ExecutionRuntime: Sendable {
         self.workerPool = WorkerPool(workers: config.workers)
         self.cancellation = cancellation
         self.progress = ProgressCounters()
+        self.spill = SpillManager(temporaryDirectory: config.temporaryDirectory)
     }
 
     /// Runs `taskCount` tasks of one stage on the worker pool, each with its own context.

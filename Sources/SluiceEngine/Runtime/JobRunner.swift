@@ -11,7 +11,10 @@ public enum JobRunner {
         _ root: any ExecutionPlan, runtime: ExecutionRuntime, consume: (RecordBatch) throws -> Void
     ) throws {
         let stages = StagePlanner.stages(of: root)
-        defer { for stage in stages { stage.boundary?.release() } }
+        defer {
+            for stage in stages { stage.boundary?.release() }
+            runtime.spill.cleanup()
+        }
         for stage in stages {
             try runtime.cancellation.check()
             let started = SystemInfo.monotonicNanos()

@@ -21,6 +21,11 @@ public final class OperatorMetrics: Sendable {
         bytesOut.wrappingAdd(bytes, ordering: .relaxed)
     }
 
+    /// Counts bytes written to a spill file.
+    public func recordSpill(bytes: Int) {
+        spillBytes.wrappingAdd(bytes, ordering: .relaxed)
+    }
+
     public func recordInput(rows: Int) {
         rowsIn.wrappingAdd(rows, ordering: .relaxed)
     }

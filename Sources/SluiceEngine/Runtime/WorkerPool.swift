@@ -21,7 +21,8 @@ public final class WorkerPool: Sendable {
     }
 
     /// Runs `body(0..<taskCount)` across the workers and returns the results in task order.
-    /// - Throws: the error of the lowest-numbered failed task.
+    /// - Throws: the error of the lowest-numbered task that failed for a reason other than
+    ///   cancellation (the cause, not the tasks it cancelled).
     public func run<Result: Sendable>(
         taskCount: Int,
         cancellation: Cancellation,
@@ -47,8 +48,10 @@ public final class WorkerPool: Sendable {
             }
         }
         group.wait()
-        let errors = shared.errors.withLock { $0 }
-        if let first = errors.min(by: { $0.0 < $1.0 }) { throw first.1 }
+        // The root cause, not the cancellations it caused in other tasks.
+        let errors = shared.errors.withLock { $0 }.sorted { $0.0 < $1.0 }
+        let isCancellation = { (error: any Error) in (error as? SluiceError)?.kind == .cancelled }
+        if let cause = errors.first(where: { !isCancellation($0.1) }) ?? errors.first { throw cause.1 }
         try cancellation.check()
         let results = shared.results.withLock { $0 }
         var ordered: [Result] = []

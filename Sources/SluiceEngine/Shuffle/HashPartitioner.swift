@@ -5,10 +5,15 @@ public import SluiceCore
 public struct HashPartitioner: Sendable {
     public let keyIndices: [Int]
     public let bucketCount: Int
+    /// Which bits of the hash choose the bucket: shuffles use the high half; the grace-hash
+    /// partitions of a spilling aggregate use other bits at each level, so rows that share a
+    /// shuffle bucket still spread over its spill partitions.
+    public let shift: UInt64
 
-    public init(keyIndices: [Int], bucketCount: Int) {
+    public init(keyIndices: [Int], bucketCount: Int, shift: UInt64 = 32) {
         self.keyIndices = keyIndices
         self.bucketCount = max(1, bucketCount)
+        self.shift = shift
     }
 
     /// The rows of `batch` grouped by bucket: `result[b]` holds the indices of bucket `b`'s
@@ -19,9 +24,9 @@ public struct HashPartitioner: Sendable {
         var counts = [Int](repeating: 0, count: bucketCount)
         var buckets = [Int32](repeating: 0, count: batch.rowCount)
         let bucketCount = UInt64(self.bucketCount)
+        let shift = self.shift
         for row in 0..<hashes.count {
-            // The high bits pick the bucket; hash tables downstream use the low bits.
-            let bucket = Int((hashes[row] >> 32) % bucketCount)
+            let bucket = Int((hashes[row] >> shift) % bucketCount)
             buckets[row] = Int32(bucket)
             counts[bucket] += 1
         }

@@ -1,0 +1,204 @@
+import SluiceCore
+
+/// The running state of one partition of a ``HashAggregateExec``.
+///
+/// Rows (or partial states) are folded into a ``GroupTable`` and one accumulator per
+/// aggregate. When the memory pool refuses to let the state grow:
+/// - a map-side (`partial`) aggregate hands its groups on early and starts afresh — the
+///   final phase merges them;
+/// - a `final` or `single` aggregate spills its state, split by key hash into 16 partitions,
+///   and starts afresh; at the end each partition is merged on its own, and a partition that
+///   still does not fit spills again on other hash bits (grace hash), so any number of
+///   groups fits any budget that holds one partition's worth.
+final class HashAggregateStream: BatchStream {
+    private let plan: HashAggregateExec
+    private let input: any BatchStream
+    private let context: TaskContext
+    private let readsStates: Bool
+    private let emitsStates: Bool
+    private let level: Int
+    private let reservation: MemoryReservation
+    private var encoder: GroupKeyEncoder
+    private var table: GroupTable
+    private var accumulators: [any GroupsAccumulator] = []
+    private var pending: [RecordBatch] = []
+    private var inputDone = false
+    private var words: [UInt64] = []
+    private var indices: [Int32] = []
+    private var spilled: [[SpillSegment]] = []
+    private var writer: SpillWriter?
+    private var recovery: (partition: Int, stream: (any BatchStream)?)?
+
+    static let spillPartitions = 16
+    static let maxLevel = 8
+
+    init(plan: HashAggregateExec, input: any BatchStream, context: TaskContext, readsStates: Bool, emitsStates: Bool, level: Int) {
+        self.plan = plan
+        self.input = input
+        self.context = context
+        self.readsStates = readsStates
+        self.emitsStates = emitsStates
+        self.level = level
+        reservation = context.reservation("HashAggregate(\(plan.mode.rawValue))")
+        encoder = GroupKeyEncoder(types: plan.keys.map(\.type))
+        table = GroupTable(width: encoder.width)
+    }
+
+    func next() throws -> RecordBatch? {
+        if accumulators.isEmpty, !plan.aggregates.isEmpty { try resetState() }
+        while pending.isEmpty {
+            try context.checkCancelled()
+            if recovery != nil {
+                guard try recoverNext() else { break }
+                continue
+            }
+            if inputDone { break }
+            guard let batch = try input.next() else {
+                inputDone = true
+                if spilled.isEmpty {
+                    try emit(final: true)
+                } else {
+                    try spillState()
+                    reservation.free()
+                    recovery = (partition: 0, stream: nil)
+                }
+                continue
+            }
+            let start = SystemInfo.monotonicNanos()
+            if level == 0 { plan.metrics.recordInput(rows: batch.rowCount) }
+            try consume(batch)
+            plan.metrics.addTime(since: start)
+        }
+        guard !pending.isEmpty else {
+            reservation.free()
+            return nil
+        }
+        let batch = pending.removeFirst()
+        if level == 0 { plan.metrics.recordOutput(rows: batch.rowCount, bytes: batch.byteSize) }
+        return batch
+    }
+
+    private func resetState() throws(SluiceError) {
+        encoder = GroupKeyEncoder(types: plan.keys.map(\.type))
+        table = GroupTable(width: encoder.width)
+        var fresh: [any GroupsAccumulator] = []
+        for aggregate in plan.aggregates { fresh.append(try aggregate.function.makeAccumulator(aggregate.inputTypes)) }
+        accumulators = fresh
+    }
+
+    private func consume(_ batch: RecordBatch) throws {
+        guard batch.rowCount > 0 else { return }
+        var keyColumns: [Column] = []
+        if readsStates {
+            keyColumns = Array(batch.columns[0..<plan.keys.count])
+        } else {
+            for key in plan.keys { keyColumns.append(try key.evaluate(batch)) }
+        }
+        encoder.encode(keyColumns, rows: batch.rowCount, into: &words)
+        table.groupIndices(words, rows: batch.rowCount, into: &indices)
+        if readsStates {
+            var column = plan.keys.count
+            for (aggregate, accumulator) in zip(plan.aggregates, accumulators) {
+                let states = Array(batch.columns[column..<column + aggregate.stateTypes.count])
+                column += aggregate.stateTypes.count
+                try accumulator.merge(states, groups: indices, groupCount: table.groupCount)
+            }
+        } else {
+            for (aggregate, accumulator) in zip(plan.aggregates, accumulators) {
+                var arguments: [Column] = []
+                for argument in aggregate.arguments { arguments.append(try argument.evaluate(batch)) }
+                try accumulator.update(arguments, groups: indices, groupCount: table.groupCount)
+            }
+        }
+        let held = table.byteSize + encoder.byteSize + accumulators.reduce(0) { $0 + $1.byteSize }
+        guard !reservation.tryResize(to: held) else { return }
+        if emitsStates {
+            // The map side may hand its groups on early; the final phase merges them.
+            try emit(final: false)
+        } else {
+            guard !plan.keys.isEmpty, level < Self.maxLevel else { try reservation.resize(to: held); return }
+            try spillState()
+        }
+        try resetState()
+        reservation.free()
+    }
+
+    /// The current groups as partial-state columns (keys first).
+    private func stateBatch() throws -> RecordBatch {
+        var columns = encoder.decode(table.keys, groupCount: table.groupCount)
+        for accumulator in accumulators { columns += try accumulator.state() }
+        return RecordBatch(unchecked: plan.partialSchema, columns: columns, rowCount: table.groupCount)
+    }
+
+    /// Writes the current groups' state to the spill partitions chosen by key hash.
+    private func spillState() throws {
+        if spilled.isEmpty { spilled = Array(repeating: [], count: Self.spillPartitions) }
+        guard table.groupCount > 0 else { return }
+        let file: SpillWriter
+        if let writer { file = writer } else { file = try context.runtime.spill.createFile("aggregate-s\(context.stage)-t\(context.partition)-l\(level)") }
+        writer = file
+        let partitioner = HashPartitioner(keyIndices: Array(0..<plan.keys.count), bucketCount: Self.spillPartitions, shift: UInt64(level * 4))
+        for (partition, part) in partitioner.partition(try stateBatch()).enumerated() {
+            guard let part else { continue }
+            let segment = try file.write(part)
+            plan.metrics.recordSpill(bytes: segment.length)
+            spilled[partition].append(segment)
+        }
+    }
+
+    /// Moves the recovery on: pulls the current spill partition's merged output into
+    /// `pending`, or opens the next partition. Returns false when every partition is done.
+    private func recoverNext() throws -> Bool {
+        guard var state = recovery else { return false }
+        if let stream = state.stream {
+            if let batch = try stream.next() {
+                pending.append(batch)
+                return true
+            }
+            state.partition += 1
+            state.stream = nil
+        }
+        while state.partition < spilled.count, spilled[state.partition].isEmpty { state.partition += 1 }
+        guard state.partition < spilled.count else {
+            recovery = nil
+            return false
+        }
+        let segments = spilled[state.partition]
+        spilled[state.partition] = []
+        state.stream = HashAggregateStream(
+            plan: plan, input: SpillReadStream(segments: segments, schema: plan.partialSchema), context: context,
+            readsStates: true, emitsStates: false, level: level + 1
+        )
+        recovery = state
+        return true
+    }
+
+    /// Turns the current groups into output batches.
+    private func emit(final: Bool) throws {
+        var groupCount = table.groupCount
+        if groupCount == 0, plan.keys.isEmpty, !emitsStates, final {
+            // A global aggregate over no rows still has one row (count = 0, sum = null).
+            table.groupIndices([], rows: 1, into: &indices)
+            for (aggregate, accumulator) in zip(plan.aggregates, accumulators) {
+                try accumulator.update(aggregate.inputTypes.map { Column(empty: $0) }, groups: [], groupCount: 1)
+            }
+            groupCount = 1
+        }
+        guard groupCount > 0 else { return }
+        let whole: RecordBatch
+        if emitsStates {
+            whole = try stateBatch()
+        } else {
+            var columns = encoder.decode(table.keys, groupCount: groupCount)
+            for accumulator in accumulators { columns.append(try accumulator.finish()) }
+            whole = RecordBatch(unchecked: plan.schema, columns: columns, rowCount: groupCount)
+        }
+        let size = context.batchRows
+        var start = 0
+        while start < groupCount {
+            let end = min(groupCount, start + size)
+            pending.append(start == 0 && end == groupCount ? whole : whole.slice(start..<end))
+            start = end
+        }
+    }
+}
