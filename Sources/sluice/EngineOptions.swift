@@ -8,7 +8,7 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Worker threads (default: all cores).")
     var workers: Int = ExecutionConfig.coreCount
 
-    @Option(help: "Memory budget, e.g. 256MB or 2GB (default: unbounded).")
+    @Option(help: "Memory budget, e.g. 256MB or 2GB (default: half of physical memory).")
     var memory: String?
 
     @Option(name: .customLong("temp-dir"), help: "Directory for spill files.")
@@ -40,10 +40,13 @@ struct EngineOptions: ParsableArguments {
         if let maxRejectRatio, !(0...1).contains(maxRejectRatio) { throw ValidationError("--max-reject-ratio must be between 0 and 1") }
     }
 
+    /// The run's configuration; also sizes the allocator to the budget.
     var config: ExecutionConfig {
-        ExecutionConfig(
+        let budget = memory.flatMap(ByteCount.parse) ?? SystemInfo.physicalMemory / 2
+        AllocatorTuning.apply(memoryLimit: budget)
+        return ExecutionConfig(
             workers: workers,
-            memoryLimit: memory.flatMap(ByteCount.parse),
+            memoryLimit: budget,
             batchRows: batchRows,
             splitBytes: splitSize.flatMap(ByteCount.parse),
             temporaryDirectory: tempDir

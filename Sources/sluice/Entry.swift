@@ -26,7 +26,6 @@ enum ExitStatus {
 @main
 enum Main {
     static func main() {
-        AllocatorTuning.apply()
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         do {
             var command = try Sluice.parseAsRoot()
@@ -53,15 +52,22 @@ enum Main {
     }
 }
 
-/// glibc serves every allocation above 128 KB (growing to at most 32 MB) with its own
-/// `mmap`, and gives it back on free: every batch's column buffers would then be fresh pages
-/// the kernel has to fault in and zero. Raising the threshold keeps batch-sized buffers on
-/// the heap, where freed ones are reused.
+/// Sizes glibc's allocator to the memory budget.
+///
+/// glibc serves large allocations with their own `mmap` (returned to the system on free)
+/// and smaller ones from per-thread heaps that keep freed memory for reuse. Reuse is fast —
+/// a batch's buffers are not faulted in and zeroed again — but what a heap keeps counts as
+/// resident memory that the budget does not see. So the `mmap` threshold follows the budget:
+/// a 64th of it, between 256 KB and 64 MB. Unbounded or multi-gigabyte runs keep batch-sized
+/// buffers on the heap; a run under `--memory 256MB` returns anything over 4 MB at once.
 enum AllocatorTuning {
-    static func apply() {
+    static func apply(memoryLimit: Int?) {
         #if os(Linux)
-        _ = glibcMallopt(-3, 64 << 20)  // M_MMAP_THRESHOLD
-        _ = glibcMallopt(-1, 128 << 20)  // M_TRIM_THRESHOLD
+        if getenv("SLUICE_MALLOC_DEFAULTS") != nil { return }
+        let budget = memoryLimit ?? Int(Int32.max)
+        let threshold = Int32(min(64 << 20, max(256 << 10, budget / 64)))
+        _ = glibcMallopt(-3, threshold)  // M_MMAP_THRESHOLD
+        _ = glibcMallopt(-1, threshold * 2)  // M_TRIM_THRESHOLD
         #endif
     }
 }

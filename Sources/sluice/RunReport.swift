@@ -16,7 +16,8 @@ enum RunReport {
         for output in outputs { lines.append("  output    \(output)") }
         let budget = config.memoryLimit.map(Terminal.bytes) ?? "unbounded"
         lines.append("  memory    budget \(budget) · pool peak \(Terminal.bytes(result.peakPoolBytes)) · process peak RSS \(Terminal.bytes(SystemInfo.peakResidentBytes))")
-        lines.append("  workers   \(config.workers)")
+        let spilled = result.stages.reduce(0) { $0 + $1.spillBytes }
+        lines.append("  workers   \(config.workers) · spilled \(Terminal.bytes(spilled)) in \(runtime.spill.filesWritten) file(s)")
         if let first = result.rejects.rejects.first {
             lines.append("  rejects   \(Terminal.count(result.rowsRejected)) → \(rejectsPath ?? "-") (first: line \(first.line), \(first.kind.rawValue): \(first.message))")
         }

@@ -45,9 +45,13 @@ public enum JobRunner {
             }
             let leaves = stage.operators.filter { $0.children.isEmpty || $0 is any StageBoundary }
             let rowsIn = leaves.reduce(0) { $0 + $1.metrics.outputRows }
+            // Spill is charged to the stage that wrote it: its own operators and the boundary
+            // it writes into, not the boundaries it reads.
+            let ownOperators = stage.operators.filter { !($0 is any StageBoundary) }
+            let spilled = ownOperators.reduce(0) { $0 + $1.metrics.spilledBytes } + (stage.boundary?.metrics.spilledBytes ?? 0)
             runtime.record(StageMetrics(
                 id: stage.id, summary: stage.summary, tasks: stage.taskCount, rowsIn: rowsIn, rowsOut: rowsOut,
-                bytesOut: bytesOut, spillBytes: stage.operators.reduce(0) { $0 + $1.metrics.spilledBytes },
+                bytesOut: bytesOut, spillBytes: spilled,
                 wallNanos: SystemInfo.monotonicNanos() - started, peakMemory: runtime.memoryPool.takeWindowPeak()
             ))
             for input in stage.inputs { input.release() }
