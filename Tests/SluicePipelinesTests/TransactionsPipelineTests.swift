@@ -132,6 +132,20 @@ struct TransactionsPipelineTests {
         }
     }
 
+    @Test("under an 8 MB budget with small batches it spills and writes the same bytes", arguments: [1, 2])
+    func spilling(workers: Int) throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let path = directory.appendingPathComponent("generated.csv").path
+        var bytes: [UInt8] = []
+        try TransactionsGenerator(rows: 150_000, customers: 20_000, products: 12, seed: 11).write(workers: 2) { bytes += $0 }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let (reference, _) = try Self.run(path, workers: workers)
+        let (bounded, result) = try Self.run(path, workers: workers, memory: 8 << 20, batchRows: 2_048)
+        #expect(bounded == reference)
+        #expect(result.stages.reduce(0) { $0 + $1.spillBytes } > 0)
+        #expect(result.peakPoolBytes <= 8 << 20)
+    }
+
     @Test("the generator is deterministic and has the seed file's shape")
     func generator() throws {
         let generator = TransactionsGenerator(rows: 10_000, customers: 50, products: 12, seed: 3)

@@ -50,13 +50,17 @@ final class CSVSplitReader: BatchStream {
         self.tokenizer = CSVTokenizer(source.dialect)
         self.expectedFields = source.schema.count
         caches = Array(repeating: ParseCache(), count: projection.count)
-        blockBytes = min(4 << 20, max(64 << 10, range.count + 1))
+        // The read buffer is the scan's share of the budget: at most an eighth of a worker's
+        // part of it, between 64 KB and 4 MB. It is the scan's minimum working memory, so it
+        // is reserved but not refused.
+        let share = context.runtime.config.memoryLimit.map { $0 / max(1, context.runtime.config.workers * 8) } ?? (4 << 20)
+        blockBytes = min(4 << 20, max(64 << 10, min(share, range.count + 1)))
         buffer = .allocate(byteCount: blockBytes, alignment: 64)
         spans = .allocate(capacity: expectedFields + 1)
         bufferOffset = range.lowerBound
         reportedBytes = range.lowerBound
         reservation = context.reservation("CSV reader")
-        try reservation.resize(to: blockBytes)
+        _ = reservation.tryResize(to: blockBytes)
     }
 
     deinit {
@@ -82,7 +86,7 @@ final class CSVSplitReader: BatchStream {
             if let target = grown.baseAddress { target.copyMemory(from: base, byteCount: count) }
             buffer.deallocate()
             buffer = grown
-            try reservation.resize(to: buffer.count)
+            _ = reservation.tryResize(to: buffer.count)
         }
         let fileOffset = bufferOffset + count
         // Read to the split's end in large blocks; past it, only what the last record needs.
