@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "SluiceEngine", dependencies: ["SluiceCore"], swiftSettings: hotPathSettings),
         .target(
             name: "SluiceIO",
-            dependencies: ["SluiceCore", "SluiceEngine"],
+            dependencies: ["SluiceCore", "SluiceEngine", "CLibZip"],
             swiftSettings: hotPathSettings
         ),
         .target(
