@@ -1,0 +1,143 @@
+public import SluiceCore
+public import SluiceEngine
+
+/// What to do with a corrupt archive or entry: stop the run, or record it as a reject and go on.
+public enum OnError: String, Sendable, CaseIterable {
+    case fail
+    case skip
+}
+
+/// JSON files inside (nested) ZIP archives as a table.
+///
+/// The innermost entries matching the pattern are grouped, in listing order, into
+/// partitions of about `partitionBytes` uncompressed bytes (many small part files make one
+/// task; a large one is a task of its own). A task reads its entries one at a time straight
+/// from the archives in memory and decodes them into the schema's columns. A corrupt entry,
+/// or one whose name would escape the archive (`../x.json`), stops the run (`.fail`) or
+/// becomes a `corrupt_entry` reject named by its full nested path (`.skip`).
+public final class ArchiveJSONSource: TableSource {
+    public let zip: NestedZipSource
+    public let schema: Schema
+    public let rejects: RejectSink
+    public let onError: OnError
+    public let partitions: [[ZipEntryRef]]
+    let formats: [String: [DateTimeFormat]]
+
+    /// Lists the archives' entries (nothing is decompressed but nested archives).
+    /// - Throws: in `.fail` mode, the first corrupt archive or passed limit; otherwise a
+    ///   configuration error when no entry matches at all.
+    public init(
+        archives: [String], pattern: String = "*.json", schema: Schema, limits: ZipLimits = ZipLimits(), onError: OnError = .fail,
+        formats: [String: [DateTimeFormat]] = [:], rejects: RejectSink = RejectSink(), partitionBytes: Int = 32 << 20
+    ) throws(SluiceError) {
+        zip = try NestedZipSource(archivePaths: archives, pattern: pattern, limits: limits)
+        self.schema = schema
+        self.rejects = rejects
+        self.onError = onError
+        self.formats = formats
+        var entries: [ZipEntryRef]
+        switch onError {
+        case .fail:
+            entries = try zip.entries()
+        case .skip:
+            let listing = zip.listEntries()
+            entries = listing.entries
+            try rejects.add(listing.problems.map(\.reject))
+        }
+        let suspicious = entries.filter(\.isSuspiciousName)
+        if let first = suspicious.first {
+            let message = "entry name escapes the archive (zip slip); it was not read"
+            guard onError == .skip else {
+                throw SluiceError(.data, message, location: first.displayPath, hint: "remove the entry, or run with --on-error skip")
+            }
+            try rejects.add(suspicious.map {
+                Reject(source: $0.displayPath, line: 0, byteOffset: 0, column: nil, kind: .corruptEntry, raw: "", message: message)
+            })
+            entries.removeAll(where: \.isSuspiciousName)
+        }
+        var groups: [[ZipEntryRef]] = []
+        var current: [ZipEntryRef] = []
+        var bytes = 0
+        for entry in entries {
+            current.append(entry)
+            bytes += entry.uncompressedSize
+            if bytes >= partitionBytes {
+                groups.append(current)
+                current = []
+                bytes = 0
+            }
+        }
+        if !current.isEmpty { groups.append(current) }
+        partitions = groups
+    }
+
+    public var scanName: String { "ZipJSONScan" }
+    public var displayName: String {
+        let entries = partitions.reduce(0) { $0 + $1.count }
+        return (zip.archivePaths.count == 1 ? zip.archivePaths[0] : "\(zip.archivePaths.count) archives") + " (\(entries) JSON entries)"
+    }
+
+    public func partitionCount(config: ExecutionConfig) -> Int { max(1, partitions.count) }
+
+    public func open(partition: Int, projection: [Int], context: TaskContext) throws -> any BatchStream {
+        guard partition < partitions.count else { return EmptyBatchStream() }
+        return ArchiveJSONStream(source: self, entries: partitions[partition], schema: Schema(projection.map { schema[$0] }), context: context)
+    }
+
+    /// Decodes one entry into batches; corrupt entries follow the `onError` policy.
+    func decode(_ entry: ZipEntryRef, decoder: JSONRecordDecoder, context: TaskContext) throws -> RecordBatch? {
+        let reservation = context.reservation("ZIP entry")
+        _ = reservation.tryResize(to: entry.uncompressedSize)
+        defer { reservation.free() }
+        var found: [Reject] = []
+        let read: Int
+        do {
+            let bytes = try zip.read(entry)
+            context.runtime.progress.addBytes(entry.compressedSize)
+            read = try bytes.withUnsafeBufferPointer { (buffer) throws(SluiceError) -> Int in
+                try decoder.decode(buffer, source: entry.displayPath, rejects: &found)
+            }
+        } catch {
+            _ = decoder.takeBatch()
+            guard onError == .skip else { throw error.at(entry.displayPath) }
+            try rejects.add([Reject(source: entry.displayPath, line: 0, byteOffset: 0, column: nil, kind: .corruptEntry, raw: "", message: error.message)])
+            return nil
+        }
+        let batch = decoder.takeBatch()
+        rejects.count(source: entry.archivePath, read: read, passed: batch.rowCount, rejected: found.count)
+        try rejects.add(found)
+        context.runtime.progress.addRows(read)
+        return batch
+    }
+}
+
+/// Reads a partition's entries one after another.
+final class ArchiveJSONStream: BatchStream {
+    private let source: ArchiveJSONSource
+    private var entries: ArraySlice<ZipEntryRef>
+    private let decoder: JSONRecordDecoder
+    private let context: TaskContext
+    private var pending: [RecordBatch] = []
+
+    init(source: ArchiveJSONSource, entries: [ZipEntryRef], schema: Schema, context: TaskContext) {
+        self.source = source
+        self.entries = entries[...]
+        self.decoder = JSONRecordDecoder(schema: schema, formats: source.formats)
+        self.context = context
+    }
+
+    func next() throws -> RecordBatch? {
+        while pending.isEmpty {
+            try context.checkCancelled()
+            guard let entry = entries.popFirst() else { return nil }
+            guard let batch = try source.decode(entry, decoder: decoder, context: context), batch.rowCount > 0 else { continue }
+            var start = 0
+            while start < batch.rowCount {
+                let end = min(batch.rowCount, start + context.batchRows)
+                pending.append(start == 0 && end == batch.rowCount ? batch : batch.slice(start..<end))
+                start = end
+            }
+        }
+        return pending.removeFirst()
+    }
+}
