@@ -183,3 +183,94 @@ enum ZipC {
         ZipCFailure(zip_get_error(archive))
     }
 }
+
+// MARK: - Writing (the generators' archives)
+
+extension ZipC {
+    /// Creates (or truncates) an archive file for writing. The corresponding C function is
+    /// `zip_open` with `ZIP_CREATE | ZIP_TRUNCATE`; nothing is written until `closeWriting`.
+    static func createArchive(path: String) -> Result<OpaquePointer, ZipCFailure> {
+        var raw: Int32 = 0
+        guard let archive = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &raw) else {
+            return .failure(ZipCFailure(code: raw))
+        }
+        return .success(archive)
+    }
+
+    /// Creates an archive that is written into memory: returns the archive and its source,
+    /// which is kept alive past `zip_close` so the bytes can be read back with
+    /// `takeMemoryArchive`. The corresponding C functions are `zip_source_buffer_create`,
+    /// `zip_source_keep` and `zip_open_from_source` with `ZIP_TRUNCATE`.
+    static func createMemoryArchive() -> Result<(archive: OpaquePointer, source: OpaquePointer), ZipCFailure> {
+        var error = zip_error_t()
+        zip_error_init(&error)
+        defer { zip_error_fini(&error) }
+        guard let source = zip_source_buffer_create(nil, 0, 0, &error) else { return .failure(ZipCFailure(&error)) }
+        zip_source_keep(source)
+        guard let archive = zip_open_from_source(source, ZIP_TRUNCATE, &error) else {
+            zip_source_free(source)
+            zip_source_free(source)
+            return .failure(ZipCFailure(&error))
+        }
+        return .success((archive, source))
+    }
+
+    /// Adds an entry whose bytes libzip reads when the archive is closed (they must stay
+    /// valid until then), deflated at `level` (1 fastest … 9 smallest; 0 stores it), with a
+    /// fixed modification time (seconds since the epoch) so the archive's bytes are
+    /// reproducible. The corresponding C functions are `zip_source_buffer`, `zip_file_add`,
+    /// `zip_file_set_mtime` and `zip_set_file_compression`.
+    static func addEntry(_ archive: OpaquePointer, name: String, bytes: UnsafeRawBufferPointer, level: Int, modified: Int) -> Result<Void, ZipCFailure> {
+        guard let source = zip_source_buffer(archive, bytes.baseAddress, zip_uint64_t(bytes.count), 0) else {
+            return .failure(archiveFailure(archive))
+        }
+        let index = zip_file_add(archive, name, source, zip_flags_t(ZIP_FL_ENC_UTF_8 | ZIP_FL_OVERWRITE))
+        guard index >= 0 else {
+            zip_source_free(source)
+            return .failure(archiveFailure(archive))
+        }
+        guard zip_file_set_mtime(archive, zip_uint64_t(index), time_t(modified), 0) == 0 else {
+            return .failure(archiveFailure(archive))
+        }
+        let method = level == 0 ? ZIP_CM_STORE : ZIP_CM_DEFLATE
+        guard zip_set_file_compression(archive, zip_uint64_t(index), method, zip_uint32_t(max(0, level))) == 0 else {
+            return .failure(archiveFailure(archive))
+        }
+        return .success(())
+    }
+
+    /// Writes the archive and frees it; on failure the archive is discarded. The
+    /// corresponding C functions are `zip_close` and `zip_discard`.
+    static func closeWriting(_ archive: OpaquePointer) -> Result<Void, ZipCFailure> {
+        guard zip_close(archive) == 0 else {
+            let failure = archiveFailure(archive)
+            zip_discard(archive)
+            return .failure(failure)
+        }
+        return .success(())
+    }
+
+    /// The bytes of a memory archive after `closeWriting`, and releases its source. The
+    /// corresponding C functions are `zip_source_open`, `zip_source_stat`, `zip_source_read`,
+    /// `zip_source_close` and `zip_source_free`.
+    static func takeMemoryArchive(_ source: OpaquePointer) -> Result<[UInt8], ZipCFailure> {
+        defer { zip_source_free(source) }
+        guard zip_source_open(source) == 0 else { return .failure(ZipCFailure(zip_source_error(source))) }
+        defer { _ = zip_source_close(source) }
+        var info = zip_stat_t()
+        zip_stat_init(&info)
+        guard zip_source_stat(source, &info) == 0, info.valid & zip_uint64_t(ZIP_STAT_SIZE) != 0 else {
+            return .failure(ZipCFailure(zip_source_error(source)))
+        }
+        var bytes = [UInt8](repeating: 0, count: Int(info.size))
+        let count = bytes.withUnsafeMutableBytes { raw in zip_source_read(source, raw.baseAddress, zip_uint64_t(raw.count)) }
+        guard count == Int64(bytes.count) else { return .failure(ZipCFailure(zip_source_error(source))) }
+        return .success(bytes)
+    }
+
+    /// Frees a memory archive's source when writing was abandoned. The corresponding C
+    /// function is `zip_source_free`.
+    static func freeSource(_ source: OpaquePointer) {
+        zip_source_free(source)
+    }
+}

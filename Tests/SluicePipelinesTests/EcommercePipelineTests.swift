@@ -1,0 +1,137 @@
+import Foundation
+import SluiceCore
+import SluiceEngine
+import SluiceIO
+import SluicePipelines
+import SluiceTestSupport
+import Testing
+
+@Suite("ecommerce pipeline")
+struct EcommercePipelineTests {
+    static let products = RecordBatch(unchecked: EcommercePipeline.productSchema, columns: [
+        .int64([1, 2]), .string(["Phone", "Novel"]), .string(["Electronics", "Books"]), .decimal([1_050, 325], precision: 10, scale: 2),
+    ], rowCount: 2)
+    static let customers = RecordBatch(unchecked: EcommercePipeline.customerSchema, columns: [
+        .int64([1, 2]), .date([19_000, 19_100]), .string(["VIP", "New"]),
+    ], rowCount: 2)
+
+    static func event(_ customer: Int, _ product: Int, _ type: String, _ quantity: String? = nil, extra: String = "") -> String {
+        let quantityField = quantity.map { ", \"quantity\": \($0)" } ?? ""
+        return #"{"timestamp": "2023-10-23T10:00:00Z", "customer_id": \#(customer), "event_type": "\#(type)", "product_id": \#(product)\#(quantityField)\#(extra)}"#
+    }
+
+    /// week zip → day zips → part files, built with the project's own ZipWriter.
+    static func archive(in directory: URL, days: [String: [String: String]], name: String = "events_week_43.zip") throws -> String {
+        let week = try ZipWriter(path: directory.appendingPathComponent(name).path)
+        for (day, parts) in days.sorted(by: { $0.key < $1.key }) {
+            let inner = try ZipWriter.inMemory()
+            for (part, text) in parts.sorted(by: { $0.key < $1.key }) { try inner.add(name: part, bytes: Array(text.utf8)) }
+            try week.add(name: "events_\(day).zip", bytes: try inner.finishInMemory(), level: 0)
+        }
+        try week.finish()
+        return directory.appendingPathComponent(name).path
+    }
+
+    static func run(_ archives: [String], workers: Int = 2, onError: OnError = .fail, limits: ZipLimits = ZipLimits(),
+                    products: RecordBatch = products, customers: RecordBatch = customers) throws -> (EcommercePipeline.Report, PipelineResult) {
+        try EcommercePipeline.run(
+            archives: archives, products: MemoryTable([products], schema: products.schema), customers: MemoryTable([customers], schema: customers.schema),
+            runtime: TestSupport.runtime(workers: workers, batchRows: 3), rejects: RejectSink(), onError: onError, limits: limits
+        )
+    }
+
+    static func csv(_ report: EcommercePipeline.Report) -> String {
+        var bytes: [UInt8] = []
+        CSVWriter().appendRows(report.rows, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    @Test("a hand-built nested archive gives an exactly known report", arguments: [1, 2, 4])
+    func handBuilt(workers: Int) throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let day1 = "[" + [
+            Self.event(1, 1, "purchase", "2"), Self.event(1, 1, "purchase", "1"), Self.event(1, 2, "view_product"),
+            Self.event(2, 1, "purchase", nil, extra: #", "device": {"os": "ios", "screen": {"w": 1}}"#),
+        ].joined(separator: ",\n") + "]"
+        let day1b = "[" + [Self.event(2, 2, "purchase", "3"), Self.event(9, 1, "purchase", "1"), Self.event(1, 2, "add_to_cart")].joined(separator: ",") + "]"
+        let day2 = [Self.event(1, 9, "purchase", "1"), Self.event(2, 2, "purchase", "\"two\"")].joined(separator: "\n")
+        let path = try Self.archive(in: directory, days: [
+            "2023-10-23": ["part-000.json": day1, "part-001.json": day1b],
+            "2023-10-24": ["part-000.json": day2],
+        ])
+        let (report, result) = try Self.run([path], workers: workers)
+        #expect(Self.csv(report) == """
+        Books,New,9.75,3,1
+        Electronics,New,10.50,1,1
+        Electronics,VIP,31.50,3,1
+
+        """)
+        #expect(report.purchases == 6)
+        #expect(report.unknownCustomer == 1)
+        #expect(report.unknownProduct == 1)
+        #expect(result.rowsRead == 9)
+        #expect(result.rowsRejected == 1)
+        #expect(result.rejects.rejects.first?.source.hasSuffix("events_week_43.zip!/events_2023-10-24.zip!/part-000.json") == true)
+        #expect(result.rejects.rejects.first?.column == "quantity")
+    }
+
+    @Test("a corrupt inner archive stops the run, or is a reject with its full path under --on-error skip")
+    func corruptInner() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let week = try ZipWriter(path: directory.appendingPathComponent("events_week_44.zip").path)
+        let good = try ZipWriter.inMemory()
+        try good.add(name: "part-000.json", bytes: Array(("[" + Self.event(1, 1, "purchase", "1") + "]").utf8))
+        try week.add(name: "events_2023-10-30.zip", bytes: try good.finishInMemory(), level: 0)
+        try week.add(name: "events_2023-10-31.zip", bytes: Array("PK\u{3}\u{4} this is not really a zip".utf8), level: 0)
+        try week.finish()
+        let path = directory.appendingPathComponent("events_week_44.zip").path
+        #expect(performing: { _ = try Self.run([path]) },
+                throws: { ($0 as? SluiceError)?.location?.contains("events_week_44.zip!/events_2023-10-31.zip") == true })
+        let (report, result) = try Self.run([path], onError: .skip)
+        #expect(Self.csv(report) == "Electronics,VIP,10.50,1,1\n")
+        #expect(result.rejects.rejects.map(\.kind) == [.corruptEntry])
+        #expect(result.rejects.rejects.first?.source.contains("events_2023-10-31.zip") == true)
+    }
+
+    @Test("a zip bomb is stopped by the ratio limit; an escaping entry name is never read")
+    func hostileArchives() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let bomb = try ZipWriter(path: directory.appendingPathComponent("events_bomb.zip").path)
+        try bomb.add(name: "part-000.json", bytes: [UInt8](repeating: 0x20, count: 40 << 20), level: 9)
+        try bomb.finish()
+        #expect(performing: { _ = try Self.run([directory.appendingPathComponent("events_bomb.zip").path]) },
+                throws: { ($0 as? SluiceError)?.message.contains("ratio") == true })
+        let slip = try ZipWriter(path: directory.appendingPathComponent("events_slip.zip").path)
+        try slip.add(name: "../../etc/x.json", bytes: Array(("[" + Self.event(1, 1, "purchase", "1") + "]").utf8))
+        try slip.add(name: "part-000.json", bytes: Array(("[" + Self.event(2, 2, "purchase", "1") + "]").utf8))
+        try slip.finish()
+        let slipPath = directory.appendingPathComponent("events_slip.zip").path
+        #expect(performing: { _ = try Self.run([slipPath]) }, throws: { ($0 as? SluiceError)?.message.contains("zip slip") == true })
+        let (report, result) = try Self.run([slipPath], onError: .skip)
+        #expect(Self.csv(report) == "Books,New,3.25,1,1\n")
+        #expect(result.rejects.rejects.map(\.kind) == [.corruptEntry])
+        #expect(!FileManager.default.fileExists(atPath: directory.deletingLastPathComponent().appendingPathComponent("etc/x.json").path))
+    }
+
+    @Test("generated archives: the same report with 1, 2 and 4 workers, and the generator's shape")
+    func generated() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let generator = EcommerceGenerator(weeks: 2, partsPerDay: 3, eventsPerPart: 400, seed: 5)
+        let (paths, events) = try generator.write(to: directory.path, workers: 2)
+        #expect(events == 2 * 7 * 3 * 400)
+        #expect(paths.map { URL(fileURLWithPath: $0).lastPathComponent } == ["events_2023-W43.zip", "events_2023-W44.zip"])
+        let (first, result) = try Self.run(paths, workers: 1, products: generator.productTable(), customers: generator.customerTable())
+        #expect(result.rowsRead == events)
+        #expect(result.rowsRejected == 0)
+        #expect(first.rows.rowCount == 20)
+        #expect(first.unknownCustomer > 0)
+        #expect(first.unknownProduct > 0)
+        for workers in [2, 4] {
+            let (report, _) = try Self.run(paths, workers: workers, products: generator.productTable(), customers: generator.customerTable())
+            #expect(Self.csv(report) == Self.csv(first))
+        }
+        let again = try TestSupport.temporaryDirectory()
+        _ = try generator.write(to: again.path, workers: 1)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: paths[1])) == Data(contentsOf: again.appendingPathComponent("events_2023-W44.zip")))
+    }
+}
