@@ -10,7 +10,7 @@ struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Generate deterministic sample data for a pipeline.",
-        subcommands: [GenerateTransactions.self]
+        subcommands: [GenerateTransactions.self, GenerateEcommerce.self]
     )
 }
 
@@ -59,6 +59,50 @@ struct GenerateTransactions: ParsableCommand {
         let elapsed = SystemInfo.monotonicNanos() - started
         let rate = Double(count) / max(1e-9, Double(elapsed) / 1e9)
         print("wrote \(Terminal.count(count)) rows (\(Terminal.bytes(bytes))) for \(Terminal.count(generator.customers)) customers and \(generator.products) products to \(out) in \(Terminal.seconds(elapsed)) (\(ProgressBar.short(rate)) rows/s)")
+    }
+}
+
+/// `sluice generate ecommerce --weeks N --parts-per-day P --events-per-part K --seed S --out DIR`
+struct GenerateEcommerce: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ecommerce",
+        abstract: "Weekly ZIP archives of daily ZIP archives of part-NNN.json event files.",
+        discussion: "Writes DIR/events_YYYY-Www.zip (ISO year and week) and, beside them, customers.csv and products.csv, the dimension tables the events refer to (sluice run ecommerce loads them into PostgreSQL when the tables are missing)."
+    )
+
+    @Option(help: "Weeks of events (one archive each).")
+    var weeks: Int = 1
+
+    @Option(name: .customLong("parts-per-day"), help: "Part files per day.")
+    var partsPerDay: Int = 4
+
+    @Option(name: .customLong("events-per-part"), help: "Events per part file.")
+    var eventsPerPart: Int = 1_000
+
+    @Option(help: "Random seed; the same seed gives the same archives.")
+    var seed: UInt64 = 42
+
+    @Option(help: "Output directory.")
+    var out: String
+
+    @Option(help: "Threads used to generate.")
+    var workers: Int = ExecutionConfig.coreCount
+
+    func validate() throws {
+        guard weeks >= 1, partsPerDay >= 1, eventsPerPart >= 0 else { throw ValidationError("--weeks and --parts-per-day must be at least 1") }
+        guard partsPerDay <= 999 else { throw ValidationError("--parts-per-day is at most 999 (part-NNN.json)") }
+    }
+
+    func run() throws {
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let generator = EcommerceGenerator(weeks: weeks, partsPerDay: partsPerDay, eventsPerPart: eventsPerPart, seed: seed)
+        let started = SystemInfo.monotonicNanos()
+        let (paths, events) = try generator.write(to: out, workers: max(1, workers))
+        try CSVFileSink.write([generator.customerTable()], schema: EcommercePipeline.customerSchema, to: (out as NSString).appendingPathComponent("customers.csv"))
+        try CSVFileSink.write([generator.productTable()], schema: EcommercePipeline.productSchema, to: (out as NSString).appendingPathComponent("products.csv"))
+        let elapsed = SystemInfo.monotonicNanos() - started
+        let bytes = paths.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
+        print("wrote \(Terminal.count(events)) events in \(paths.count) weekly archive(s) (\(Terminal.bytes(bytes))) plus customers.csv and products.csv to \(out) in \(Terminal.seconds(elapsed))")
     }
 }
 

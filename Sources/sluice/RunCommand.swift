@@ -10,7 +10,7 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a pipeline.",
-        subcommands: [RunTransactions.self]
+        subcommands: [RunTransactions.self, RunEcommerce.self]
     )
 }
 
