@@ -150,6 +150,11 @@ public struct EcommerceGenerator: Sendable {
         return out
     }
 
+    /// One part file's bytes, for the JSON micro benchmark.
+    public func partFileForBenchmark() -> [UInt8] {
+        partFile(date: firstDay, week: 0, day: 0, part: 0)
+    }
+
     private func appendTwo(_ value: Int, to out: inout [UInt8]) {
         out.append(UInt8(48 + value / 10))
         out.append(UInt8(48 + value % 10))
