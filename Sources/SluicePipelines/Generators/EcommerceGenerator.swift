@@ -1,6 +1,6 @@
 public import SluiceCore
-public import SluiceEngine
-public import SluiceIO
+import SluiceEngine
+import SluiceIO
 
 /// Generates the ecommerce inputs of DESIGN §6.2: weekly archives `events_YYYY-Www.zip`, each
 /// holding seven daily archives `events_YYYY-MM-DD.zip`, each holding `part-NNN.json` files

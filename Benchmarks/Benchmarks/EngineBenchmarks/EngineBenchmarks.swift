@@ -1,0 +1,67 @@
+import Benchmark
+import SluiceCore
+import SluiceEngine
+
+/// The engine's hot operators on in-memory data: hash aggregation at several key
+/// cardinalities, the shuffle partitioner, and a broadcast join probe.
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput, .mallocCountTotal, .peakMemoryResident],
+                                           maxDuration: .seconds(5), maxIterations: 10)
+
+    for (rows, keys) in [(2_000_000, 100), (2_000_000, 1_000_000), (20_000_000, 20_000_000)] {
+        let table = EngineFixtures.keyed(rows: rows, keys: keys)
+        Benchmark("hash aggregate: \(rows / 1_000_000)M rows, \(keys) distinct int64 keys, sum + count",
+                  configuration: .init(maxIterations: keys >= 20_000_000 ? 3 : 10)) { benchmark in
+            let runtime = ExecutionRuntime(config: ExecutionConfig(workers: 1))
+            benchmark.startMeasurement()
+            let result = try DataFrame(table).groupBy("k").agg(Agg.sum(col("v")), Agg.count()).collect(runtime: runtime)
+            benchmark.stopMeasurement()
+            blackHole(result)
+        }
+    }
+
+    let batch = EngineFixtures.batch(rows: 1_000_000, keys: 100_000)
+    Benchmark("shuffle partition: 1M rows into 16 buckets by an int64 key") { _ in
+        blackHole(HashPartitioner(keyIndices: [0], bucketCount: 16).partition(batch))
+    }
+
+    let probe = EngineFixtures.keyed(rows: 2_000_000, keys: 1_000)
+    let dimension = EngineFixtures.keyed(rows: 1_000, keys: 1_000)
+    Benchmark("broadcast join probe: 2M rows against 1k keys") { benchmark in
+        let runtime = ExecutionRuntime(config: ExecutionConfig(workers: 1))
+        benchmark.startMeasurement()
+        let result = try DataFrame(probe).join(DataFrame(dimension).select(col("k"), col("v").alias("w")), on: "k")
+            .groupBy([]).agg(Agg.count()).collect(runtime: runtime)
+        benchmark.stopMeasurement()
+        blackHole(result)
+    }
+}
+
+enum EngineFixtures {
+    static func batch(rows: Int, keys: Int) -> RecordBatch {
+        var k: [Int64] = []
+        var v: [Int64] = []
+        k.reserveCapacity(rows)
+        v.reserveCapacity(rows)
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for row in 0..<rows {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            k.append(Int64((state >> 33) % UInt64(keys)))
+            v.append(Int64(row % 100))
+        }
+        return RecordBatch(unchecked: Schema([Field("k", .int64), Field("v", .int64)]), columns: [.int64(k), .int64(v)], rowCount: rows)
+    }
+
+    /// A one-partition table in batches of 64k rows.
+    static func keyed(rows: Int, keys: Int) -> MemoryTable {
+        let whole = batch(rows: rows, keys: keys)
+        var batches: [RecordBatch] = []
+        var start = 0
+        while start < rows {
+            let end = min(rows, start + 65_536)
+            batches.append(whole.slice(start..<end))
+            start = end
+        }
+        return MemoryTable(batches, schema: whole.schema)
+    }
+}
