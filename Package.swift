@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "SluiceEngine", targets: ["SluiceEngine"]),
         .library(name: "SluiceIO", targets: ["SluiceIO"]),
         .library(name: "SluicePipelines", targets: ["SluicePipelines"]),
+        .library(name: "SluicePostgres", targets: ["SluicePostgres"]),
         .library(name: "SluiceTestSupport", targets: ["SluiceTestSupport"]),
     ],
     dependencies: [
@@ -49,6 +50,7 @@ let package = Package(
             dependencies: ["SluiceCore", "SluiceEngine", "CLibZip"],
             swiftSettings: hotPathSettings
         ),
+        .target(name: "SluicePostgres", dependencies: ["SluiceCore", "CLibPQ"], swiftSettings: hotPathSettings),
         .target(
             name: "SluicePipelines",
             dependencies: ["SluiceCore", "SluiceEngine", "SluiceIO"],
@@ -87,6 +89,11 @@ let package = Package(
         .testTarget(
             name: "SluicePipelinesTests",
             dependencies: ["SluiceCore", "SluiceEngine", "SluiceIO", "SluicePipelines", "SluiceTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluicePostgresTests",
+            dependencies: ["SluiceCore", "SluicePostgres", "SluiceTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
