@@ -50,21 +50,21 @@ let package = Package(
             dependencies: ["SluiceCore", "SluiceEngine", "CLibZip"],
             swiftSettings: hotPathSettings
         ),
-        .target(name: "SluicePostgres", dependencies: ["SluiceCore", "CLibPQ"], swiftSettings: hotPathSettings),
+        .target(name: "SluicePostgres", dependencies: ["SluiceCore", "SluiceEngine", "CLibPQ"], swiftSettings: hotPathSettings),
         .target(
             name: "SluicePipelines",
-            dependencies: ["SluiceCore", "SluiceEngine", "SluiceIO"],
+            dependencies: ["SluiceCore", "SluiceEngine", "SluiceIO", "SluicePostgres"],
             swiftSettings: hotPathSettings
         ),
         .target(
             name: "SluiceTestSupport",
-            dependencies: ["SluiceCore", "SluiceEngine"],
+            dependencies: ["SluiceCore", "SluiceEngine", "SluicePostgres"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceCore", "SluiceEngine", "SluiceIO", "SluicePipelines",
+                "SluiceCore", "SluiceEngine", "SluiceIO", "SluicePostgres", "SluicePipelines",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -88,7 +88,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SluicePipelinesTests",
-            dependencies: ["SluiceCore", "SluiceEngine", "SluiceIO", "SluicePipelines", "SluiceTestSupport"],
+            dependencies: ["SluiceCore", "SluiceEngine", "SluiceIO", "SluicePostgres", "SluicePipelines", "SluiceTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import Logging
 import SluiceCore
+import SluicePostgres
 
 /// `sluice`: the command-line front of the engine.
 struct Sluice: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice",
         abstract: "Parallel, memory-bounded batch ETL: partitioned map / shuffle / reduce over CSV, JSON and nested ZIP.",
-        subcommands: [RunCommand.self, GenerateCommand.self, ExplainCommand.self, ScanCommand.self]
+        subcommands: [RunCommand.self, GenerateCommand.self, ExplainCommand.self, ScanCommand.self, RunsCommand.self, DatabaseCommand.self]
     )
 }
 
@@ -33,6 +34,12 @@ enum Main {
         } catch let error as SluiceError {
             Terminal.printError(error)
             exit(ExitStatus.code(for: error))
+        } catch let error as PostgresError {
+            // A connection refused after every retry is the job failing (exit 1); a wrong
+            // password or unknown database is configuration (exit 2).
+            let converted = error.sluiceError
+            Terminal.printError(converted)
+            exit(ExitStatus.code(for: converted))
         } catch let error as ExitCode {
             exit(error.rawValue)
         } catch {

@@ -4,6 +4,7 @@ import SluiceCore
 import SluiceEngine
 import SluiceIO
 import SluicePipelines
+import SluicePostgres
 
 /// `sluice run <pipeline> …`
 struct RunCommand: ParsableCommand {
@@ -14,12 +15,15 @@ struct RunCommand: ParsableCommand {
     )
 }
 
-/// `sluice run transactions --source PATH [--out DIR]`
+/// `sluice run transactions --source PATH [--database NAME --table NAME] [--out DIR]`
 struct RunTransactions: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transactions",
         abstract: "Favourite product and longest purchase streak per customer.",
-        discussion: "Input: transactionId|custId|transactionDate|productSold|unitsSold (pipe or comma). Writes OUT/customers.csv sorted by customer_id."
+        discussion: """
+        Input: transactionId|custId|transactionDate|productSold|unitsSold (pipe or comma). Upserts table customers(customer_id text \
+        primary key, favourite_product text, longest_streak int) in PostgreSQL; with only --out, writes OUT/customers.csv instead.
+        """
     )
 
     @Option(help: "The transactions CSV file.")
@@ -28,33 +32,67 @@ struct RunTransactions: ParsableCommand {
     @Argument(help: "The transactions CSV file (instead of --source).")
     var inputs: [String] = []
 
-    @Option(help: "Output directory for customers.csv (and rejects.csv).")
-    var out: String = "out"
+    @Option(help: "Table to upsert into.")
+    var table: String = "customers"
+
+    @Option(help: "Also (or, without database options, only) write OUT/customers.csv and OUT/rejects.csv.")
+    var out: String?
 
     @Option(help: "Field delimiter: , | ; or tab (default: detected).")
     var delimiter: String?
 
+    @OptionGroup var database: DatabaseOptions
     @OptionGroup var engine: EngineOptions
 
     func validate() throws {
         guard source != nil || !inputs.isEmpty else { throw ValidationError("give the input file with --source PATH") }
         guard (source == nil ? 0 : 1) + inputs.count == 1 else { throw ValidationError("transactions takes exactly one input file") }
         if let delimiter, CSVDialect.delimiter(named: delimiter) == nil { throw ValidationError("--delimiter must be one character or 'tab'") }
+        _ = try QualifiedName(parsing: table)
     }
+
+    /// Loads into PostgreSQL unless only --out was given.
+    var loadsDatabase: Bool { out == nil || database.given }
 
     func run() throws {
         let path = source ?? inputs[0]
         let runtime = ExecutionRuntime(config: engine.config)
         let session = RunSession(runtime: runtime, showProgress: !engine.noProgress)
-        let result = try session.run {
-            try TransactionsPipeline.run(path: path, runtime: runtime, rejects: engine.rejectSink(),
-                                         delimiter: delimiter.flatMap(CSVDialect.delimiter(named:)))
+        let compute = {
+            try session.run {
+                try TransactionsPipeline.run(path: path, runtime: runtime, rejects: engine.rejectSink(),
+                                             delimiter: delimiter.flatMap(CSVDialect.delimiter(named:)))
+            }
         }
-        let output = (out as NSString).appendingPathComponent("customers.csv")
-        try CSVFileSink.write(result.batches, schema: result.schema, to: output)
-        let rejectsPath = try RunReport.writeRejects(result.rejects, directory: out)
-        RunReport.printSummary(result, runtime: runtime, inputs: [path], outputs: ["\(Terminal.count(result.rowCount)) customers → \(output)"],
-                               rejectsPath: rejectsPath)
+        var result: PipelineResult
+        var outputs: [String] = []
+        if loadsDatabase {
+            let target = try database.target()
+            let tableName = try QualifiedName(parsing: table)
+            let load = DatabaseLoad(target: target, job: "transactions", parameters: "source=\(path) table=\(tableName)",
+                                    fingerprint: DatabaseLoad.fingerprint(of: [path]))
+            var computed: PipelineResult?
+            let outcome = try load.run(onWait: { Terminal.err("waiting for another run of transactions to finish…\n") }) {
+                let result = try compute()
+                computed = result
+                let target = TargetTable(name: tableName, schema: result.schema, key: ["customer_id"], types: ["longest_streak": "integer"])
+                return ([(target, result.batches)], result)
+            }
+            guard let computed else { throw SluiceError.internal("the load finished without a result") }
+            result = computed
+            outputs += RunReport.loadLines(outcome, target: target)
+        } else {
+            result = try compute()
+        }
+        if let out {
+            let output = (out as NSString).appendingPathComponent("customers.csv")
+            try CSVFileSink.write(result.batches, schema: result.schema, to: output)
+            outputs.append("\(Terminal.count(result.rowCount)) customers → \(output)")
+        } else {
+            outputs.insert("\(Terminal.count(result.rowCount)) customers", at: 0)
+        }
+        let rejectsPath = try out.flatMap { try RunReport.writeRejects(result.rejects, directory: $0) }
+        RunReport.printSummary(result, runtime: runtime, inputs: [path], outputs: outputs, rejectsPath: rejectsPath ?? (loadsDatabase ? "sluice_rejects" : nil))
         if engine.stats { RunReport.printStages(result.stages) }
     }
 }

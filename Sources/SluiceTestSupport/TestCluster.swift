@@ -1,8 +1,7 @@
-import Foundation
-import SluiceCore
-import SluicePostgres
-import SluiceTestSupport
-import Testing
+public import Foundation
+public import SluiceCore
+public import SluicePostgres
+public import Testing
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -12,12 +11,12 @@ import Darwin
 /// One private PostgreSQL cluster per test run, in a temporary directory, started on first use
 /// and stopped (its directory removed) when the test process exits. Integration suites are skipped (with a message) only
 /// when no PostgreSQL server programs are installed; a cluster that fails to start fails them.
-enum TestCluster {
-    static let binaries = LocalCluster.findBinaries()
-    static let available = binaries != nil
-    static let skipReason: Comment = "no PostgreSQL server programs (initdb, pg_ctl) found; integration tests skipped"
+public enum TestCluster {
+    public static let binaries = LocalCluster.findBinaries()
+    public static let available = binaries != nil
+    public static let skipReason: Comment = "no PostgreSQL server programs (initdb, pg_ctl) found; integration tests skipped"
 
-    static let cluster: Result<LocalCluster, SluiceError> = {
+    public static let cluster: Result<LocalCluster, SluiceError> = {
         do {
             let directory = try TestSupport.temporaryDirectory("sluice-pg").appendingPathComponent("cluster").path
             return .success(LocalCluster(directory: directory))
@@ -27,7 +26,7 @@ enum TestCluster {
     }()
 
     /// The cluster's URL; starting it happens once, on first access, whichever test comes first.
-    static let url: Result<String, SluiceError> = {
+    public static let url: Result<String, SluiceError> = {
         do throws(SluiceError) {
             let cluster = try cluster.get()
             let url = try cluster.start()
@@ -47,12 +46,22 @@ enum TestCluster {
     }
 
     /// A new connection to the test cluster's `postgres` database.
-    static func connect() throws -> PostgresConnection {
+    public static func connect() throws -> PostgresConnection {
         try PostgresConnection(url.get())
     }
 
     /// A table name unique to this test process and call.
-    static func uniqueName(_ prefix: String) -> String {
+    public static func uniqueName(_ prefix: String) -> String {
         "\(prefix)_\(UInt32.random(in: 0...UInt32.max))"
+    }
+
+    /// A fresh, empty database on the test cluster, for a test that must not see others' tables;
+    /// returns its URL.
+    public static func newDatabase(_ prefix: String = "test") throws -> String {
+        let name = uniqueName(prefix)
+        let connection = try connect()
+        defer { connection.close() }
+        try connection.execute("CREATE DATABASE \(Identifier.quote(name))")
+        return DatabaseURL(try url.get()).withDatabase(name).connectionString
     }
 }

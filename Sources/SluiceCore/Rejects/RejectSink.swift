@@ -1,4 +1,4 @@
-public import SluiceCore
+
 import Synchronization
 
 /// Why a row was rejected.

@@ -1,0 +1,155 @@
+public import SluiceCore
+import Foundation
+
+/// The run ledger (`sluice_runs`) and the rejects table (`sluice_rejects`).
+///
+/// A run is recorded as `running` when it starts (in its own small transaction, so it is
+/// visible while the job computes), and finished — `succeeded` with its counts — in the same
+/// transaction that loads its data, so the ledger never claims a load that did not commit.
+/// A run that fails is marked `failed` with its error; one that was killed stays `running`
+/// until the next run of the same job marks it `abandoned`.
+public enum RunLedger {
+    public static let runsTable = QualifiedName(schema: nil, name: "sluice_runs")
+    public static let rejectsTable = QualifiedName(schema: nil, name: "sluice_rejects")
+
+    /// What a finished run reports.
+    public struct Summary: Sendable {
+        public var rowsRead: Int
+        public var rowsLoaded: Int
+        public var rowsRejected: Int
+        public var load: LoadResult
+        public var spillBytes: Int
+        public var peakMemory: Int
+
+        public init(rowsRead: Int, rowsLoaded: Int, rowsRejected: Int, load: LoadResult, spillBytes: Int, peakMemory: Int) {
+            self.rowsRead = rowsRead
+            self.rowsLoaded = rowsLoaded
+            self.rowsRejected = rowsRejected
+            self.load = load
+            self.spillBytes = spillBytes
+            self.peakMemory = peakMemory
+        }
+    }
+
+    /// Creates both tables when missing.
+    public static func ensureTables(on connection: PostgresConnection) throws {
+        try connection.executeScript("""
+            CREATE TABLE IF NOT EXISTS \(runsTable.quoted) (
+                run_id text PRIMARY KEY,
+                job text NOT NULL,
+                parameters text NOT NULL,
+                input_fingerprint text NOT NULL,
+                started_at timestamptz NOT NULL,
+                finished_at timestamptz,
+                status text NOT NULL,
+                rows_read bigint,
+                rows_loaded bigint,
+                rows_rejected bigint,
+                rows_inserted bigint,
+                rows_updated bigint,
+                rows_unchanged bigint,
+                rows_deleted bigint,
+                spill_bytes bigint,
+                peak_memory_bytes bigint,
+                error text
+            );
+            CREATE INDEX IF NOT EXISTS sluice_runs_job_started ON \(runsTable.quoted) (job, started_at DESC);
+            CREATE TABLE IF NOT EXISTS \(rejectsTable.quoted) (
+                run_id text NOT NULL,
+                source text NOT NULL,
+                line bigint,
+                byte_offset bigint,
+                column_name text,
+                kind text NOT NULL,
+                raw text,
+                message text NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS sluice_rejects_run ON \(rejectsTable.quoted) (run_id);
+            """)
+    }
+
+    /// A new run id: time-ordered and unique.
+    public static func newRunID() -> String {
+        let stamp = Int(Date().timeIntervalSince1970 * 1000)
+        return "\(stamp)-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+    }
+
+    /// Records the start of a run (committed at once) and marks earlier `running` runs of the
+    /// same job `abandoned` — the caller holds the job's lock, so they cannot still be alive.
+    public static func start(runID: String, job: String, parameters: String, fingerprint: String, on connection: PostgresConnection) throws {
+        try ensureTables(on: connection)
+        try connection.transaction { connection in
+            try connection.execute("UPDATE \(runsTable.quoted) SET status = 'abandoned', finished_at = now() WHERE job = $1 AND status = 'running'", [.text(job)])
+            try connection.execute("""
+                INSERT INTO \(runsTable.quoted) (run_id, job, parameters, input_fingerprint, started_at, status)
+                VALUES ($1, $2, $3, $4, now(), 'running')
+                """, [.text(runID), .text(job), .text(parameters), .text(fingerprint)])
+        }
+    }
+
+    /// Marks the run succeeded with its figures and stores its rejects; call inside the
+    /// transaction that loads the data.
+    public static func finish(runID: String, summary: Summary, rejects: [Reject], on connection: PostgresConnection) throws {
+        try connection.execute("""
+            UPDATE \(runsTable.quoted) SET status = 'succeeded', finished_at = now(), rows_read = $2, rows_loaded = $3,
+                rows_rejected = $4, rows_inserted = $5, rows_updated = $6, rows_unchanged = $7, rows_deleted = $8,
+                spill_bytes = $9, peak_memory_bytes = $10
+            WHERE run_id = $1
+            """, [
+                .text(runID), .int(Int64(summary.rowsRead)), .int(Int64(summary.rowsLoaded)), .int(Int64(summary.rowsRejected)),
+                .int(Int64(summary.load.inserted)), .int(Int64(summary.load.updated)), .int(Int64(summary.load.unchanged)),
+                .int(Int64(summary.load.deleted)), .int(Int64(summary.spillBytes)), .int(Int64(summary.peakMemory)),
+            ])
+        guard !rejects.isEmpty else { return }
+        let schema = Schema([
+            Field("run_id", .string), Field("source", .string), Field("line", .int64), Field("byte_offset", .int64),
+            Field("column_name", .string), Field("kind", .string), Field("raw", .string), Field("message", .string),
+        ])
+        let batch = try RecordBatch(schema: schema, columns: [
+            .string(Array(repeating: runID, count: rejects.count)), .string(rejects.map(\.source)),
+            .int64(rejects.map { Int64($0.line) }), .int64(rejects.map { Int64($0.byteOffset) }),
+            try .from(rejects.map { $0.column.map(Value.string) ?? .null }, type: .string), .string(rejects.map(\.kind.rawValue)),
+            .string(rejects.map { $0.raw.replacingOccurrences(of: "\u{0}", with: "") }), .string(rejects.map(\.message)),
+        ])
+        try connection.copyIn(table: rejectsTable, columns: schema.names, batches: [batch])
+    }
+
+    /// Marks the run failed (its data transaction has already rolled back).
+    public static func fail(runID: String, error: String, on connection: PostgresConnection) throws {
+        try connection.execute("UPDATE \(runsTable.quoted) SET status = 'failed', finished_at = now(), error = $2 WHERE run_id = $1",
+                               [.text(runID), .text(error)])
+    }
+
+    /// The most recent runs, newest first, optionally of one job.
+    public static func recent(limit: Int, job: String?, on connection: PostgresConnection) throws -> PostgresResult {
+        try ensureTables(on: connection)
+        return try connection.execute("""
+            SELECT run_id, job, status, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS started,
+                   round(extract(epoch FROM finished_at - started_at)::numeric, 2) AS seconds,
+                   rows_read, rows_loaded, rows_rejected, rows_inserted, rows_updated, rows_unchanged, rows_deleted, error
+            FROM \(runsTable.quoted)
+            WHERE $1::text IS NULL OR job = $1
+            ORDER BY started_at DESC LIMIT $2
+            """, [job.map(PostgresValue.text), .int(Int64(limit))])
+    }
+}
+
+/// A session-level advisory lock per job name, so two runs of one job never interleave.
+/// The lock is held by the connection until `release` or until the connection closes (a
+/// killed process releases it with its connection).
+public enum JobLock {
+    /// The first key of the two-key advisory lock form, reserved for Sluice jobs.
+    static let namespace: Int64 = 0x51CE
+
+    /// Waits for and takes the job's lock; `onWait` is called once if another run holds it.
+    public static func acquire(job: String, on connection: PostgresConnection, onWait: () -> Void = {}) throws {
+        let tried = try connection.execute("SELECT pg_try_advisory_lock($1::int, hashtext($2))", [.int(namespace), .text(job)])
+        if tried.rows.first?[0] == "t" { return }
+        onWait()
+        try connection.execute("SELECT pg_advisory_lock($1::int, hashtext($2))", [.int(namespace), .text(job)])
+    }
+
+    public static func release(job: String, on connection: PostgresConnection) throws {
+        try connection.execute("SELECT pg_advisory_unlock($1::int, hashtext($2))", [.int(namespace), .text(job)])
+    }
+}

@@ -1,0 +1,95 @@
+public import SluiceCore
+import Foundation
+
+/// What one load did to its target table.
+public struct LoadResult: Sendable, Equatable {
+    public var staged = 0
+    public var inserted = 0
+    public var updated = 0
+    public var unchanged = 0
+    public var deleted = 0
+
+    public init() {}
+
+    /// Rows the load changed (inserted, updated or deleted).
+    public var changed: Int { inserted + updated + deleted }
+}
+
+/// Loads rows into a target table idempotently: COPY into a temporary staging table, then
+/// one merge statement per step, all inside the caller's transaction. A second load of the
+/// same rows changes nothing and reports 0 rows changed; a crash before the caller commits
+/// leaves the table as it was.
+public enum StagedLoader {
+    /// Stages `batches` and merges them into `target`.
+    /// - Precondition: runs inside a transaction on `connection` (the staging table is
+    ///   dropped at commit).
+    public static func load(_ batches: [RecordBatch], into target: TargetTable, on connection: PostgresConnection) throws -> LoadResult {
+        try target.ensure(on: connection)
+        let stage = QualifiedName(schema: nil, name: "sluice_stage_\(UInt32.random(in: 0...UInt32.max))")
+        try connection.execute("CREATE TEMPORARY TABLE \(stage.quoted) (LIKE \(target.name.quoted) INCLUDING DEFAULTS) ON COMMIT DROP")
+        var result = LoadResult()
+        result.staged = try connection.copyIn(table: stage, columns: target.columns.map(\.name), batches: batches)
+        try connection.execute("ANALYZE \(stage.quoted)")
+        if let seconds = ProcessInfo.processInfo.environment["SLUICE_TEST_PAUSE_BEFORE_MERGE"].flatMap(Double.init) {
+            // Test hook: lets a test kill the process in the middle of a load, deterministically.
+            Thread.sleep(forTimeInterval: seconds)
+        }
+        switch target.mode {
+        case .upsert: try upsert(stage, into: target, on: connection, result: &result)
+        case .replacePartitions(let columns): try replace(stage, into: target, partitions: columns, on: connection, result: &result)
+        }
+        return result
+    }
+
+    private static func upsert(_ stage: QualifiedName, into target: TargetTable, on connection: PostgresConnection, result: inout LoadResult) throws {
+        let columns = target.quotedColumns
+        let nonKey = target.columns.map(\.name).filter { !target.key.contains($0) }
+        let conflict = target.key.map(Identifier.quote).joined(separator: ", ")
+        let action: String
+        if nonKey.isEmpty {
+            action = "DO NOTHING"
+        } else {
+            let set = nonKey.map { "\(Identifier.quote($0)) = EXCLUDED.\(Identifier.quote($0))" }.joined(separator: ", ")
+            let old = nonKey.map { "t.\(Identifier.quote($0))" }.joined(separator: ", ")
+            let new = nonKey.map { "EXCLUDED.\(Identifier.quote($0))" }.joined(separator: ", ")
+            action = "DO UPDATE SET \(set) WHERE (\(old)) IS DISTINCT FROM (\(new))"
+        }
+        let merged = try connection.execute("""
+            WITH merged AS (
+                INSERT INTO \(target.name.quoted) AS t (\(columns)) SELECT \(columns) FROM \(stage.quoted)
+                ON CONFLICT (\(conflict)) \(action)
+                RETURNING (xmax = 0) AS inserted
+            )
+            SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged
+            """)
+        result.inserted = Int(merged.rows.first?[0] ?? "0") ?? 0
+        result.updated = Int(merged.rows.first?[1] ?? "0") ?? 0
+        result.unchanged = result.staged - result.inserted - result.updated
+    }
+
+    private static func replace(
+        _ stage: QualifiedName, into target: TargetTable, partitions: [String], on connection: PostgresConnection, result: inout LoadResult
+    ) throws {
+        let columns = target.quotedColumns
+        let covered: String
+        if partitions.isEmpty {
+            covered = "TRUE"
+        } else {
+            let list = partitions.map(Identifier.quote).joined(separator: ", ")
+            covered = "(\(partitions.map { "t.\(Identifier.quote($0))" }.joined(separator: ", "))) IN (SELECT DISTINCT \(list) FROM \(stage.quoted))"
+        }
+        let same = target.columns.map { "s.\(Identifier.quote($0.name)) IS NOT DISTINCT FROM t.\(Identifier.quote($0.name))" }.joined(separator: " AND ")
+        let deleted = try connection.execute("""
+            DELETE FROM \(target.name.quoted) AS t WHERE \(covered)
+            AND NOT EXISTS (SELECT 1 FROM \(stage.quoted) AS s WHERE \(same))
+            """)
+        result.deleted = deleted.rowsAffected ?? 0
+        let inserted = try connection.execute("""
+            INSERT INTO \(target.name.quoted) (\(columns))
+            SELECT \(columns) FROM \(stage.quoted) AS s
+            WHERE NOT EXISTS (SELECT 1 FROM \(target.name.quoted) AS t WHERE \(same))
+            """)
+        result.inserted = inserted.rowsAffected ?? 0
+        result.unchanged = result.staged - result.inserted
+    }
+}

@@ -1,0 +1,117 @@
+public import SluiceCore
+
+/// A table a job loads into: its name, columns with PostgreSQL types, natural key, and how a
+/// run's rows replace what is there.
+public struct TargetTable: Sendable {
+    /// How a load merges its rows into the table.
+    public enum Mode: Sendable, Equatable {
+        /// Insert new keys, update changed rows, leave identical rows untouched.
+        case upsert
+        /// Make the rows of the partitions the run covers (the distinct values of these
+        /// columns in the new rows; all rows when empty) exactly the new rows.
+        case replacePartitions([String])
+    }
+
+    /// One column: its name, Sluice type, and the PostgreSQL type it is stored as.
+    public struct Column: Sendable, Equatable {
+        public var name: String
+        public var type: DataType
+        public var postgresType: String
+
+        public init(_ name: String, _ type: DataType, postgresType: String? = nil) {
+            self.name = name
+            self.type = type
+            self.postgresType = postgresType ?? TargetTable.postgresType(for: type)
+        }
+    }
+
+    public var name: QualifiedName
+    public var columns: [Column]
+    public var key: [String]
+    public var mode: Mode
+
+    public init(name: QualifiedName, columns: [Column], key: [String], mode: Mode = .upsert) {
+        self.name = name
+        self.columns = columns
+        self.key = key
+        self.mode = mode
+    }
+
+    /// A table shaped like `schema`, with per-column PostgreSQL type overrides.
+    public init(name: QualifiedName, schema: Schema, key: [String], mode: Mode = .upsert, types: [String: String] = [:]) {
+        self.init(name: name, columns: schema.fields.map { Column($0.name, $0.type, postgresType: types[$0.name]) }, key: key, mode: mode)
+    }
+
+    /// The PostgreSQL type a Sluice type is stored as by default.
+    public static func postgresType(for type: DataType) -> String {
+        switch type {
+        case .int64: "bigint"
+        case .float64: "double precision"
+        case .decimal(let precision, let scale): "numeric(\(precision),\(scale))"
+        case .bool: "boolean"
+        case .string: "text"
+        case .date: "date"
+        case .timestamp: "timestamp without time zone"
+        case .list(let element): postgresType(for: element) + "[]"
+        }
+    }
+
+    var quotedColumns: String { columns.map { Identifier.quote($0.name) }.joined(separator: ", ") }
+
+    /// `CREATE TABLE IF NOT EXISTS` with the key as primary key (quoted names throughout).
+    var createSQL: String {
+        var parts = columns.map { column in
+            "\(Identifier.quote(column.name)) \(column.postgresType)" + (key.contains(column.name) ? " NOT NULL" : "")
+        }
+        if !key.isEmpty { parts.append("PRIMARY KEY (\(key.map(Identifier.quote).joined(separator: ", ")))") }
+        return "CREATE TABLE IF NOT EXISTS \(name.quoted) (\(parts.joined(separator: ", ")))"
+    }
+
+    /// Creates the table when missing; when it exists, checks that every column is there
+    /// with a compatible type and that the key is its primary key.
+    /// - Throws: a configuration error naming the table and the mismatch; nothing is changed.
+    func ensure(on connection: PostgresConnection) throws {
+        try connection.execute(createSQL)
+        let schemaName = name.schema?.name
+        let found = try connection.execute("""
+            SELECT a.attname, format_type(a.atttypid, a.atttypmod)
+            FROM pg_attribute a
+            WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
+            ORDER BY a.attnum
+            """, [.text(name.quoted)])
+        var existing: [String: String] = [:]
+        for row in found.rows { if let column = row[0], let type = row[1] { existing[column] = type } }
+        for column in columns {
+            guard let type = existing[column.name] else {
+                throw SluiceError(.configuration, "table \(name) exists without column \(Identifier.quote(column.name))", location: "\(name)",
+                                  hint: "drop or rename the existing table, or load into another --table")
+            }
+            guard Self.compatible(type, column.postgresType) else {
+                throw SluiceError(.configuration, "table \(name) has column \(Identifier.quote(column.name)) of type \(type), expected \(column.postgresType)",
+                                  location: "\(name)", hint: "drop or alter the existing table, or load into another --table")
+            }
+        }
+        guard !key.isEmpty else { return }
+        let primary = try connection.execute("""
+            SELECT a.attname FROM pg_index i
+            JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+            WHERE i.indrelid = to_regclass($1) AND i.indisprimary
+            """, [.text(name.quoted)])
+        let keyColumns = Set(primary.rows.compactMap { $0[0] })
+        guard keyColumns == Set(key) else {
+            let actual = keyColumns.isEmpty ? "no primary key" : "primary key (\(keyColumns.sorted().joined(separator: ", ")))"
+            throw SluiceError(.configuration, "table \(name) has \(actual), expected primary key (\(key.joined(separator: ", ")))",
+                              location: "\(name)", hint: "the load upserts on that key; give the table that primary key or load into another --table")
+        }
+    }
+
+    /// Whether an existing column type holds our values without loss.
+    static func compatible(_ existing: String, _ wanted: String) -> Bool {
+        if existing == wanted { return true }
+        let integers = ["smallint", "integer", "bigint"]
+        if let have = integers.firstIndex(of: existing), let want = integers.firstIndex(of: wanted) { return have >= want }
+        if existing == "numeric" && wanted.hasPrefix("numeric") { return true }
+        if existing.hasPrefix("character varying") && wanted == "text" { return true }
+        return false
+    }
+}

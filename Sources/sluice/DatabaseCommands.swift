@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import SluiceCore
+import SluicePostgres
+
+/// `sluice db start|stop|status|url`: the private PostgreSQL cluster under `.sluice/postgres`.
+struct DatabaseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "db",
+        abstract: "Manage the private PostgreSQL cluster in .sluice/postgres (used when no database URL is configured).",
+        subcommands: [Start.self, Stop.self, Status.self, URLCommand.self]
+    )
+
+    struct Start: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create (first time) and start the cluster; print its URL.")
+        func run() throws { print(try LocalCluster().start()) }
+    }
+
+    struct Stop: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop the cluster (its data stays).")
+        func run() throws {
+            try LocalCluster().stop()
+            print("stopped")
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Say whether the cluster exists and runs.")
+        func run() throws {
+            switch LocalCluster().status() {
+            case .notInitialized: print("not created (sluice db start creates it)")
+            case .stopped: print("stopped")
+            case .running(let port): print("running on 127.0.0.1:\(port)")
+            }
+        }
+    }
+
+    struct URLCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "url", abstract: "Print the URL of the running cluster (for psql).")
+        func run() throws {
+            guard case .running = LocalCluster().status(), let url = LocalCluster().url else {
+                throw SluiceError(.configuration, "the private cluster is not running", hint: "start it with: sluice db start")
+            }
+            print(url)
+        }
+    }
+}
+
+/// `sluice runs`: the run ledger, newest first.
+struct RunsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "runs", abstract: "List recent runs from the sluice_runs ledger.")
+
+    @Option(help: "Only runs of this job.")
+    var job: String?
+
+    @Option(help: "How many runs.")
+    var limit: Int = 20
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        let connection = try database.target().connect()
+        defer { connection.close() }
+        let result = try RunLedger.recent(limit: max(1, limit), job: job, on: connection)
+        let header = ["run", "job", "status", "started (UTC)", "seconds", "read", "loaded", "rejected", "inserted", "updated", "unchanged", "deleted"]
+        var rows = [header]
+        for row in result.rows { rows.append((0..<12).map { row[$0] ?? "-" }) }
+        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        for row in rows { print(row.enumerated().map { Terminal.pad($0.element, widths[$0.offset], right: $0.offset >= 4) }.joined(separator: "  ")) }
+        for row in result.rows where row[2] == "failed" {
+            print("\(row[0] ?? "?") failed: \(row[12] ?? "")")
+        }
+    }
+}

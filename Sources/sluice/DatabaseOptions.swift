@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import SluiceCore
+import SluicePipelines
+import SluicePostgres
+
+/// Where results are loaded: `--db URL` (else SLUICE_DATABASE_URL, DATABASE_URL, `.env`,
+/// else the private cluster under `.sluice/postgres`), `--database NAME` on that server.
+struct DatabaseOptions: ParsableArguments {
+    @Option(help: "PostgreSQL URL (default: SLUICE_DATABASE_URL, DATABASE_URL, .env, else a private cluster in .sluice/postgres).")
+    var db: String?
+
+    @Option(help: "A database on that server, created when missing.")
+    var database: String?
+
+    @Option(name: .customLong("db-timeout"), help: "Seconds to keep retrying a refused connection.")
+    var dbTimeout: Double = 30
+
+    /// True when any database option was given.
+    var given: Bool { db != nil || database != nil }
+
+    func validate() throws {
+        guard dbTimeout > 0 else { throw ValidationError("--db-timeout must be positive") }
+    }
+
+    func target() throws -> DatabaseTarget {
+        try DatabaseTarget.resolve(option: db, database: database, timeout: .milliseconds(Int(dbTimeout * 1000)))
+    }
+}
+
+extension RunReport {
+    /// Lines describing what a load did.
+    static func loadLines(_ outcome: DatabaseLoad.Outcome, target: DatabaseTarget) -> [String] {
+        var lines: [String] = []
+        for (table, load) in outcome.loads.sorted(by: { $0.key < $1.key }) {
+            lines.append("\(table) ← \(Terminal.count(load.staged)) rows: \(Terminal.count(load.inserted)) inserted · \(Terminal.count(load.updated)) updated · \(Terminal.count(load.unchanged)) unchanged · \(Terminal.count(load.deleted)) deleted")
+        }
+        let place = target.isPrivateCluster ? "private cluster .sluice/postgres" : target.url.redacted
+        lines.append("run \(outcome.runID) recorded in sluice_runs (\(place))")
+        return lines
+    }
+}

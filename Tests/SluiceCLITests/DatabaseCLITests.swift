@@ -1,0 +1,98 @@
+import Foundation
+import SluicePostgres
+import SluiceTestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("sluice run transactions into PostgreSQL (the binary, live server)", .enabled(if: TestCluster.available, TestCluster.skipReason))
+struct DatabaseCLITests {
+    static func table(_ url: String) throws -> [[String?]] {
+        let connection = try PostgresConnection(url)
+        defer { connection.close() }
+        return try connection.execute("SELECT customer_id, favourite_product, longest_streak FROM customers ORDER BY customer_id").rows
+    }
+
+    static func ledger(_ url: String) throws -> [[String?]] {
+        let connection = try PostgresConnection(url)
+        defer { connection.close() }
+        return try connection.execute("SELECT status, rows_inserted, rows_updated, rows_unchanged FROM sluice_runs ORDER BY started_at").rows
+    }
+
+    @Test("the original interface upserts customers; a re-run changes 0 rows; appended data updates only what changed")
+    func upsertAndRerun() throws {
+        let server = try TestCluster.url.get()
+        let database = TestCluster.uniqueName("warehouse")
+        let url = DatabaseURL(server).withDatabase(database).connectionString
+        let seed = TestSupport.dataFile("transaction.csv")
+        let first = try CLI.run(["run", "transactions", "--source", seed, "--db", server, "--database", database, "--table", "customers"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("885 inserted · 0 updated · 0 unchanged"))
+        let rows = try Self.table(url)
+        #expect(rows.count == 885)
+        #expect(rows.contains(["0023938", "PURA250", "2"]))
+        #expect(rows.contains(["0024003", "SUPA101", "3"]))
+        let second = try CLI.run(["run", "transactions", "--source", seed, "--db", server, "--database", database])
+        #expect(second.stdout.contains("0 inserted · 0 updated · 885 unchanged · 0 deleted"), "\(second.stdout)")
+        // Two more purchases: 0023510 buys SUPA101 heavily (new favourite), 0023938 extends no streak.
+        let directory = try TestSupport.temporaryDirectory()
+        let appended = directory.appendingPathComponent("more.csv")
+        let extra = "20120930-0023510|0023510|2012-09-30|SUPA101|900\n20120101-0099999|0099999|2012-01-01|DETA100|1\n"
+        try Data((try String(contentsOfFile: seed, encoding: .utf8) + extra).utf8).write(to: appended)
+        let third = try CLI.run(["run", "transactions", "--source", appended.path, "--db", server, "--database", database])
+        #expect(third.stdout.contains("1 inserted · 1 updated · 884 unchanged"), "\(third.stdout)")
+        #expect(try Self.table(url).contains(["0023510", "SUPA101", "1"]))
+        #expect(try Self.ledger(url) == [["succeeded", "885", "0", "0"], ["succeeded", "0", "0", "885"], ["succeeded", "1", "1", "884"]])
+        let runs = try CLI.run(["runs", "--db", url])
+        #expect(runs.stdout.split(separator: "\n").count == 4)
+    }
+
+    @Test("SIGKILL in the middle of a load leaves the table and ledger as they were; a re-run ends as a clean run would")
+    func killMidLoad() throws {
+        let server = try TestCluster.url.get()
+        let database = TestCluster.uniqueName("killed")
+        let url = DatabaseURL(server).withDatabase(database).connectionString
+        let seed = TestSupport.dataFile("transaction.csv")
+        #expect(try CLI.run(["run", "transactions", "--source", seed, "--db", server, "--database", database]).status == 0)
+        let before = try Self.table(url)
+        let directory = try TestSupport.temporaryDirectory()
+        let changed = directory.appendingPathComponent("changed.csv")
+        try Data((try String(contentsOfFile: seed, encoding: .utf8) + "x|0023510|2012-09-30|SUPA101|900\n").utf8).write(to: changed)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["run", "transactions", "--source", changed.path, "--db", server, "--database", database, "--no-progress"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["SLUICE_TEST_PAUSE_BEFORE_MERGE"] = "30"
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until the run is recorded as started and has staged its rows, then kill it.
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, try Self.ledger(url).last?[0] != "running" { usleep(100_000) }
+        usleep(2_000_000)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(try Self.table(url) == before)
+        #expect(try Self.ledger(url).map { $0[0] } == ["succeeded", "running"])
+
+        #expect(try CLI.run(["run", "transactions", "--source", changed.path, "--db", server, "--database", database]).status == 0)
+        let clean = TestCluster.uniqueName("clean")
+        #expect(try CLI.run(["run", "transactions", "--source", changed.path, "--db", server, "--database", clean]).status == 0)
+        #expect(try Self.table(url) == Self.table(DatabaseURL(server).withDatabase(clean).connectionString))
+        #expect(try Self.ledger(url).map { $0[0] } == ["succeeded", "abandoned", "succeeded"])
+    }
+
+    @Test("PostgreSQL down: retries, then one clear error line and exit 1, within the timeout")
+    func databaseDown() throws {
+        let started = Date()
+        let output = try CLI.run(["run", "transactions", "--source", TestSupport.dataFile("transaction.csv"),
+                                  "--db", "postgresql://sluice@127.0.0.1:1/nowhere", "--db-timeout", "2"])
+        #expect(output.status == 1)
+        let first = output.stderr.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(first.hasPrefix("error: could not connect to 127.0.0.1:1 after"), "\(output.stderr)")
+        #expect(Date().timeIntervalSince(started) < 15)
+    }
+}
