@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the system packages Sluice builds and runs with (Debian / Ubuntu), when missing:
-# libpq-dev and libzip-dev for the C libraries, postgresql for the private database cluster.
+# libpq-dev and libzip-dev for the C libraries, postgresql for the private database cluster
+# (sluice runs its server programs; the system service is not needed), pkg-config, and
+# `zip` (tests build archives with it).
 set -euo pipefail
 
-packages=(libpq-dev libzip-dev postgresql pkg-config)
+packages=(libpq-dev libzip-dev postgresql pkg-config zip)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

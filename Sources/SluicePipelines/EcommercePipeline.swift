@@ -1,6 +1,8 @@
 public import SluiceCore
 public import SluiceEngine
 public import SluiceIO
+public import SluicePostgres
+import Foundation
 
 /// Pipeline 2, **ecommerce**: sales by product category and customer segment.
 ///
@@ -84,9 +86,19 @@ public enum EcommercePipeline {
 }
 
 extension EcommercePipeline {
-    /// The weekly archives in `path`: the file itself, or every `events_*.zip` in a directory
-    /// (both `events_week_43.zip` and `events_2023-W43.zip` forms), in name order.
+    /// The weekly archives `path` names: one archive, every `events_*.zip` in a directory
+    /// (both `events_week_43.zip` and `events_2023-W43.zip` forms), or a glob such as
+    /// `data/events_2023-W4*.zip`; in name order.
     public static func archives(at path: String) throws(SluiceError) -> [String] {
+        if path.contains("*") || path.contains("?") {
+            let directory = (path as NSString).deletingLastPathComponent
+            let pattern = (path as NSString).lastPathComponent
+            let names = FileSystem.list(directory.isEmpty ? "." : directory).filter { fnmatch(pattern, $0, 0) == 0 }.sorted()
+            guard !names.isEmpty else {
+                throw SluiceError(.configuration, "no files match the pattern", location: path, hint: "check the folder and the pattern")
+            }
+            return names.map { directory.isEmpty ? $0 : "\(directory)/\($0)" }
+        }
         var isDirectory = false
         guard FileSystem.exists(path, isDirectory: &isDirectory) else {
             throw SluiceError(.configuration, "no such file or directory", location: path, hint: "pass the folder of events_*.zip archives")
@@ -99,6 +111,18 @@ extension EcommercePipeline {
         }
         return names.map { "\(path)/\($0)" }
     }
+
+    /// The report's table in PostgreSQL: one row per (category, segment), fully refreshed by
+    /// each run (rows no longer in the report are deleted; unchanged rows are not rewritten).
+    public static func reportTable(_ name: QualifiedName = QualifiedName(name: "sales_report")) -> TargetTable {
+        TargetTable(name: name, schema: reportSchema, key: ["category", "customer_segment"], mode: .replacePartitions([]))
+    }
+
+    /// The dimension tables as they live in PostgreSQL.
+    public static let productsTable = TargetTable(name: QualifiedName(name: "products"), schema: productSchema, key: ["product_id"],
+                                                  types: ["product_id": "integer"])
+    public static let customersTable = TargetTable(name: QualifiedName(name: "customers"), schema: customerSchema, key: ["customer_id"],
+                                                   types: ["customer_id": "integer"])
 
     /// Runs the job over the archives with the given dimension tables.
     public static func run(

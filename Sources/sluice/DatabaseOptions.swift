@@ -23,8 +23,12 @@ struct DatabaseOptions: ParsableArguments {
         guard dbTimeout > 0 else { throw ValidationError("--db-timeout must be positive") }
     }
 
-    func target() throws -> DatabaseTarget {
-        try DatabaseTarget.resolve(option: db, database: database, timeout: .milliseconds(Int(dbTimeout * 1000)))
+    /// The target database; `defaultDatabase` is used on the private cluster when no
+    /// `--database` is given (pipelines whose tables would clash get a database of their own).
+    func target(defaultDatabase: String? = nil) throws -> DatabaseTarget {
+        var name = database
+        if name == nil, let defaultDatabase, try DatabaseURL.resolve(option: db) == nil { name = defaultDatabase }
+        return try DatabaseTarget.resolve(option: db, database: name, timeout: .milliseconds(Int(dbTimeout * 1000)))
     }
 }
 

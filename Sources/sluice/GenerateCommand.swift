@@ -4,13 +4,14 @@ import SluiceCore
 import SluiceEngine
 import SluiceIO
 import SluicePipelines
+import SluicePostgres
 
 /// `sluice generate <pipeline> …`
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Generate deterministic sample data for a pipeline.",
-        subcommands: [GenerateTransactions.self, GenerateEcommerce.self]
+        subcommands: [GenerateTransactions.self, GenerateEcommerce.self, GenerateEcommerceDatabase.self]
     )
 }
 
@@ -103,6 +104,35 @@ struct GenerateEcommerce: ParsableCommand {
         let elapsed = SystemInfo.monotonicNanos() - started
         let bytes = paths.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
         print("wrote \(Terminal.count(events)) events in \(paths.count) weekly archive(s) (\(Terminal.bytes(bytes))) plus customers.csv and products.csv to \(out) in \(Terminal.seconds(elapsed))")
+    }
+}
+
+/// `sluice generate ecommerce-db`: creates and fills `customers` and `products`.
+struct GenerateEcommerceDatabase: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ecommerce-db",
+        abstract: "Create and fill the ecommerce dimension tables customers (100) and products (50) in PostgreSQL.",
+        discussion: "Idempotent: the tables are created when missing and upserted, so running it twice changes nothing. On the private cluster the database is \"ecommerce\"."
+    )
+
+    @Option(help: "Random seed (the same as the events' --seed gives matching tables).")
+    var seed: UInt64 = 42
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        let target = try database.target(defaultDatabase: "ecommerce")
+        let generator = EcommerceGenerator(weeks: 1, partsPerDay: 1, eventsPerPart: 0, seed: seed)
+        let connection = try target.connect()
+        defer { connection.close() }
+        let loads = try connection.transaction { connection in
+            [try StagedLoader.load([generator.customerTable()], into: EcommercePipeline.customersTable, on: connection),
+             try StagedLoader.load([generator.productTable()], into: EcommercePipeline.productsTable, on: connection)]
+        }
+        for (name, load) in zip(["customers", "products"], loads) {
+            print("\(name): \(load.inserted) inserted · \(load.updated) updated · \(load.unchanged) unchanged")
+        }
+        print("in \(target.isPrivateCluster ? "the private cluster (.sluice/postgres)" : target.url.redacted)")
     }
 }
 

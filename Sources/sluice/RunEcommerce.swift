@@ -4,13 +4,18 @@ import SluiceCore
 import SluiceEngine
 import SluiceIO
 import SluicePipelines
+import SluicePostgres
 
 /// `sluice run ecommerce --events DIR [--products CSV --customers CSV] [--out DIR]`
 struct RunEcommerce: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ecommerce",
         abstract: "Sales by product category and customer segment from nested ZIP archives of JSON events.",
-        discussion: "Writes OUT/sales_report.csv and OUT/by_category/<category>.csv."
+        discussion: """
+        Reads products and customers from PostgreSQL (or --products / --customers CSV files), writes OUT/sales_report.csv and \
+        OUT/by_category/<category>.csv, and loads table sales_report. On the private cluster the database is "ecommerce"; create \
+        its dimension tables with: sluice generate ecommerce-db.
+        """
     )
 
     @Option(help: "A folder of events_*.zip archives, or one archive.")
@@ -28,7 +33,14 @@ struct RunEcommerce: ParsableCommand {
     @Option(name: .customLong("on-error"), help: "A corrupt archive or entry: fail the run, or skip it as a reject.")
     var onError: String = "fail"
 
+    @Option(help: "Table for the report.")
+    var table: String = "sales_report"
+
+    @OptionGroup var database: DatabaseOptions
     @OptionGroup var engine: EngineOptions
+
+    /// CSV dimension tables and no database option: a run that touches no database.
+    var usesDatabase: Bool { products == nil || database.given }
 
     func validate() throws {
         guard OnError(rawValue: onError) != nil else { throw ValidationError("--on-error must be fail or skip") }
@@ -38,27 +50,51 @@ struct RunEcommerce: ParsableCommand {
     func run() throws {
         let runtime = ExecutionRuntime(config: engine.config)
         let archives = try EcommercePipeline.archives(at: events)
-        let (productTable, customerTable) = try dimensionTables()
+        let target = usesDatabase ? try database.target(defaultDatabase: "ecommerce") : nil
+        let (productTable, customerTable) = try dimensionTables(target)
         let rejects = engine.rejectSink()
-        let (report, result) = try RunSession(runtime: runtime, showProgress: !engine.noProgress).run {
-            try EcommercePipeline.run(archives: archives, products: productTable, customers: customerTable, runtime: runtime,
-                                      rejects: rejects, onError: OnError(rawValue: onError) ?? .fail)
+        let policy = OnError(rawValue: onError) ?? .fail
+        let compute = {
+            try RunSession(runtime: runtime, showProgress: !engine.noProgress).run {
+                try EcommercePipeline.run(archives: archives, products: productTable, customers: customerTable, runtime: runtime,
+                                          rejects: rejects, onError: policy)
+            }
         }
+        var computed: (report: EcommercePipeline.Report, result: PipelineResult)?
+        var loadLines: [String] = []
+        if let target {
+            let tableName = try QualifiedName(parsing: table)
+            let load = DatabaseLoad(target: target, job: "ecommerce", parameters: "events=\(events) table=\(tableName) on-error=\(onError)",
+                                    fingerprint: DatabaseLoad.fingerprint(of: archives))
+            let outcome = try load.run(onWait: { Terminal.err("waiting for another run of ecommerce to finish…\n") }) {
+                let value = try compute()
+                computed = value
+                return ([(EcommercePipeline.reportTable(tableName), [value.report.rows])], value.result)
+            }
+            loadLines = RunReport.loadLines(outcome, target: target)
+        } else {
+            computed = try compute()
+        }
+        guard let (report, result) = computed else { throw SluiceError.internal("the run finished without a result") }
         let written = try ReportFiles.write(report.rows, directory: out)
         let rejectsPath = try RunReport.writeRejects(result.rejects, directory: out)
         var outputs = ["\(report.rows.rowCount) (category, segment) rows → \(written.report)", "\(written.categories) per-category reports → \(written.folder)"]
         outputs.append("\(Terminal.count(report.purchases)) purchases · \(Terminal.count(report.unknownProduct)) with an unknown product · \(Terminal.count(report.unknownCustomer)) with an unknown customer (not in the report)")
+        outputs += loadLines
         RunReport.printSummary(result, runtime: runtime, inputs: archives, outputs: outputs, rejectsPath: rejectsPath)
         if engine.stats { RunReport.printStages(result.stages) }
     }
 
-    /// The dimension tables from CSV files.
-    private func dimensionTables() throws -> (any TableSource, any TableSource) {
-        guard let products, let customers else {
-            throw ValidationError("give --products and --customers (CSV files, e.g. the ones `sluice generate ecommerce` writes)")
+    /// The dimension tables: CSV files when given, else the PostgreSQL tables.
+    private func dimensionTables(_ target: DatabaseTarget?) throws -> (any TableSource, any TableSource) {
+        if let products, let customers {
+            return (try Self.csvTable(products, schema: EcommercePipeline.productSchema),
+                    try Self.csvTable(customers, schema: EcommercePipeline.customerSchema))
         }
-        return (try Self.csvTable(products, schema: EcommercePipeline.productSchema),
-                try Self.csvTable(customers, schema: EcommercePipeline.customerSchema))
+        guard let target else { throw SluiceError.internal("no dimension tables") }
+        let url = target.url.connectionString
+        return (PostgresTableSource(connectionString: url, table: EcommercePipeline.productsTable.name, schema: EcommercePipeline.productSchema),
+                PostgresTableSource(connectionString: url, table: EcommercePipeline.customersTable.name, schema: EcommercePipeline.customerSchema))
     }
 
     static func csvTable(_ path: String, schema: Schema) throws -> any TableSource {

@@ -95,4 +95,30 @@ struct DatabaseCLITests {
         #expect(first.hasPrefix("error: could not connect to 127.0.0.1:1 after"), "\(output.stderr)")
         #expect(Date().timeIntervalSince(started) < 15)
     }
+
+    @Test("ecommerce: dimension tables from PostgreSQL, the report loaded idempotently and equal to the CSV")
+    func ecommerce() throws {
+        let server = try TestCluster.url.get()
+        let database = TestCluster.uniqueName("shop")
+        let directory = try TestSupport.temporaryDirectory()
+        let events = directory.appendingPathComponent("events").path
+        #expect(try CLI.run(["generate", "ecommerce", "--weeks", "1", "--parts-per-day", "2", "--events-per-part", "300", "--out", events]).status == 0)
+        let filled = try CLI.run(["generate", "ecommerce-db", "--db", server, "--database", database])
+        #expect(filled.stdout.contains("customers: 100 inserted"), "\(filled.stderr)")
+        let out = directory.appendingPathComponent("reports").path
+        let first = try CLI.run(["run", "ecommerce", "--events", events, "--db", server, "--database", database, "--out", out])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("20 inserted · 0 updated · 0 unchanged · 0 deleted"), "\(first.stdout)")
+        let second = try CLI.run(["run", "ecommerce", "--events", events, "--db", server, "--database", database, "--out", out])
+        #expect(second.stdout.contains("0 inserted · 0 updated · 20 unchanged · 0 deleted"))
+        let connection = try PostgresConnection(DatabaseURL(server).withDatabase(database).connectionString)
+        defer { connection.close() }
+        let rows = try connection.execute("""
+            SELECT category || ',' || customer_segment || ',' || total_revenue || ',' || units_sold || ',' || unique_customers
+            FROM sales_report ORDER BY category, customer_segment
+            """).rows.map { $0[0] ?? "" }
+        let csv = try String(contentsOfFile: out + "/sales_report.csv", encoding: .utf8).split(separator: "\n").dropFirst().map(String.init)
+        #expect(rows == csv)
+        #expect(FileManager.default.fileExists(atPath: out + "/by_category/Electronics.csv"))
+    }
 }
