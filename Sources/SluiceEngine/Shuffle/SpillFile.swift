@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 public import SluiceCore
+import Foundation
 import Synchronization
 
 /// Owns the run's spill directory (`<temp-dir>/sluice-spill-<pid>-<n>`): creates spill files
@@ -58,33 +59,17 @@ public final class SpillManager: Sendable {
     }
 
     static func removeTree(_ path: String) {
-        guard let handle = opendir(path) else { return }
-        while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name == "." || name == ".." { continue }
-            unlink("\(path)/\(name)")
-        }
-        closedir(handle)
-        rmdir(path)
+        try? FileManager.default.removeItem(atPath: path)
     }
 
     /// Removes `sluice-spill-<pid>-*` directories whose process no longer exists.
     static func removeStale(in temporaryDirectory: String) {
-        guard let handle = opendir(temporaryDirectory) else { return }
-        var stale: [String] = []
-        while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            guard name.hasPrefix("sluice-spill-") else { continue }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: temporaryDirectory)) ?? []
+        for name in names where name.hasPrefix("sluice-spill-") {
             let parts = name.split(separator: "-")
             guard parts.count == 4, let pid = Int32(parts[2]), pid != getpid() else { continue }
-            if kill(pid, 0) != 0, errno == ESRCH { stale.append("\(temporaryDirectory)/\(name)") }
+            if kill(pid, 0) != 0, errno == ESRCH { removeTree("\(temporaryDirectory)/\(name)") }
         }
-        closedir(handle)
-        stale.forEach(removeTree)
     }
 }
 
