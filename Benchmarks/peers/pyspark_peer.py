@@ -1,0 +1,155 @@
+"""The Sluice pipelines in PySpark: the DataFrame API on a local[N] session (N = cores).
+
+Settings a user tunes for one machine: driver memory (local mode runs the executors inside the
+driver JVM), few shuffle partitions (adaptive execution on), no UI, shuffle spill in a scratch
+directory. The result is written by Spark's CSV writer as one partition and moved to the
+output path. `--low-memory`: a 512 MB driver heap, the smallest round size Spark starts with
+(it refuses less than 450 MB), with more, smaller shuffle partitions; the JVM's own memory and
+the Python driver come on top of the heap.
+Ecommerce: Spark cannot read ZIP archives, so the script first extracts the nested archives to
+one NDJSON file per day (common.extract_ndjson), and that time is part of the measurement.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+from common import extract_ndjson, parse_args, scratch_dir
+
+
+def session(tmp, low_memory: bool):
+    from pyspark.sql import SparkSession
+
+    cores = os.cpu_count() or 2
+    spark = (
+        SparkSession.builder.master(f"local[{cores}]")
+        .appName("sluice-peer")
+        .config("spark.driver.memory", "512m" if low_memory else os.environ.get("PEERS_SPARK_MEMORY", "12g"))
+        .config("spark.sql.shuffle.partitions", str(cores * (32 if low_memory else 4)))
+        .config("spark.sql.adaptive.enabled", "true")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.local.dir", str(tmp))
+        .config("spark.driver.extraJavaOptions", f"-Djava.io.tmpdir={tmp}")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def write_single_csv(frame, tmp, out, sort_by: list[str]) -> None:
+    """Spark writes a folder of part files; one partition, sorted, gives exactly one."""
+    folder = os.path.join(str(tmp), "result")
+    frame.repartition(1).sortWithinPartitions(*sort_by).write.csv(folder, header=True, mode="overwrite")
+    parts = sorted(p for p in os.listdir(folder) if p.startswith("part-") and p.endswith(".csv"))
+    if len(parts) != 1:
+        raise RuntimeError(f"expected one part file in {folder}, found {parts}")
+    shutil.move(os.path.join(folder, parts[0]), out)
+
+
+def transactions(spark, source, out, tmp) -> None:
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import DateType, LongType, StringType, StructField, StructType
+
+    schema = StructType(
+        [
+            StructField("transactionId", StringType()),
+            StructField("custId", StringType()),
+            StructField("transactionDate", DateType()),
+            StructField("productSold", StringType()),
+            StructField("unitsSold", LongType()),
+        ]
+    )
+    rows = spark.read.csv(str(source), sep="|", header=True, schema=schema, dateFormat="yyyy-MM-dd", mode="FAILFAST")
+
+    # favourite product: greatest total units; ties → the alphabetically first product
+    # (the minimum of (−units, product) picks exactly that)
+    favourite = (
+        rows.groupBy("custId", "productSold")
+        .agg(F.sum("unitsSold").alias("units"))
+        .groupBy("custId")
+        .agg(F.min(F.struct((-F.col("units")).alias("negUnits"), F.col("productSold").alias("product"))).alias("best"))
+        .select("custId", F.col("best.product").alias("favourite_product"))
+    )
+
+    # longest streak: distinct days per customer; day − row number is constant along a run
+    by_day = Window.partitionBy("custId").orderBy("transactionDate")
+    streak = (
+        rows.select("custId", "transactionDate")
+        .distinct()
+        .withColumn("run", F.unix_date("transactionDate") - F.row_number().over(by_day))
+        .groupBy("custId", "run")
+        .count()
+        .groupBy("custId")
+        .agg(F.max("count").alias("longest_streak"))
+    )
+
+    result = favourite.join(streak, "custId").select(
+        F.col("custId").alias("customer_id"), "favourite_product", "longest_streak"
+    )
+    write_single_csv(result, tmp, out, ["customer_id"])
+
+
+def ecommerce(spark, events, products_csv, customers_csv, out, tmp) -> None:
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import DateType, DecimalType, LongType, StringType, StructField, StructType
+
+    files = extract_ndjson(events, tmp)
+    event_schema = StructType(
+        [
+            StructField("timestamp", StringType()),
+            StructField("customer_id", LongType()),
+            StructField("event_type", StringType()),
+            StructField("product_id", LongType()),
+            StructField("quantity", LongType()),
+        ]
+    )
+    product_schema = StructType(
+        [
+            StructField("product_id", LongType()),
+            StructField("product_name", StringType()),
+            StructField("category", StringType()),
+            StructField("price", DecimalType(10, 2)),
+        ]
+    )
+    customer_schema = StructType(
+        [StructField("customer_id", LongType()), StructField("join_date", DateType()), StructField("segment", StringType())]
+    )
+    purchases = (
+        spark.read.json([str(f) for f in files], schema=event_schema, mode="FAILFAST")
+        .where(F.col("event_type") == "purchase")
+        .select("customer_id", "product_id", F.coalesce("quantity", F.lit(1)).alias("quantity"))
+    )
+    products = spark.read.csv(str(products_csv), header=True, schema=product_schema, mode="FAILFAST")
+    customers = spark.read.csv(str(customers_csv), header=True, schema=customer_schema, mode="FAILFAST")
+
+    report = (
+        purchases.join(F.broadcast(products), "product_id")
+        .join(F.broadcast(customers), "customer_id")
+        .groupBy("category", F.col("segment").alias("customer_segment"))
+        .agg(
+            F.sum(F.col("quantity") * F.col("price")).alias("total_revenue"),
+            F.sum("quantity").alias("units_sold"),
+            F.countDistinct("customer_id").alias("unique_customers"),
+        )
+    )
+    write_single_csv(report, tmp, out, ["category", "customer_segment"])
+
+
+def main() -> None:
+    args = parse_args("pyspark")
+    with scratch_dir("pyspark-") as tmp:
+        spark = session(tmp, args.low_memory)
+        try:
+            if args.pipeline == "transactions":
+                transactions(spark, args.source, args.out, tmp)
+            else:
+                ecommerce(spark, args.events, args.products, args.customers, args.out, tmp)
+        finally:
+            spark.stop()
+
+
+if __name__ == "__main__":
+    main()
