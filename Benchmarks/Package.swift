@@ -13,6 +13,15 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
+        // Not a micro benchmark: times PostgreSQL loads end to end (Benchmarks/load/run).
+        .executableTarget(
+            name: "LoadBenchmark",
+            dependencies: [
+                .product(name: "SluiceCore", package: "Sluice"),
+                .product(name: "SluicePostgres", package: "Sluice"),
+            ],
+            path: "Sources/LoadBenchmark"
+        ),
         .executableTarget(
             name: "IOBenchmarks",
             dependencies: [

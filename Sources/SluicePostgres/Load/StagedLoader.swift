@@ -42,6 +42,9 @@ public enum StagedLoader {
     }
 
     private static func upsert(_ stage: QualifiedName, into target: TargetTable, on connection: PostgresConnection, result: inout LoadResult) throws {
+        guard !target.key.isEmpty else {
+            throw SluiceError(.plan, "an upsert into \(target.name) needs a key", hint: "give the target table its natural key")
+        }
         let columns = target.quotedColumns
         let nonKey = target.columns.map(\.name).filter { !target.key.contains($0) }
         let conflict = target.key.map(Identifier.quote).joined(separator: ", ")
@@ -54,9 +57,19 @@ public enum StagedLoader {
             let new = nonKey.map { "EXCLUDED.\(Identifier.quote($0))" }.joined(separator: ", ")
             action = "DO UPDATE SET \(set) WHERE (\(old)) IS DISTINCT FROM (\(new))"
         }
+        // Rows identical to the target's are dropped first with a hash join on the key, so
+        // an unchanged re-run probes no index and writes nothing.
+        let joinOn = target.key.map { "t.\(Identifier.quote($0)) = s.\(Identifier.quote($0))" }.joined(separator: " AND ")
+        let stageColumns = target.columns.map { "s.\(Identifier.quote($0.name))" }.joined(separator: ", ")
+        let differs = nonKey.isEmpty ? "FALSE"
+            : "(\(nonKey.map { "t.\(Identifier.quote($0))" }.joined(separator: ", "))) IS DISTINCT FROM (\(nonKey.map { "s.\(Identifier.quote($0))" }.joined(separator: ", ")))"
+        let firstKey = Identifier.quote(target.key[0])
         let merged = try connection.execute("""
-            WITH merged AS (
-                INSERT INTO \(target.name.quoted) AS t (\(columns)) SELECT \(columns) FROM \(stage.quoted)
+            WITH changed AS (
+                SELECT \(stageColumns) FROM \(stage.quoted) AS s LEFT JOIN \(target.name.quoted) AS t ON \(joinOn)
+                WHERE t.\(firstKey) IS NULL OR \(differs)
+            ), merged AS (
+                INSERT INTO \(target.name.quoted) AS t (\(columns)) SELECT \(columns) FROM changed
                 ON CONFLICT (\(conflict)) \(action)
                 RETURNING (xmax = 0) AS inserted
             )
