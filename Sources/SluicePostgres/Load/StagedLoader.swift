@@ -25,20 +25,34 @@ public enum StagedLoader {
     ///   dropped at commit).
     public static func load(_ batches: [RecordBatch], into target: TargetTable, on connection: PostgresConnection) throws -> LoadResult {
         try target.ensure(on: connection)
+        var result = LoadResult()
+        let empty = try connection.execute("SELECT NOT EXISTS (SELECT 1 FROM \(target.name.quoted))")
+        if empty.rows.first?[0] == "t" {
+            // Nothing to merge with: COPY straight into the table (still inside the caller's
+            // transaction, so a failure or a kill leaves it empty).
+            result.staged = try connection.copyIn(table: target.name, columns: target.columns.map(\.name), batches: batches)
+            result.inserted = result.staged
+            try pauseForTests()
+            return result
+        }
         let stage = QualifiedName(schema: nil, name: "sluice_stage_\(UInt32.random(in: 0...UInt32.max))")
         try connection.execute("CREATE TEMPORARY TABLE \(stage.quoted) (LIKE \(target.name.quoted) INCLUDING DEFAULTS) ON COMMIT DROP")
-        var result = LoadResult()
         result.staged = try connection.copyIn(table: stage, columns: target.columns.map(\.name), batches: batches)
         try connection.execute("ANALYZE \(stage.quoted)")
-        if let seconds = ProcessInfo.processInfo.environment["SLUICE_TEST_PAUSE_BEFORE_MERGE"].flatMap(Double.init) {
-            // Test hook: lets a test kill the process in the middle of a load, deterministically.
-            Thread.sleep(forTimeInterval: seconds)
-        }
+        try pauseForTests()
         switch target.mode {
         case .upsert: try upsert(stage, into: target, on: connection, result: &result)
         case .replacePartitions(let columns): try replace(stage, into: target, partitions: columns, on: connection, result: &result)
         }
         return result
+    }
+
+    /// Test hook: `SLUICE_TEST_PAUSE_BEFORE_MERGE=seconds` pauses after the rows are copied
+    /// and before the merge commits, so a test can kill the process in the middle of a load.
+    private static func pauseForTests() throws {
+        if let seconds = ProcessInfo.processInfo.environment["SLUICE_TEST_PAUSE_BEFORE_MERGE"].flatMap(Double.init) {
+            Thread.sleep(forTimeInterval: seconds)
+        }
     }
 
     private static func upsert(_ stage: QualifiedName, into target: TargetTable, on connection: PostgresConnection, result: inout LoadResult) throws {
