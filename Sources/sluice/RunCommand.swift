@@ -76,7 +76,7 @@ struct RunTransactions: ParsableCommand {
                 let result = try compute()
                 computed = result
                 let target = TargetTable(name: tableName, schema: result.schema, key: ["customer_id"], types: ["longest_streak": "integer"])
-                return ([(target, result.batches)], result)
+                return ([(target, result.batches)], result, runtime.spill.filesWritten, [])
             }
             guard let computed else { throw SluiceError.internal("the load finished without a result") }
             result = computed

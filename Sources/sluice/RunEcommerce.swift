@@ -69,7 +69,9 @@ struct RunEcommerce: ParsableCommand {
             let outcome = try load.run(onWait: { Terminal.err("waiting for another run of ecommerce to finish…\n") }) {
                 let value = try compute()
                 computed = value
-                return ([(EcommercePipeline.reportTable(tableName), [value.report.rows])], value.result)
+                let details = [("purchases", "\(value.report.purchases)"), ("unknown_product", "\(value.report.unknownProduct)"),
+                               ("unknown_customer", "\(value.report.unknownCustomer)")]
+                return ([(EcommercePipeline.reportTable(tableName), [value.report.rows])], value.result, runtime.spill.filesWritten, details)
             }
             loadLines = RunReport.loadLines(outcome, target: target)
         } else {

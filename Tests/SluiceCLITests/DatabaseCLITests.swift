@@ -120,5 +120,35 @@ struct DatabaseCLITests {
         let csv = try String(contentsOfFile: out + "/sales_report.csv", encoding: .utf8).split(separator: "\n").dropFirst().map(String.init)
         #expect(rows == csv)
         #expect(FileManager.default.fileExists(atPath: out + "/by_category/Electronics.csv"))
+        let details = try connection.execute("SELECT details FROM sluice_runs WHERE job = 'ecommerce' ORDER BY started_at LIMIT 1").rows
+        #expect(details.first?[0]?.contains("unknown_product=") == true)
+        #expect(details.first?[0]?.contains("unknown_customer=") == true)
+    }
+
+    @Test("two runs of one job never interleave: the second waits for the job's advisory lock")
+    func advisoryLock() throws {
+        let server = try TestCluster.url.get()
+        let database = TestCluster.uniqueName("locked")
+        let url = DatabaseURL(server).withDatabase(database).connectionString
+        #expect(try CLI.run(["run", "transactions", "--source", TestSupport.dataFile("transaction.csv"), "--db", server, "--database", database]).status == 0)
+        let holder = try PostgresConnection(url)
+        try JobLock.acquire(job: "transactions", on: holder)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["run", "transactions", "--source", TestSupport.dataFile("transaction.csv"), "--db", server, "--database", database, "--no-progress"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        usleep(1_500_000)
+        #expect(process.isRunning, "the second run must wait while the lock is held")
+        #expect(try Self.ledger(url).count == 1)
+        try JobLock.release(job: "transactions", on: holder)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let waited = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(waited.contains("waiting for another run of transactions"))
+        #expect(try Self.ledger(url).count == 2)
+        holder.close()
     }
 }

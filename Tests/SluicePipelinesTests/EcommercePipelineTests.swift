@@ -33,10 +33,12 @@ struct EcommercePipelineTests {
     }
 
     static func run(_ archives: [String], workers: Int = 2, onError: OnError = .fail, limits: ZipLimits = ZipLimits(),
-                    products: RecordBatch = products, customers: RecordBatch = customers) throws -> (EcommercePipeline.Report, PipelineResult) {
+                    products: RecordBatch = products, customers: RecordBatch = customers,
+                    memory: Int? = nil, batchRows: Int = 3) throws -> (EcommercePipeline.Report, PipelineResult) {
         try EcommercePipeline.run(
             archives: archives, products: MemoryTable([products], schema: products.schema), customers: MemoryTable([customers], schema: customers.schema),
-            runtime: TestSupport.runtime(workers: workers, batchRows: 3), rejects: RejectSink(), onError: onError, limits: limits
+            runtime: TestSupport.runtime(workers: workers, memory: memory, batchRows: batchRows, shufflePartitions: 4),
+            rejects: RejectSink(), onError: onError, limits: limits
         )
     }
 
@@ -133,5 +135,20 @@ struct EcommercePipelineTests {
         let again = try TestSupport.temporaryDirectory()
         _ = try generator.write(to: again.path, workers: 1)
         #expect(try Data(contentsOf: URL(fileURLWithPath: paths[1])) == Data(contentsOf: again.appendingPathComponent("events_2023-W44.zip")))
+    }
+
+    @Test("under a tiny budget the distinct-customer sets spill and the report is the same", arguments: [1, 2])
+    func spilling(workers: Int) throws {
+        let directory = try TestSupport.temporaryDirectory()
+        var generator = EcommerceGenerator(weeks: 1, partsPerDay: 2, eventsPerPart: 10_000, seed: 9)
+        generator.customers = 4_000
+        generator.purchasePercent = 100
+        let (paths, _) = try generator.write(to: directory.path, workers: 2)
+        let (reference, _) = try Self.run(paths, workers: workers, products: generator.productTable(), customers: generator.customerTable(),
+                                          batchRows: 4_096)
+        let (bounded, result) = try Self.run(paths, workers: workers, products: generator.productTable(), customers: generator.customerTable(),
+                                             memory: 1 << 20, batchRows: 512)
+        #expect(Self.csv(bounded) == Self.csv(reference))
+        #expect(result.stages.reduce(0) { $0 + $1.spillBytes } > 0)
     }
 }

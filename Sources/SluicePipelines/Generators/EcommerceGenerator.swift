@@ -18,6 +18,9 @@ public struct EcommerceGenerator: Sendable {
     public var seed: UInt64
     public var customers = 100
     public var products = 50
+    /// The share of purchases among events, in percent (the rest split 70:25 between views
+    /// and cart additions as in DESIGN §6.2 when it is 5).
+    public var purchasePercent = 5
     /// Monday 2023-10-23 (ISO week 43 of 2023).
     public var firstDay: Int32 = DateEncoding.days(year: 2023, month: 10, day: 23) ?? 19_653
 
@@ -122,7 +125,8 @@ public struct EcommerceGenerator: Sendable {
         for index in 0..<eventsPerPart {
             let second = Int(random.next() % 86_400)
             let roll = random.next() % 100
-            let type = roll < 70 ? "view_product" : (roll < 95 ? "add_to_cart" : "purchase")
+            let viewShare = UInt64((100 - purchasePercent) * 70 / 95)
+            let type = roll >= UInt64(100 - purchasePercent) ? "purchase" : (roll < viewShare ? "view_product" : "add_to_cart")
             let customer = random.next() % 200 == 0 ? customers + 1 + Int(random.next() % 10) : 1 + Int(random.next() % UInt64(customers))
             let product = random.next() % 200 == 0 ? products + 1 + Int(random.next() % 5) : 1 + Int(random.next() % UInt64(products))
             if index > 0 { out.append(UInt8(ascii: ",")) }

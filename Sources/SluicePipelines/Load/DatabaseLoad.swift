@@ -29,9 +29,12 @@ public struct DatabaseLoad {
 
     /// Runs `compute`, then loads each returned (table, batches) pair.
     /// - Parameter onWait: called when another run of the same job holds the lock.
+    /// - Parameters:
+    ///   - spillFiles: the number of spill files the run wrote, for the ledger.
+    ///   - details: job-specific figures for the ledger's `details` column.
     public func run(
         onWait: () -> Void = {},
-        _ compute: () throws -> (tables: [(TargetTable, [RecordBatch])], result: PipelineResult)
+        _ compute: () throws -> (tables: [(TargetTable, [RecordBatch])], result: PipelineResult, spillFiles: Int, details: [(String, String)])
     ) throws -> Outcome {
         let connection = try target.connect()
         defer { connection.close() }
@@ -39,7 +42,7 @@ public struct DatabaseLoad {
         let runID = RunLedger.newRunID()
         try RunLedger.start(runID: runID, job: job, parameters: parameters, fingerprint: fingerprint, on: connection)
         do {
-            let (tables, result) = try compute()
+            let (tables, result, spillFiles, details) = try compute()
             var loads: [String: LoadResult] = [:]
             try connection.transaction { connection in
                 var total = LoadResult()
@@ -54,7 +57,8 @@ public struct DatabaseLoad {
                 }
                 let summary = RunLedger.Summary(
                     rowsRead: result.rowsRead, rowsLoaded: total.staged, rowsRejected: result.rowsRejected, load: total,
-                    spillBytes: result.stages.reduce(0) { $0 + $1.spillBytes }, peakMemory: result.peakPoolBytes
+                    spillBytes: result.stages.reduce(0) { $0 + $1.spillBytes }, spillFiles: spillFiles,
+                    peakMemory: result.peakPoolBytes, details: details
                 )
                 try RunLedger.finish(runID: runID, summary: summary, rejects: result.rejects.rejects, on: connection)
             }

@@ -19,15 +19,22 @@ public enum RunLedger {
         public var rowsRejected: Int
         public var load: LoadResult
         public var spillBytes: Int
+        public var spillFiles: Int
         public var peakMemory: Int
+        /// Job-specific figures (for example purchases with an unknown product), stored as
+        /// `key=value` pairs in the ledger's `details` column.
+        public var details: [(String, String)]
 
-        public init(rowsRead: Int, rowsLoaded: Int, rowsRejected: Int, load: LoadResult, spillBytes: Int, peakMemory: Int) {
+        public init(rowsRead: Int, rowsLoaded: Int, rowsRejected: Int, load: LoadResult, spillBytes: Int, spillFiles: Int = 0,
+                    peakMemory: Int, details: [(String, String)] = []) {
             self.rowsRead = rowsRead
             self.rowsLoaded = rowsLoaded
             self.rowsRejected = rowsRejected
             self.load = load
             self.spillBytes = spillBytes
+            self.spillFiles = spillFiles
             self.peakMemory = peakMemory
+            self.details = details
         }
     }
 
@@ -50,9 +57,13 @@ public enum RunLedger {
                 rows_unchanged bigint,
                 rows_deleted bigint,
                 spill_bytes bigint,
+                spill_files bigint,
                 peak_memory_bytes bigint,
+                details text,
                 error text
             );
+            ALTER TABLE \(runsTable.quoted) ADD COLUMN IF NOT EXISTS spill_files bigint;
+            ALTER TABLE \(runsTable.quoted) ADD COLUMN IF NOT EXISTS details text;
             CREATE INDEX IF NOT EXISTS sluice_runs_job_started ON \(runsTable.quoted) (job, started_at DESC);
             CREATE TABLE IF NOT EXISTS \(rejectsTable.quoted) (
                 run_id text NOT NULL,
@@ -93,12 +104,13 @@ public enum RunLedger {
         try connection.execute("""
             UPDATE \(runsTable.quoted) SET status = 'succeeded', finished_at = now(), rows_read = $2, rows_loaded = $3,
                 rows_rejected = $4, rows_inserted = $5, rows_updated = $6, rows_unchanged = $7, rows_deleted = $8,
-                spill_bytes = $9, peak_memory_bytes = $10
+                spill_bytes = $9, peak_memory_bytes = $10, spill_files = $11, details = $12
             WHERE run_id = $1
             """, [
                 .text(runID), .int(Int64(summary.rowsRead)), .int(Int64(summary.rowsLoaded)), .int(Int64(summary.rowsRejected)),
                 .int(Int64(summary.load.inserted)), .int(Int64(summary.load.updated)), .int(Int64(summary.load.unchanged)),
                 .int(Int64(summary.load.deleted)), .int(Int64(summary.spillBytes)), .int(Int64(summary.peakMemory)),
+                .int(Int64(summary.spillFiles)), .text(summary.details.map { "\($0.0)=\($0.1)" }.joined(separator: " ")),
             ])
         guard !rejects.isEmpty else { return }
         let schema = Schema([
