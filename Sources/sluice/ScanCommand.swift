@@ -3,17 +3,18 @@ import Foundation
 import SluiceCore
 import SluiceEngine
 import SluiceIO
+import SluicePipelines
 
-/// `sluice scan FILE`: parse a CSV file completely (every column, typed) and report its
-/// dialect, schema, rows, rejects and parse throughput. A quick check of a file before a
-/// job, and the CSV parse benchmark.
+/// `sluice scan FILE`: parse a CSV file — or the JSON files inside ZIP archives — completely
+/// (every column, typed) and report the schema, rows, rejects and throughput. A quick check
+/// of an input before a job, and the parse benchmark.
 struct ScanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scan",
-        abstract: "Parse a CSV file fully and report schema, rows, rejects and MB/s."
+        abstract: "Parse a CSV file (or the JSON inside ZIP archives) fully and report schema, rows, rejects and MB/s."
     )
 
-    @Argument(help: "The CSV file.")
+    @Argument(help: "A CSV file, or ZIP archives of JSON: one archive, a folder of events_*.zip, or a glob.")
     var file: String
 
     @Option(help: "Field delimiter: , | ; or tab (default: detected).")
@@ -25,6 +26,12 @@ struct ScanCommand: ParsableCommand {
     @OptionGroup var engine: EngineOptions
 
     func run() throws {
+        var isDirectory: ObjCBool = false
+        _ = FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory)
+        if isDirectory.boolValue || file.lowercased().hasSuffix(".zip") || file.contains("*") {
+            try scanArchives()
+            return
+        }
         var options = CSVOptions(delimiter: delimiter.flatMap(CSVDialect.delimiter(named:)))
         for entry in type {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
@@ -53,5 +60,30 @@ struct ScanCommand: ParsableCommand {
         for reject in rejects.rejects.prefix(5) {
             print("reject    line \(reject.line) \(reject.kind.rawValue): \(reject.message)")
         }
+    }
+
+    /// Scans the JSON entries of ZIP archives, with columns inferred from the first entry.
+    private func scanArchives() throws {
+        let archives = try EcommercePipeline.archives(at: file)
+        let zip = try NestedZipSource(archivePaths: archives, pattern: "*.json")
+        guard let first = try zip.entries().first else {
+            throw SluiceError(.data, "no JSON entries in the archives", location: file)
+        }
+        let sample = try zip.read(first)
+        let schema = sample.withUnsafeBufferPointer { JSONSchemaInference.infer($0) }
+        let rejects = engine.rejectSink()
+        let source = try ArchiveJSONSource(archives: archives, schema: schema, rejects: rejects)
+        let runtime = ExecutionRuntime(config: engine.config)
+        let started = SystemInfo.monotonicNanos()
+        let counted = try RunSession(runtime: runtime, showProgress: !engine.noProgress).run {
+            try DataFrame(source).groupBy([]).agg(Agg.count().as("rows")).collectBatch(runtime: runtime)
+        }
+        let seconds = Double(SystemInfo.monotonicNanos() - started) / 1e9
+        let compressed = archives.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
+        let json = source.partitions.joined().reduce(0) { $0 + $1.uncompressedSize }
+        print("archives  \(archives.count) (\(Terminal.bytes(compressed)) compressed, \(Terminal.bytes(json)) of JSON in \(source.partitions.joined().count) entries)")
+        print("schema    \(schema)")
+        print("rows      \(counted.rowCount == 1 ? counted.row(0)[0].description : "0") passed · \(Terminal.count(rejects.totalRejected)) rejected")
+        print(String(format: "time      %.3f s · %.0f MB/s of JSON (%d workers)", seconds, Double(json) / 1_048_576 / seconds, engine.workers))
     }
 }

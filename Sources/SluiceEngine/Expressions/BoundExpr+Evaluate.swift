@@ -13,6 +13,10 @@ extension BoundExpr {
             if op == .and || op == .or {
                 return Kernels.logical(op, try left.evaluate(batch), try right.evaluate(batch))
             }
+            if op.isComparison, case .literal(let value, _) = right, !value.isNull {
+                // Column against a constant: compared in place, no column of copies built.
+                return Kernels.compare(op, try left.evaluate(batch), scalar: value)
+            }
             let a = try left.evaluate(batch)
             let b = try right.evaluate(batch)
             if op.isComparison { return Kernels.compare(op, a, b) }

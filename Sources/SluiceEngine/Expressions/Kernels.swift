@@ -112,6 +112,51 @@ enum Kernels {
         return Column(type: .bool, storage: .bool(out), validity: Column.bothValid(a, b))
     }
 
+    /// A column against a non-null constant of the same type.
+    static func compare(_ op: BinaryOperator, _ a: Column, scalar: Value) -> Column {
+        let rows = a.count
+        var out = [Bool](repeating: false, count: rows)
+        @inline(__always) func decide(_ order: Int) -> Bool {
+            switch op {
+            case .equal: order == 0
+            case .notEqual: order != 0
+            case .less: order < 0
+            case .lessOrEqual: order <= 0
+            case .greater: order > 0
+            default: order >= 0
+            }
+        }
+        switch (a.storage, scalar) {
+        case (.string(let storage), .string(let text)):
+            var constant = text
+            constant.withUTF8 { key in
+                storage.offsets.withUnsafeBufferPointer { offsets in
+                    storage.bytes.withUnsafeBufferPointer { bytes in
+                        for row in 0..<rows {
+                            let value = UnsafeBufferPointer(rebasing: bytes[Int(offsets[row])..<Int(offsets[row + 1])])
+                            if op == .equal || op == .notEqual {
+                                let same = value.count == key.count && compareBytes(value, key) == 0
+                                out[row] = (op == .equal) == same
+                            } else {
+                                out[row] = decide(compareBytes(value, key))
+                            }
+                        }
+                    }
+                }
+            }
+        case (.int64(let values), .int64(let v)), (.int64(let values), .decimal(let v, _)), (.int64(let values), .timestamp(let v)):
+            for row in 0..<rows { out[row] = decide(values[row] < v ? -1 : (values[row] == v ? 0 : 1)) }
+        case (.int32(let values), .date(let v)):
+            for row in 0..<rows { out[row] = decide(values[row] < v ? -1 : (values[row] == v ? 0 : 1)) }
+        case (.float64(let values), .float64(let v)):
+            for row in 0..<rows { out[row] = decide(values[row] < v ? -1 : (values[row] == v ? 0 : 1)) }
+        default:
+            let repeated = (try? Column.repeating(scalar, type: a.type, count: rows)) ?? a
+            return compare(op, a, repeated)
+        }
+        return Column(type: .bool, storage: .bool(out), validity: a.validity)
+    }
+
     /// Lexicographic byte order (UTF-8 byte order is code-point order).
     @inline(__always)
     static func compareBytes(_ left: UnsafeBufferPointer<UInt8>, _ right: UnsafeBufferPointer<UInt8>) -> Int {
