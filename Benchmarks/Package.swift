@@ -40,6 +40,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "SluiceCore", package: "Sluice"),
                 .product(name: "SluiceEngine", package: "Sluice"),
+                .product(name: "SluicePostgres", package: "Sluice"),
             ],
             path: "Benchmarks/EngineBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -1,6 +1,7 @@
 import Benchmark
 import SluiceCore
 import SluiceEngine
+import SluicePostgres
 
 /// The engine's hot operators on in-memory data: hash aggregation at several key
 /// cardinalities, the shuffle partitioner, and a broadcast join probe.
@@ -23,6 +24,15 @@ let benchmarks: @Sendable () -> Void = {
     let batch = EngineFixtures.batch(rows: 1_000_000, keys: 100_000)
     Benchmark("shuffle partition: 1M rows into 16 buckets by an int64 key") { _ in
         blackHole(HashPartitioner(keyIndices: [0], bucketCount: 16).partition(batch))
+    }
+
+    let customers = EngineFixtures.customers(rows: 1_000_000)
+    Benchmark("COPY text encoding: 1M rows (text id, text, int)") { _ in
+        var out: [UInt8] = []
+        out.reserveCapacity(32 << 20)
+        var encoder = CopyTextEncoder()
+        try encoder.encode(customers, into: &out)
+        blackHole(out.count)
     }
 
     let probe = EngineFixtures.keyed(rows: 2_000_000, keys: 1_000)
@@ -50,6 +60,14 @@ enum EngineFixtures {
             v.append(Int64(row % 100))
         }
         return RecordBatch(unchecked: Schema([Field("k", .int64), Field("v", .int64)]), columns: [.int64(k), .int64(v)], rowCount: rows)
+    }
+
+    /// The transactions job's output shape: 7-digit text ids, a product code, a streak.
+    static func customers(rows: Int) -> RecordBatch {
+        let ids = (0..<rows).map { String(repeating: "0", count: max(0, 7 - String($0).count)) + String($0) }
+        let products = (0..<rows).map { ["PURA100", "SUPA101", "DETA800"][$0 % 3] }
+        return RecordBatch(unchecked: Schema([Field("customer_id", .string), Field("favourite_product", .string), Field("longest_streak", .int64)]),
+                           columns: [.string(ids), .string(products), .int64((0..<rows).map { Int64($0 % 9) })], rowCount: rows)
     }
 
     /// A one-partition table in batches of 64k rows.
