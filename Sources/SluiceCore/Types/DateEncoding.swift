@@ -6,18 +6,26 @@ public enum DateEncoding {
     public static let microsPerSecond: Int64 = 1_000_000
     public static let microsPerDay: Int64 = 86_400_000_000
 
-    /// Days since 1970-01-01 for a valid calendar date, or nil when the date does not exist.
+    /// Days since 1970-01-01 for a valid calendar date in years -9999…9999, or nil when the
+    /// date does not exist.
     @inlinable
     public static func days(year: Int, month: Int, day: Int) -> Int32? {
-        guard (1...12).contains(month), day >= 1, day <= daysInMonth(year: year, month: month),
-              (-9999...9999).contains(year) else { return nil }
+        guard (-9999...9999).contains(year) else { return nil }
+        return daysAnyYear(year: year, month: month, day: day)
+    }
+
+    /// Days since 1970-01-01 for a valid calendar date of any year whose day number fits in
+    /// Int32 (PostgreSQL dates reach year 5874897), or nil.
+    @inlinable
+    public static func daysAnyYear(year: Int, month: Int, day: Int) -> Int32? {
+        guard (1...12).contains(month), day >= 1, day <= daysInMonth(year: year, month: month) else { return nil }
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
         let monthIndex = month > 2 ? month - 3 : month + 9
         let dayOfYear = (153 * monthIndex + 2) / 5 + day - 1
         let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return Int32(era * 146_097 + dayOfEra - 719_468)
+        return Int32(exactly: era * 146_097 + dayOfEra - 719_468)
     }
 
     /// The calendar date of a day number.

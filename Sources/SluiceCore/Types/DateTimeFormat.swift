@@ -94,11 +94,11 @@ public struct DateTimeFormat: Sendable, Hashable, CustomStringConvertible {
     public func parseTimestamp(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
         switch kind {
         case .epochSeconds:
-            guard let seconds = parseInteger(bytes) else { return nil }
+            guard let seconds = DecimalMath.parseInteger(bytes) else { return nil }
             let (micros, overflow) = seconds.multipliedReportingOverflow(by: DateEncoding.microsPerSecond)
             return overflow ? nil : micros
         case .epochMillis:
-            guard let millis = parseInteger(bytes) else { return nil }
+            guard let millis = DecimalMath.parseInteger(bytes) else { return nil }
             let (micros, overflow) = millis.multipliedReportingOverflow(by: 1000)
             return overflow ? nil : micros
         case .pattern(let tokens):
@@ -123,25 +123,6 @@ public struct DateTimeFormat: Sendable, Hashable, CustomStringConvertible {
     public func parseDate(_ text: String) -> Int32? {
         var copy = text
         return copy.withUTF8 { parseDate($0) }
-    }
-
-    private func parseInteger(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
-        guard !bytes.isEmpty else { return nil }
-        var index = 0
-        var negative = false
-        if bytes[0] == UInt8(ascii: "-") { negative = true; index = 1 }
-        guard index < bytes.count else { return nil }
-        var value: Int64 = 0
-        while index < bytes.count {
-            let digit = Int64(bytes[index]) &- 48
-            guard digit >= 0 && digit <= 9 else { return nil }
-            let (times, o1) = value.multipliedReportingOverflow(by: 10)
-            let (plus, o2) = times.addingReportingOverflow(digit)
-            if o1 || o2 { return nil }
-            value = plus
-            index += 1
-        }
-        return negative ? -value : value
     }
 
     private static let monthNames: [[UInt8]] = [

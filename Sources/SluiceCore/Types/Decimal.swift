@@ -68,6 +68,31 @@ public enum DecimalMath {
         return negative ? -value : value
     }
 
+    /// Parses a decimal integer with an optional sign, exactly: nil on anything else or on
+    /// overflow (`Int64.min` itself parses).
+    /// - Complexity: O(n), no allocation.
+    @inlinable
+    public static func parseInteger(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var index = 0
+        var negative = false
+        if let first = bytes.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
+            negative = first == UInt8(ascii: "-")
+            index = 1
+        }
+        guard index < bytes.count else { return nil }
+        var value: Int64 = 0
+        while index < bytes.count {
+            let digit = Int64(bytes[index]) &- 48
+            guard digit >= 0 && digit <= 9 else { return nil }
+            let (times, o1) = value.multipliedReportingOverflow(by: 10)
+            let (next, o2) = negative ? times.subtractingReportingOverflow(digit) : times.addingReportingOverflow(digit)
+            if o1 || o2 { return nil }
+            value = next
+            index += 1
+        }
+        return value
+    }
+
     /// Parses a Swift string; convenience for literals and tests.
     public static func parse(_ text: String, scale: Int) -> Int64? {
         var copy = text

@@ -80,16 +80,7 @@ enum Kernels {
     static func compare(_ op: BinaryOperator, _ a: Column, _ b: Column) -> Column {
         let rows = a.count
         var out = [Bool](repeating: false, count: rows)
-        @inline(__always) func decide(_ order: Int) -> Bool {
-            switch op {
-            case .equal: order == 0
-            case .notEqual: order != 0
-            case .less: order < 0
-            case .lessOrEqual: order <= 0
-            case .greater: order > 0
-            default: order >= 0
-            }
-        }
+        @inline(__always) func decide(_ order: Int) -> Bool { Kernels.decide(op, order) }
         switch (a.storage, b.storage) {
         case (.int64(let x), .int64(let y)):
             for row in 0..<rows { out[row] = decide(x[row] < y[row] ? -1 : (x[row] == y[row] ? 0 : 1)) }
@@ -116,16 +107,7 @@ enum Kernels {
     static func compare(_ op: BinaryOperator, _ a: Column, scalar: Value) -> Column {
         let rows = a.count
         var out = [Bool](repeating: false, count: rows)
-        @inline(__always) func decide(_ order: Int) -> Bool {
-            switch op {
-            case .equal: order == 0
-            case .notEqual: order != 0
-            case .less: order < 0
-            case .lessOrEqual: order <= 0
-            case .greater: order > 0
-            default: order >= 0
-            }
-        }
+        @inline(__always) func decide(_ order: Int) -> Bool { Kernels.decide(op, order) }
         switch (a.storage, scalar) {
         case (.string(let storage), .string(let text)):
             var constant = text
@@ -155,6 +137,19 @@ enum Kernels {
             return compare(op, a, repeated)
         }
         return Column(type: .bool, storage: .bool(out), validity: a.validity)
+    }
+
+    /// Whether a three-way order (negative, zero, positive) satisfies a comparison operator.
+    @inline(__always)
+    static func decide(_ op: BinaryOperator, _ order: Int) -> Bool {
+        switch op {
+        case .equal: order == 0
+        case .notEqual: order != 0
+        case .less: order < 0
+        case .lessOrEqual: order <= 0
+        case .greater: order > 0
+        default: order >= 0
+        }
     }
 
     /// Lexicographic byte order (UTF-8 byte order is code-point order).

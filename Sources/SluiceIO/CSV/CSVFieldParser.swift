@@ -112,7 +112,8 @@ enum CSVFieldParser {
         return UnsafeBufferPointer(rebasing: bytes[start..<end])
     }
 
-    /// A decimal integer with an optional sign; nil on anything else or overflow.
+    /// A decimal integer with an optional sign; nil on anything else or overflow. Up to 18
+    /// digits cannot overflow, so the common case skips the overflow checks.
     @inline(__always)
     static func parseInt(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
         var index = 0
@@ -122,24 +123,13 @@ enum CSVFieldParser {
             index = 1
         }
         guard index < bytes.count else { return nil }
+        guard bytes.count - index <= 18 else { return DecimalMath.parseInteger(bytes) }
         var value: Int64 = 0
-        if bytes.count - index <= 18 {
-            while index < bytes.count {
-                let digit = Int64(bytes[index]) &- 48
-                guard digit >= 0 && digit <= 9 else { return nil }
-                value = value &* 10 &+ digit
-                index += 1
-            }
-        } else {
-            while index < bytes.count {
-                let digit = Int64(bytes[index]) &- 48
-                guard digit >= 0 && digit <= 9 else { return nil }
-                let (times, o1) = value.multipliedReportingOverflow(by: 10)
-                let (plus, o2) = times.addingReportingOverflow(digit)
-                if o1 || o2 { return nil }
-                value = plus
-                index += 1
-            }
+        while index < bytes.count {
+            let digit = Int64(bytes[index]) &- 48
+            guard digit >= 0 && digit <= 9 else { return nil }
+            value = value &* 10 &+ digit
+            index += 1
         }
         return negative ? -value : value
     }

@@ -158,24 +158,7 @@ enum PostgresText {
 
     /// Reads an optionally signed base-10 integer; nil on anything else or on overflow.
     static func parseInt64(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
-        var index = 0
-        var negative = false
-        if let first = bytes.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
-            negative = first == UInt8(ascii: "-")
-            index = 1
-        }
-        guard index < bytes.count else { return nil }
-        var value: Int64 = 0
-        while index < bytes.count {
-            let digit = Int64(bytes[index]) &- 48
-            guard digit >= 0 && digit <= 9 else { return nil }
-            let (times, o1) = value.multipliedReportingOverflow(by: 10)
-            let (next, o2) = negative ? times.subtractingReportingOverflow(digit) : times.addingReportingOverflow(digit)
-            if o1 || o2 { return nil }
-            value = next
-            index += 1
-        }
-        return value
+        DecimalMath.parseInteger(bytes)
     }
 
     /// Reads a double, including PostgreSQL's `NaN`, `Infinity` and `-Infinity`.
@@ -319,16 +302,7 @@ enum PostgresText {
 
         /// Days since 1970 for any year (DateEncoding stops at ±9999).
         static func days(year: Int, month: Int, day: Int) -> Int32? {
-            guard (1...12).contains(month), day >= 1, day <= DateEncoding.daysInMonth(year: year, month: month) else {
-                return nil
-            }
-            let y = month <= 2 ? year - 1 : year
-            let era = (y >= 0 ? y : y - 399) / 400
-            let yearOfEra = y - era * 400
-            let monthIndex = month > 2 ? month - 3 : month + 9
-            let dayOfYear = (153 * monthIndex + 2) / 5 + day - 1
-            let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-            return Int32(exactly: era * 146_097 + dayOfEra - 719_468)
+            DateEncoding.daysAnyYear(year: year, month: month, day: day)
         }
     }
 }
