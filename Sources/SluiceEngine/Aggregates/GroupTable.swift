@@ -152,4 +152,13 @@ struct GroupTable {
 
     /// Bytes held, for the memory budget.
     var byteSize: Int { slots.count * 8 + keys.capacity * 8 }
+
+    /// The extra bytes the table would allocate to take `newRows` more keys in the worst
+    /// case (all new): while growing, the old and the new slot arrays live side by side.
+    func growthBytes(forNewRows newRows: Int) -> Int {
+        var size = capacity
+        while (groupCount + newRows) * 4 > size * 3 { size *= 2 }
+        let slotsGrowth = size == capacity ? 0 : size * stride * 8
+        return slotsGrowth + newRows * width * 8
+    }
 }

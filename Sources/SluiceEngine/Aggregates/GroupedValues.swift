@@ -34,31 +34,41 @@ struct GroupedValues {
         for index in 0..<totalGroups { offsets[index + 1] += offsets[index] }
         var sorted = [UInt64](repeating: 0, count: keys.count)
         var cursor = offsets
-        for index in 0..<keys.count {
-            let group = Int(groups[index])
-            sorted[Int(cursor[group])] = keys[index]
-            cursor[group] += 1
-        }
-        var newGroups: [Int32] = []
-        var newKeys: [UInt64] = []
-        newGroups.reserveCapacity(keys.count)
-        newKeys.reserveCapacity(keys.count)
-        var newOffsets = [Int32](repeating: 0, count: totalGroups + 1)
-        sorted.withUnsafeMutableBufferPointer { buffer in
-            for group in 0..<totalGroups {
-                let start = Int(offsets[group]), end = Int(offsets[group + 1])
-                if end - start > 1 { Self.sortSegment(buffer, start, end) }
-                var previous: UInt64? = nil
-                for index in start..<end where buffer[index] != previous {
-                    newGroups.append(Int32(group))
-                    newKeys.append(buffer[index])
-                    previous = buffer[index]
+        keys.withUnsafeBufferPointer { keys in
+            groups.withUnsafeBufferPointer { groups in
+                sorted.withUnsafeMutableBufferPointer { sorted in
+                    for index in 0..<keys.count {
+                        let group = Int(groups[index])
+                        sorted[Int(cursor[group])] = keys[index]
+                        cursor[group] += 1
+                    }
                 }
-                newOffsets[group + 1] = Int32(newKeys.count)
             }
         }
-        groups = newGroups
-        keys = newKeys
+        // The unique pairs are written back over the old arrays (never past what has been
+        // read), so compaction needs one extra array of keys, not three.
+        var written = 0
+        var newOffsets = [Int32](repeating: 0, count: totalGroups + 1)
+        groups.withUnsafeMutableBufferPointer { groups in
+            keys.withUnsafeMutableBufferPointer { keys in
+                sorted.withUnsafeMutableBufferPointer { buffer in
+                    for group in 0..<totalGroups {
+                        let start = Int(offsets[group]), end = Int(offsets[group + 1])
+                        if end - start > 1 { Self.sortSegment(buffer, start, end) }
+                        var previous: UInt64? = nil
+                        for index in start..<end where buffer[index] != previous {
+                            groups[written] = Int32(group)
+                            keys[written] = buffer[index]
+                            written += 1
+                            previous = buffer[index]
+                        }
+                        newOffsets[group + 1] = Int32(written)
+                    }
+                }
+            }
+        }
+        groups.removeLast(groups.count - written)
+        keys.removeLast(keys.count - written)
         compactedCount = keys.count
         return newOffsets
     }

@@ -62,9 +62,10 @@ public final class ExchangeExec: StageBoundary {
                 if let writer { file = writer } else { file = try context.runtime.spill.createFile("shuffle-s\(stage)-t\(context.partition)") }
                 writer = file
                 for bucket in held.indices where !held[bucket].isEmpty {
-                    let segment = try file.write(RecordBatch.concat(held[bucket], schema: schema))
-                    metrics.recordSpill(bytes: segment.length)
-                    items[bucket].append(.spilled(segment))
+                    for segment in try file.write(held[bucket], schema: schema) {
+                        metrics.recordSpill(bytes: segment.length)
+                        items[bucket].append(.spilled(segment))
+                    }
                     held[bucket].removeAll()
                 }
                 reservation.free()

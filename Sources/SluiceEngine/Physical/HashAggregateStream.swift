@@ -28,6 +28,11 @@ final class HashAggregateStream: BatchStream {
     private var spilled: [[SpillSegment]] = []
     private var writer: SpillWriter?
     private var recovery: (partition: Int, stream: (any BatchStream)?)?
+    /// Bytes of emitted partial batches not yet handed on (map side only).
+    private var pendingBytes = 0
+    /// The most a map-side table may hold before it hands its groups on: a quarter of a
+    /// worker's share of the budget, so the shuffle that follows always has room.
+    private let partialCap: Int
 
     static let spillPartitions = 16
     static let maxLevel = 8
@@ -42,6 +47,8 @@ final class HashAggregateStream: BatchStream {
         reservation = context.reservation("HashAggregate(\(plan.mode.rawValue))")
         encoder = GroupKeyEncoder(types: plan.keys.map(\.type))
         table = GroupTable(width: encoder.width)
+        let config = context.runtime.config
+        partialCap = config.memoryLimit.map { max(1 << 20, $0 / max(1, config.workers * 4)) } ?? .max
     }
 
     func next() throws -> RecordBatch? {
@@ -75,6 +82,11 @@ final class HashAggregateStream: BatchStream {
         }
         let batch = pending.removeFirst()
         if level == 0 { plan.metrics.recordOutput(rows: batch.rowCount, bytes: batch.byteSize) }
+        if emitsStates, pendingBytes > 0 {
+            // Batches handed on are the consumer's to account for.
+            pendingBytes = max(0, pendingBytes - batch.byteSize)
+            _ = reservation.tryResize(to: pendingBytes)
+        }
         return batch
     }
 
@@ -94,6 +106,12 @@ final class HashAggregateStream: BatchStream {
         } else {
             for key in plan.keys { keyColumns.append(try key.evaluate(batch)) }
         }
+        // Reserve before the table grows, not after: a growing table briefly holds its old
+        // and new slots together, which is exactly when the budget must be asked.
+        let current = table.byteSize + encoder.byteSize + accumulators.reduce(0) { $0 + $1.byteSize }
+        if table.groupCount > 0, !reservation.tryResize(to: current + table.growthBytes(forNewRows: batch.rowCount)) {
+            try makeRoom(holding: current)
+        }
         encoder.encode(keyColumns, rows: batch.rowCount, into: &words)
         table.groupIndices(words, rows: batch.rowCount, into: &indices)
         if readsStates {
@@ -111,14 +129,25 @@ final class HashAggregateStream: BatchStream {
             }
         }
         let held = table.byteSize + encoder.byteSize + accumulators.reduce(0) { $0 + $1.byteSize }
-        guard !reservation.tryResize(to: held) else { return }
-        if emitsStates {
-            // The map side may hand its groups on early; the final phase merges them.
-            try emit(final: false)
-        } else {
-            guard !plan.keys.isEmpty, level < Self.maxLevel else { try reservation.resize(to: held); return }
-            try spillState()
+        if emitsStates && held > partialCap || !reservation.tryResize(to: held) {
+            try makeRoom(holding: held)
         }
+    }
+
+    /// Frees the state when the budget is short: the map side hands its groups on early (the
+    /// emitted batches stay reserved until handed on; the final phase merges them), the
+    /// reduce side spills them to the grace-hash partitions.
+    private func makeRoom(holding held: Int) throws {
+        if emitsStates {
+            try emit(final: false)
+            try resetState()
+            pendingBytes = pending.reduce(0) { $0 + $1.byteSize }
+            reservation.free()
+            _ = reservation.tryResize(to: pendingBytes)
+            return
+        }
+        guard !plan.keys.isEmpty, level < Self.maxLevel else { try reservation.resize(to: held); return }
+        try spillState()
         try resetState()
         reservation.free()
     }
@@ -138,11 +167,15 @@ final class HashAggregateStream: BatchStream {
         if let writer { file = writer } else { file = try context.runtime.spill.createFile("aggregate-s\(context.stage)-t\(context.partition)-l\(level)") }
         writer = file
         let partitioner = HashPartitioner(keyIndices: Array(0..<plan.keys.count), bucketCount: Self.spillPartitions, shift: UInt64(level * 4))
-        for (partition, part) in partitioner.partition(try stateBatch()).enumerated() {
-            guard let part else { continue }
-            let segment = try file.write(part)
-            plan.metrics.recordSpill(bytes: segment.length)
-            spilled[partition].append(segment)
+        // Free the table before cutting the state into partitions, and cut one partition at a
+        // time, so spilling needs about one extra copy of the state, not three.
+        let state = try stateBatch()
+        try resetState()
+        for (partition, rows) in partitioner.bucketRows(state).enumerated() where !rows.isEmpty {
+            for segment in try file.write([state.take(rows)], schema: plan.partialSchema) {
+                plan.metrics.recordSpill(bytes: segment.length)
+                spilled[partition].append(segment)
+            }
         }
     }
 

@@ -95,6 +95,40 @@ public final class SpillWriter {
         if descriptor >= 0 { close(descriptor) }
     }
 
+    /// Writes `batches` as segments of about `segmentBytes` each (small batches are joined,
+    /// large ones cut by rows), so reading them back never needs more than about that much
+    /// memory at a time.
+    public func write(_ batches: [RecordBatch], schema: Schema, segmentBytes: Int = 1 << 20) throws(SluiceError) -> [SpillSegment] {
+        var segments: [SpillSegment] = []
+        var group: [RecordBatch] = []
+        var groupBytes = 0
+        func flush() throws(SluiceError) {
+            guard !group.isEmpty else { return }
+            segments.append(try write(RecordBatch.concat(group, schema: schema)))
+            group = []
+            groupBytes = 0
+        }
+        for batch in batches where batch.rowCount > 0 {
+            let bytes = batch.byteSize
+            if bytes > segmentBytes {
+                try flush()
+                let rowsPerSegment = max(1, batch.rowCount * segmentBytes / bytes)
+                var start = 0
+                while start < batch.rowCount {
+                    let end = min(batch.rowCount, start + rowsPerSegment)
+                    segments.append(try write(batch.slice(start..<end)))
+                    start = end
+                }
+                continue
+            }
+            if groupBytes + bytes > segmentBytes { try flush() }
+            group.append(batch)
+            groupBytes += bytes
+        }
+        try flush()
+        return segments
+    }
+
     /// Writes `batch` as one segment and returns where it is.
     public func write(_ batch: RecordBatch) throws(SluiceError) -> SpillSegment {
         buffer.removeAll(keepingCapacity: true)
