@@ -55,6 +55,11 @@ final class DistinctAccumulator: GroupsAccumulator {
     func update(_ inputs: [Column], groups: [Int32], groupCount: Int) throws(SluiceError) {
         self.groupCount = max(self.groupCount, groupCount)
         let column = inputs[0]
+        if case .list(let offsets, _) = column.storage, let last = offsets.last, let first = offsets.first {
+            pairs.reserve(additional: Int(last - first))
+        } else {
+            pairs.reserve(additional: groups.count)
+        }
         if case .list(let offsets, let values) = column.storage {
             for row in 0..<groups.count where !column.isNull(row) {
                 for index in Int(offsets[row])..<Int(offsets[row + 1]) where !values.isNull(index) {

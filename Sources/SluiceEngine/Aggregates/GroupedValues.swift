@@ -12,6 +12,17 @@ struct GroupedValues {
     private var compactedCount = 0
     private(set) var groupCount = 0
 
+    /// Makes room for `additional` more pairs, growing by a quarter at a time rather than
+    /// doubling: a doubling array briefly holds three times its contents while it copies,
+    /// which is memory the budget never sees.
+    mutating func reserve(additional: Int) {
+        let needed = keys.count + additional
+        guard needed > keys.capacity else { return }
+        let target = max(needed, keys.count + keys.count / 4, 1_024)
+        groups.reserveCapacity(target)
+        keys.reserveCapacity(target)
+    }
+
     @inline(__always)
     mutating func append(group: Int32, key: UInt64) {
         groups.append(group)

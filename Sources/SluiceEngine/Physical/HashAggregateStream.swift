@@ -226,6 +226,12 @@ final class HashAggregateStream: BatchStream {
             for accumulator in accumulators { columns.append(try accumulator.finish()) }
             whole = RecordBatch(unchecked: plan.schema, columns: columns, rowCount: groupCount)
         }
+        if emitsStates {
+            // Map-side output goes straight to the shuffle, which cuts it by bucket anyway;
+            // slicing it here would copy the whole state once more.
+            pending.append(whole)
+            return
+        }
         let size = context.batchRows
         var start = 0
         while start < groupCount {
