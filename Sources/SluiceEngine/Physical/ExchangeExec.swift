@@ -74,8 +74,17 @@ public final class ExchangeExec: StageBoundary {
             while let batch = try stream.next() {
                 try context.checkCancelled()
                 let start = SystemInfo.monotonicNanos()
-                for (bucket, part) in partitioner.partition(batch).enumerated() {
-                    guard let part else { continue }
+                // One bucket's rows are copied out at a time, and reserved (or the held
+                // buckets spilled) before the next, so a large batch is never copied whole.
+                let rowsByBucket = partitioner.bucketCount == 1 ? [] : partitioner.bucketRows(batch)
+                for bucket in 0..<partitioner.bucketCount {
+                    let part: RecordBatch
+                    if partitioner.bucketCount == 1 {
+                        part = batch
+                    } else {
+                        guard !rowsByBucket[bucket].isEmpty else { continue }
+                        part = batch.take(rowsByBucket[bucket])
+                    }
                     if !reservation.tryResize(to: reservation.size + part.byteSize) {
                         try spillHeld()
                         _ = reservation.tryResize(to: part.byteSize)
