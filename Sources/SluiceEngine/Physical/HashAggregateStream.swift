@@ -30,8 +30,9 @@ final class HashAggregateStream: BatchStream {
     private var recovery: (partition: Int, stream: (any BatchStream)?)?
     /// Bytes of emitted partial batches not yet handed on (map side only).
     private var pendingBytes = 0
-    /// The most a map-side table may hold before it hands its groups on: a quarter of a
-    /// worker's share of the budget, so the shuffle that follows always has room.
+    /// The most a table may hold before it hands its groups on (map side) or spills them
+    /// (reduce side): a quarter of a worker's share of the budget. Handing on or spilling
+    /// briefly needs a second copy of the state, which this keeps small next to the budget.
     private let partialCap: Int
 
     static let spillPartitions = 16
@@ -129,7 +130,7 @@ final class HashAggregateStream: BatchStream {
             }
         }
         let held = table.byteSize + encoder.byteSize + accumulators.reduce(0) { $0 + $1.byteSize }
-        if emitsStates && held > partialCap || !reservation.tryResize(to: held) {
+        if held > partialCap && (emitsStates || !plan.keys.isEmpty) || !reservation.tryResize(to: held) {
             try makeRoom(holding: held)
         }
     }
