@@ -37,6 +37,7 @@ final class HashAggregateStream: BatchStream {
 
     static let spillPartitions = 16
     static let maxLevel = 8
+    static let minimumWorkingBytes = 256 << 10
 
     init(plan: HashAggregateExec, input: any BatchStream, context: TaskContext, readsStates: Bool, emitsStates: Bool, level: Int) {
         self.plan = plan
@@ -145,6 +146,12 @@ final class HashAggregateStream: BatchStream {
             pendingBytes = pending.reduce(0) { $0 + $1.byteSize }
             reservation.free()
             _ = reservation.tryResize(to: pendingBytes)
+            return
+        }
+        // A small state is the least a task needs to make progress: spilling it would only
+        // recurse without freeing anything, so it goes on unreserved (the budget's overhead).
+        if held < Self.minimumWorkingBytes {
+            _ = reservation.tryResize(to: held)
             return
         }
         guard !plan.keys.isEmpty, level < Self.maxLevel else { try reservation.resize(to: held); return }
