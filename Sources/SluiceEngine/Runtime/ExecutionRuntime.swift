@@ -15,11 +15,18 @@ public final class ExecutionRuntime: Sendable {
 
     public init(config: ExecutionConfig = ExecutionConfig(), cancellation: Cancellation = Cancellation()) {
         self.config = config
-        self.memoryPool = MemoryPool(limit: config.memoryLimit)
+        self.memoryPool = MemoryPool(limit: config.memoryLimit.map(Self.poolLimit))
         self.workerPool = WorkerPool(workers: config.workers)
         self.cancellation = cancellation
         self.progress = ProgressCounters()
         self.spill = SpillManager(temporaryDirectory: config.temporaryDirectory)
+    }
+
+    /// The part of a memory budget the pool hands out: all of it but a reserve (an eighth, at
+    /// most 32 MB) for what no operator reserves — the batch each task has in flight, the
+    /// copies a table makes while it grows — so the process's peak stays near the budget.
+    public static func poolLimit(forBudget budget: Int) -> Int {
+        budget - min(32 << 20, budget / 8)
     }
 
     /// Runs `taskCount` tasks of one stage on the worker pool, each with its own context.
