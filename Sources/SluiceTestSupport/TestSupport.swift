@@ -19,14 +19,7 @@ public enum TestSupport {
     public static func table(_ batch: RecordBatch, partitions: Int = 1) -> MemoryTable {
         guard partitions > 1, batch.rowCount > 0 else { return MemoryTable([batch], schema: batch.schema) }
         let size = (batch.rowCount + partitions - 1) / partitions
-        var parts: [[RecordBatch]] = []
-        var start = 0
-        while start < batch.rowCount {
-            let end = min(batch.rowCount, start + size)
-            parts.append([batch.slice(start..<end)])
-            start = end
-        }
-        return MemoryTable(schema: batch.schema, partitions: parts)
+        return MemoryTable(schema: batch.schema, partitions: batch.chunks(maxRows: size).map { [$0] })
     }
 
     /// A runtime with the given knobs.

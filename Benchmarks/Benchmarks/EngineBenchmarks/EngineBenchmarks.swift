@@ -73,13 +73,6 @@ enum EngineFixtures {
     /// A one-partition table in batches of 64k rows.
     static func keyed(rows: Int, keys: Int) -> MemoryTable {
         let whole = batch(rows: rows, keys: keys)
-        var batches: [RecordBatch] = []
-        var start = 0
-        while start < rows {
-            let end = min(rows, start + 65_536)
-            batches.append(whole.slice(start..<end))
-            start = end
-        }
-        return MemoryTable(batches, schema: whole.schema)
+        return MemoryTable(whole.chunks(maxRows: 65_536), schema: whole.schema)
     }
 }

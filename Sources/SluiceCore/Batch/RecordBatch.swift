@@ -61,6 +61,14 @@ public struct RecordBatch: Sendable {
         RecordBatch(unchecked: schema, columns: columns.map { $0.slice(range) }, rowCount: range.count)
     }
 
+    /// The batch cut into consecutive pieces of at most `maxRows` rows (the batch itself when
+    /// it is small enough; nothing when it is empty).
+    public func chunks(maxRows: Int) -> [RecordBatch] {
+        guard rowCount > maxRows else { return rowCount == 0 ? [] : [self] }
+        let size = max(1, maxRows)
+        return stride(from: 0, to: rowCount, by: size).map { slice($0..<min(rowCount, $0 + size)) }
+    }
+
     /// Only the columns at `indices`, in that order.
     public func project(_ indices: [Int]) -> RecordBatch {
         RecordBatch(

@@ -240,12 +240,6 @@ final class HashAggregateStream: BatchStream {
             pending.append(whole)
             return
         }
-        let size = context.batchRows
-        var start = 0
-        while start < groupCount {
-            let end = min(groupCount, start + size)
-            pending.append(start == 0 && end == groupCount ? whole : whole.slice(start..<end))
-            start = end
-        }
+        pending += whole.chunks(maxRows: context.batchRows)
     }
 }

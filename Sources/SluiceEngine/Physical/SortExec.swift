@@ -107,14 +107,7 @@ final class SortStream: BatchStream {
     }
 
     private func slices(_ batch: RecordBatch) -> [RecordBatch] {
-        var result: [RecordBatch] = []
-        var start = 0
-        while start < batch.rowCount {
-            let end = min(batch.rowCount, start + context.batchRows)
-            result.append(start == 0 && end == batch.rowCount ? batch : batch.slice(start..<end))
-            start = end
-        }
-        return result
+        batch.chunks(maxRows: context.batchRows)
     }
 }
 

@@ -112,12 +112,8 @@ public final class SpillWriter {
             let bytes = batch.byteSize
             if bytes > segmentBytes {
                 try flush()
-                let rowsPerSegment = max(1, batch.rowCount * segmentBytes / bytes)
-                var start = 0
-                while start < batch.rowCount {
-                    let end = min(batch.rowCount, start + rowsPerSegment)
-                    segments.append(try write(batch.slice(start..<end)))
-                    start = end
+                for piece in batch.chunks(maxRows: max(1, batch.rowCount * segmentBytes / bytes)) {
+                    segments.append(try write(piece))
                 }
                 continue
             }

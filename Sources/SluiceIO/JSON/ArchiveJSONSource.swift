@@ -131,12 +131,7 @@ final class ArchiveJSONStream: BatchStream {
             try context.checkCancelled()
             guard let entry = entries.popFirst() else { return nil }
             guard let batch = try source.decode(entry, decoder: decoder, context: context), batch.rowCount > 0 else { continue }
-            var start = 0
-            while start < batch.rowCount {
-                let end = min(batch.rowCount, start + context.batchRows)
-                pending.append(start == 0 && end == batch.rowCount ? batch : batch.slice(start..<end))
-                start = end
-            }
+            pending += batch.chunks(maxRows: context.batchRows)
         }
         return pending.removeFirst()
     }

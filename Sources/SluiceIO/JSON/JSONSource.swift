@@ -48,13 +48,7 @@ public final class JSONSource: TableSource {
         rejects.count(source: path, read: read, passed: batch.rowCount, rejected: found.count)
         try rejects.add(found)
         context.runtime.progress.addRows(read)
-        var batches: [RecordBatch] = []
-        var start = 0
-        while start < batch.rowCount {
-            let end = min(batch.rowCount, start + context.batchRows)
-            batches.append(start == 0 && end == batch.rowCount ? batch : batch.slice(start..<end))
-            start = end
-        }
+        let batches = batch.chunks(maxRows: context.batchRows)
         reservation.free()
         return MemoryBatchStream(batches)
     }
