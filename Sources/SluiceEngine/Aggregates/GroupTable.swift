@@ -64,35 +64,19 @@ struct GroupTable {
                         probing: while row < rows {
                             let base = row * width
                             let hash = hashes[row]
-                            let tag = hash >> 32
-                            var slot = Int(truncatingIfNeeded: hash) & mask
-                            while true {
+                            let (slot, found) = Self.probe(UnsafeBufferPointer(table), stride: stride, width: width, mask: mask, words, base, hash)
+                            if let found {
+                                indices.append(found)
+                            } else {
+                                if groups + 1 > limit { break probing }
                                 let entry = slot * stride
-                                let meta = table[entry + width]
-                                if meta == 0 {
-                                    if groups + 1 > limit { break probing }
-                                    for position in 0..<width {
-                                        table[entry + position] = words[base + position]
-                                        keys.append(words[base + position])
-                                    }
-                                    groups += 1
-                                    table[entry + width] = tag << 32 | UInt64(groups)
-                                    indices.append(Int32(truncatingIfNeeded: groups - 1))
-                                    break
+                                for position in 0..<width {
+                                    table[entry + position] = words[base + position]
+                                    keys.append(words[base + position])
                                 }
-                                if meta >> 32 == tag {
-                                    var equal = true
-                                    var position = 0
-                                    while position < width {
-                                        if table[entry + position] != words[base + position] { equal = false; break }
-                                        position += 1
-                                    }
-                                    if equal {
-                                        indices.append(Int32(truncatingIfNeeded: meta & 0xFFFF_FFFF) - 1)
-                                        break
-                                    }
-                                }
-                                slot = (slot + 1) & mask
+                                groups += 1
+                                table[entry + width] = (hash >> 32) << 32 | UInt64(groups)
+                                indices.append(Int32(truncatingIfNeeded: groups - 1))
                             }
                             row += 1
                         }
@@ -130,23 +114,38 @@ struct GroupTable {
             slots.withUnsafeBufferPointer { table in
                 for row in 0..<rows {
                     let base = row * width
-                    let hash = Self.hash(words, base, width)
-                    let tag = hash >> 32
-                    var slot = Int(truncatingIfNeeded: hash) & mask
-                    var found: Int32 = -1
-                    while true {
-                        let entry = slot * stride
-                        let meta = table[entry + width]
-                        if meta == 0 { break }
-                        if meta >> 32 == tag, (0..<width).allSatisfy({ table[entry + $0] == words[base + $0] }) {
-                            found = Int32(truncatingIfNeeded: meta & 0xFFFF_FFFF) - 1
-                            break
-                        }
-                        slot = (slot + 1) & mask
-                    }
-                    indices.append(found)
+                    let (_, found) = Self.probe(table, stride: stride, width: width, mask: mask, words, base, Self.hash(words, base, width))
+                    indices.append(found ?? -1)
                 }
             }
+        }
+    }
+
+    /// Linear probing for the key at `words[base...]`: its group when present, else the empty
+    /// slot where it belongs. Slots hold the key words, then a meta word (hash tag in the high
+    /// half, group + 1 in the low half; zero when empty), so keys are compared only when the
+    /// tags agree.
+    @inline(__always)
+    static func probe(
+        _ table: UnsafeBufferPointer<UInt64>, stride: Int, width: Int, mask: Int,
+        _ words: UnsafeBufferPointer<UInt64>, _ base: Int, _ hash: UInt64
+    ) -> (slot: Int, group: Int32?) {
+        let tag = hash >> 32
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let entry = slot * stride
+            let meta = table[entry + width]
+            if meta == 0 { return (slot, nil) }
+            if meta >> 32 == tag {
+                var equal = true
+                var position = 0
+                while position < width {
+                    if table[entry + position] != words[base + position] { equal = false; break }
+                    position += 1
+                }
+                if equal { return (slot, Int32(truncatingIfNeeded: meta & 0xFFFF_FFFF) - 1) }
+            }
+            slot = (slot + 1) & mask
         }
     }
 
