@@ -15,7 +15,7 @@ public enum TestSupport {
         return try RecordBatch(schema: schema, columns: builders.map { $0.finish() })
     }
 
-    /// A one-partition in-memory table, or one partition per batch when `split` is true.
+    /// An in-memory table of `batch`, cut into `partitions` partitions of about equal size.
     public static func table(_ batch: RecordBatch, partitions: Int = 1) -> MemoryTable {
         guard partitions > 1, batch.rowCount > 0 else { return MemoryTable([batch], schema: batch.schema) }
         let size = (batch.rowCount + partitions - 1) / partitions

@@ -68,7 +68,6 @@ extension Column {
     public static func concat(_ columns: [Column], type: DataType) -> Column {
         if columns.count == 1 { return columns[0] }
         let total = columns.reduce(0) { $0 + $1.count }
-        var builder = ColumnBuilder(type: type, capacity: total)
         // Fast paths for the fixed-width layouts; strings and lists go row by row.
         switch ColumnStorage.empty(for: type) {
         case .int64:
@@ -97,6 +96,7 @@ extension Column {
             }
             return Column(type: type, storage: .string(result), validity: concatValidity(columns))
         case .bool, .list:
+            var builder = ColumnBuilder(type: type, capacity: total)
             for column in columns {
                 for row in 0..<column.count { builder.append(from: column, at: row) }
             }
