@@ -7,33 +7,76 @@ import Foundation
 /// Pipeline 2, **ecommerce**: sales by product category and customer segment.
 ///
 /// Events come as JSON arrays in `part-NNN.json` files inside daily ZIP archives inside
-/// weekly ZIP archives; products and customers come from PostgreSQL. The plan keeps the
-/// purchases, broadcasts both dimension tables into a hash join (left joins, so a purchase
-/// of an unknown product or by an unknown customer is counted, never silently lost),
+/// weekly ZIP archives; products and customers come from PostgreSQL (or CSV files). The plan
+/// keeps the purchases, broadcasts both dimension tables into a hash join (left joins, so a
+/// purchase of an unknown product or by an unknown customer is counted, never silently lost),
 /// computes `quantity × price` exactly in decimals, and aggregates per (category, segment):
 /// revenue, units and distinct customers.
-public enum EcommercePipeline {
+///
+/// Types come from the sources, never from this file: the dimension tables' columns from the
+/// PostgreSQL catalog (or sniffed from the CSV files), the events' from their JSON values.
+/// Ids may be text (`c042`, the original task's) or integers, as long as both sides of each
+/// join agree; when they do not, the run stops before reading anything, naming both columns.
+public enum EcommercePipeline: Pipeline {
     public static let name = "ecommerce"
+    public static let summary = "Sales by product category and customer segment from nested ZIP archives of JSON events."
+    public static let details = """
+        Reads products and customers from PostgreSQL (or --products / --customers CSV files), writes OUT/sales_report.csv and \
+        OUT/by_category/<category>.csv, and loads table sales_report. On the private cluster the database is "ecommerce"; create \
+        its dimension tables with: sluice generate ecommerce-db.
+        """
+    public static let privateDatabase = "ecommerce"
+    public static let defaultOutputDirectory: String? = "reports"
 
-    /// The event fields read from the JSON.
-    public static let eventSchema = Schema([
-        Field("timestamp", .timestamp), Field("customer_id", .int64), Field("event_type", .string),
-        Field("product_id", .int64), Field("quantity", .int64),
-    ])
-    public static let productSchema = Schema([
-        Field("product_id", .int64), Field("product_name", .string), Field("category", .string),
-        Field("price", .decimal(precision: 10, scale: 2)),
-    ])
-    public static let customerSchema = Schema([
-        Field("customer_id", .int64), Field("join_date", .date), Field("segment", .string),
-    ])
+    /// One run: the archives, where the dimension tables come from, the report's table, and
+    /// what a corrupt archive or entry does.
+    public struct Parameters: Sendable {
+        public var events: String
+        /// CSV files for the dimension tables; nil reads the PostgreSQL tables.
+        public var productsFile: String?
+        public var customersFile: String?
+        public var productsTable = QualifiedName(name: "products")
+        public var customersTable = QualifiedName(name: "customers")
+        public var table = QualifiedName(name: "sales_report")
+        public var onError = OnError.fail
+        public var limits = ZipLimits()
+
+        public init(events: String, productsFile: String? = nil, customersFile: String? = nil) {
+            self.events = events
+            self.productsFile = productsFile
+            self.customersFile = customersFile
+        }
+    }
+
+    /// The event fields the job reads, with the types used when the JSON does not show one
+    /// (a field absent from the sample, such as `quantity` in a part with no purchase).
+    public static let eventFields: [Field] = [
+        Field("timestamp", .timestamp), Field("customer_id", .string), Field("event_type", .string),
+        Field("product_id", .string), Field("quantity", .int64),
+    ]
     public static let reportSchema = Schema([
         Field("category", .string), Field("customer_segment", .string), Field("total_revenue", .decimal(precision: 18, scale: 2)),
         Field("units_sold", .int64), Field("unique_customers", .int64),
     ])
 
-    /// Per (category, segment) including the null groups of unknown products or customers;
-    /// `purchases` counts the rows so the unknown ones can be reported.
+    /// The original task's dimension tables (DESIGN §6.2), as `generate ecommerce-db` creates them.
+    public static let productColumns = [
+        TargetTable.Column("product_id", .string, postgresType: "character varying(10)"),
+        TargetTable.Column("product_name", .string, postgresType: "character varying(100)"),
+        TargetTable.Column("category", .string, postgresType: "character varying(50)"),
+        TargetTable.Column("price", .decimal(precision: 10, scale: 2)),
+    ]
+    public static let customerColumns = [
+        TargetTable.Column("customer_id", .string, postgresType: "character varying(10)"),
+        TargetTable.Column("join_date", .date),
+        TargetTable.Column("segment", .string, postgresType: "character varying(50)"),
+    ]
+    public static var productSchema: Schema { Schema(productColumns.map { Field($0.name, $0.type) }) }
+    public static var customerSchema: Schema { Schema(customerColumns.map { Field($0.name, $0.type) }) }
+
+    /// Per (category, segment) of known products and customers; the purchases that could not
+    /// be attributed are observed (`unknown_product`, `unknown_customer`) before they are
+    /// left out of the report.
     public static func frame(events: any TableSource, products: any TableSource, customers: any TableSource) -> DataFrame {
         DataFrame(events)
             .filter(col("event_type").eq(lit("purchase")))
@@ -47,48 +90,128 @@ public enum EcommercePipeline {
                 Agg.countDistinct(col("customer_id")).as("unique_customers"),
                 Agg.count().as("purchases")
             )
+            .observe(
+                .sum("purchases", col("purchases")),
+                .sum("unknown_product", col("purchases"), where: col("category").isNull()),
+                .sum("unknown_customer", col("purchases"), where: col("customer_segment").isNull())
+            )
+            .filter(col("category").isNotNull().and(col("customer_segment").isNotNull()))
+            .select(columns: "category", "customer_segment", "total_revenue", "units_sold", "unique_customers")
             .sort(.asc("category"), .asc("customer_segment"))
     }
 
-    /// The report rows (known product and customer) and the purchases that could not be
-    /// attributed.
-    public struct Report: Sendable {
-        public var rows: RecordBatch
-        public var purchases: Int
-        public var unknownProduct: Int
-        public var unknownCustomer: Int
+    public static func readsDatabase(_ parameters: Parameters) -> Bool {
+        parameters.productsFile == nil || parameters.customersFile == nil
     }
 
-    /// Splits the aggregate into the report and the counts of unattributed purchases.
-    public static func report(from aggregate: RecordBatch) throws -> Report {
-        var known: [Int32] = []
-        var purchases = 0, unknownProduct = 0, unknownCustomer = 0
-        let category = try aggregate.schema.requireIndex(of: "category")
-        let segment = try aggregate.schema.requireIndex(of: "customer_segment")
-        let count = try aggregate.schema.requireIndex(of: "purchases")
-        for row in 0..<aggregate.rowCount {
-            guard case .int64(let counts) = aggregate.columns[count].storage else { continue }
-            let n = Int(counts[row])
-            purchases += n
-            let noProduct = aggregate.columns[category].isNull(row)
-            let noCustomer = aggregate.columns[segment].isNull(row)
-            if noProduct { unknownProduct += n }
-            if noCustomer { unknownCustomer += n }
-            if !noProduct && !noCustomer { known.append(Int32(row)) }
+    public static func job(_ parameters: Parameters, context: JobContext) throws -> Job {
+        let archives = try archives(at: parameters.events)
+        let (products, customers) = try dimensionTables(parameters, context: context)
+        let listed = try ArchiveJSONSource(archives: archives, pattern: "*.json", schema: Schema(eventFields), limits: parameters.limits,
+                                           onError: parameters.onError, rejects: context.runtime.rejects)
+        let events = listed.reading(try eventSchema(sampled: listed.sampleSchema(), products: products, customers: customers))
+        return job(events: events, products: products, customers: customers, archives: archives, parameters: parameters)
+    }
+
+    public static func declaredJob(config: ExecutionConfig) throws -> Job {
+        job(events: DeclaredSource(name: "<events_week_NN.zip archives>", schema: Schema(eventFields), scanName: "ZipJSONScan"),
+            products: DeclaredSource(name: "products", schema: productSchema, scanName: "PostgresScan"),
+            customers: DeclaredSource(name: "customers", schema: customerSchema, scanName: "PostgresScan"),
+            archives: [], parameters: Parameters(events: "<events folder>"))
+    }
+
+    static func job(events: any TableSource, products: any TableSource, customers: any TableSource, archives: [String],
+                    parameters: Parameters) -> Job {
+        Job(
+            inputs: archives,
+            parameters: "events=\(parameters.events) table=\(parameters.table) on-error=\(parameters.onError.rawValue)",
+            steps: [JobStep(name: "report", frame: frame(events: events, products: products, customers: customers), schema: reportSchema, outputs: [
+                .csv("sales_report.csv"),
+                .csvPerValue(folder: "by_category", column: "category"),
+                .table(TableOutput(name: parameters.table, key: ["category", "customer_segment"], mode: .replacePartitions([]))),
+            ])],
+            report: { outcome in
+                let purchases = outcome.observed("purchases"), product = outcome.observed("unknown_product")
+                let customer = outcome.observed("unknown_customer")
+                return JobReport(
+                    lines: ["\(purchases) purchases · \(product) with an unknown product · \(customer) with an unknown customer (not in the report)"],
+                    details: [("purchases", "\(purchases)"), ("unknown_product", "\(product)"), ("unknown_customer", "\(customer)")]
+                )
+            }
+        )
+    }
+
+    /// The event columns: each field's type as the JSON shows it, else the type of the
+    /// dimension key it joins (ids) or the declared default. Join keys must agree with the
+    /// dimension tables' key columns.
+    /// - Throws: a `.data` error naming both columns and both types when they cannot join.
+    static func eventSchema(sampled: Schema?, products: any TableSource, customers: any TableSource) throws(SluiceError) -> Schema {
+        let keys: [String: (source: any TableSource, type: DataType)] = [
+            "product_id": (products, try keyType("product_id", of: products)),
+            "customer_id": (customers, try keyType("customer_id", of: customers)),
+        ]
+        var fields: [Field] = []
+        for field in eventFields {
+            let seen = sampled.flatMap { sample in sample.index(of: field.name).map { sample[$0].type } }
+            guard let key = keys[field.name] else {
+                fields.append(Field(field.name, seen ?? field.type))
+                continue
+            }
+            let type = seen ?? key.type
+            guard joinable(type, key.type) else {
+                throw SluiceError(
+                    .data,
+                    "the events' \(field.name) is \(describe(type)) but \(key.source.displayName).\(field.name) is \(describe(key.type)); they cannot be joined",
+                    location: key.source.displayName,
+                    hint: "make both the same kind: text ids in both (varchar/text), or integers in both"
+                )
+            }
+            fields.append(Field(field.name, key.type))
         }
-        let rows = aggregate.take(known).project(Array(0..<5))
-        var columns = rows.columns
-        // Sums over known groups are never null; present them as the report's types.
-        columns[2] = Column(type: .decimal(precision: 18, scale: 2), storage: columns[2].storage, validity: columns[2].validity)
-        return Report(rows: RecordBatch(unchecked: reportSchema, columns: columns, rowCount: rows.rowCount),
-                      purchases: purchases, unknownProduct: unknownProduct, unknownCustomer: unknownCustomer)
+        return Schema(fields)
+    }
+
+    static func keyType(_ column: String, of source: any TableSource) throws(SluiceError) -> DataType {
+        source.schema[try source.schema.requireIndex(of: column, in: source.displayName)].type
+    }
+
+    /// Integers join integers (any width: all are int64 here), text joins text.
+    static func joinable(_ a: DataType, _ b: DataType) -> Bool { a == b }
+
+    static func describe(_ type: DataType) -> String {
+        switch type {
+        case .string: "text"
+        case .int64: "an integer"
+        default: "\(type)"
+        }
+    }
+
+    /// The dimension tables: the CSV files when given (types sniffed, price exact), else
+    /// the PostgreSQL tables (types from the catalog).
+    static func dimensionTables(_ parameters: Parameters, context: JobContext) throws -> (any TableSource, any TableSource) {
+        if let productsFile = parameters.productsFile, let customersFile = parameters.customersFile {
+            return (try csvTable(productsFile, required: ["product_id", "category", "price"], exact: ["price"], rejects: context.runtime.rejects),
+                    try csvTable(customersFile, required: ["customer_id", "segment"], exact: [], rejects: context.runtime.rejects))
+        }
+        let url = try context.requireDatabase(for: "reading the products and customers tables").url.connectionString
+        return (try PostgresTableSource(connectionString: url, table: parameters.productsTable, columns: ["product_id", "category", "price"]),
+                try PostgresTableSource(connectionString: url, table: parameters.customersTable, columns: ["customer_id", "segment"]))
+    }
+
+    /// A dimension CSV file: its columns sniffed, except money, which is read as an exact
+    /// decimal; the key (first required column) must not be empty.
+    static func csvTable(_ path: String, required: [String], exact: [String], rejects: RejectSink) throws -> any TableSource {
+        var options = CSVOptions(columnTypes: Dictionary(uniqueKeysWithValues: exact.map { ($0, DataType.decimal(precision: 18, scale: 2)) }),
+                                 requiredColumns: required)
+        options.notNullColumns = [required[0]]
+        return try CSVSource(path: path, options: options, rejects: rejects)
     }
 }
 
 extension EcommercePipeline {
     /// The weekly archives `path` names: one archive, every `events_*.zip` in a directory
-    /// (both `events_week_43.zip` and `events_2023-W43.zip` forms), or a glob such as
-    /// `data/events_2023-W4*.zip`; in name order.
+    /// (`events_week_43.zip`, as the original task names them, or any other `events_` name),
+    /// or a glob such as `data/events_week_4*.zip`; in name order.
     public static func archives(at path: String) throws(SluiceError) -> [String] {
         if path.contains("*") || path.contains("?") {
             let directory = (path as NSString).deletingLastPathComponent
@@ -110,35 +233,5 @@ extension EcommercePipeline {
                               hint: "generate some with: sluice generate ecommerce --out \(path)")
         }
         return names.map { "\(path)/\($0)" }
-    }
-
-    /// The report's table in PostgreSQL: one row per (category, segment), fully refreshed by
-    /// each run (rows no longer in the report are deleted; unchanged rows are not rewritten).
-    public static func reportTable(_ name: QualifiedName = QualifiedName(name: "sales_report")) -> TargetTable {
-        TargetTable(name: name, schema: reportSchema, key: ["category", "customer_segment"], mode: .replacePartitions([]))
-    }
-
-    /// The dimension tables as they live in PostgreSQL.
-    public static let productsTable = TargetTable(name: QualifiedName(name: "products"), schema: productSchema, key: ["product_id"],
-                                                  types: ["product_id": "integer"])
-    public static let customersTable = TargetTable(name: QualifiedName(name: "customers"), schema: customerSchema, key: ["customer_id"],
-                                                   types: ["customer_id": "integer"])
-
-    /// Runs the job over the archives with the given dimension tables.
-    public static func run(
-        archives: [String], products: any TableSource, customers: any TableSource, runtime: ExecutionRuntime,
-        rejects: RejectSink, onError: OnError = .fail, limits: ZipLimits = ZipLimits()
-    ) throws -> (report: Report, result: PipelineResult) {
-        let started = SystemInfo.monotonicNanos()
-        let events = try ArchiveJSONSource(archives: archives, pattern: "*.json", schema: eventSchema, limits: limits,
-                                           onError: onError, rejects: rejects)
-        let aggregate = try frame(events: events, products: products, customers: customers).collectBatch(runtime: runtime)
-        try rejects.checkRatio()
-        let report = try report(from: aggregate)
-        let result = PipelineResult(
-            pipeline: name, schema: reportSchema, batches: [report.rows], sourceCounts: rejects.sourceCounts, rejects: rejects,
-            stages: runtime.stageMetrics, elapsedNanos: SystemInfo.monotonicNanos() - started, peakPoolBytes: runtime.memoryPool.peak
-        )
-        return (report, result)
     }
 }

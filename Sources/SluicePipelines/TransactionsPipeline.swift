@@ -1,6 +1,7 @@
 public import SluiceCore
 public import SluiceEngine
 public import SluiceIO
+public import SluicePostgres
 
 /// Pipeline 1, **transactions**: per customer, the favourite product (greatest total units;
 /// ties to the alphabetically first product) and the longest run of consecutive calendar
@@ -10,12 +11,32 @@ public import SluiceIO
 /// The plan is two aggregations with one shuffle: `groupBy(custId, productSold)` sums units
 /// and collects the purchase days; `groupBy(custId)` picks the argMax product and the
 /// longest streak. The first shuffle hashes on `custId` only, so the second needs none.
-public enum TransactionsPipeline {
+/// Output: `customers.csv` and the table `customers` (upserted by `customer_id`).
+public enum TransactionsPipeline: Pipeline {
     public static let name = "transactions"
+    public static let summary = "Favourite product and longest purchase streak per customer."
+    public static let details = """
+        Input: transactionId|custId|transactionDate|productSold|unitsSold (pipe or comma). Upserts table customers(customer_id text \
+        primary key, favourite_product text, longest_streak int) in PostgreSQL; with only --out, writes OUT/customers.csv instead.
+        """
+
     public static let inputColumns = ["transactionId", "custId", "transactionDate", "productSold", "unitsSold"]
     public static let outputSchema = Schema([
         Field("customer_id", .string), Field("favourite_product", .string), Field("longest_streak", .int64),
     ])
+
+    /// One run: the input file, its delimiter (nil: detected) and the table to upsert.
+    public struct Parameters: Sendable {
+        public var source: String
+        public var delimiter: UInt8?
+        public var table: QualifiedName
+
+        public init(source: String, delimiter: UInt8? = nil, table: QualifiedName = QualifiedName(name: "customers")) {
+            self.source = source
+            self.delimiter = delimiter
+            self.table = table
+        }
+    }
 
     /// How the input is read: ids as text (leading zeros kept), dates as dates, units as
     /// integers; rows with an empty customer, product, date or quantity are rejects.
@@ -46,37 +67,26 @@ public enum TransactionsPipeline {
             .sort(.asc("customer_id"))
     }
 
-    /// Reads `path`, runs the job and returns the result (sorted by customer id) with the
-    /// run's counts. The caller decides where the result goes (CSV, PostgreSQL).
-    public static func run(path: String, runtime: ExecutionRuntime, rejects: RejectSink, delimiter: UInt8? = nil) throws -> PipelineResult {
-        let started = SystemInfo.monotonicNanos()
-        let source = try CSVSource(path: path, options: csvOptions(delimiter: delimiter), rejects: rejects)
-        var batches: [RecordBatch] = []
-        try frame(source).forEachBatch(runtime: runtime) { batches.append($0) }
-        try rejects.checkRatio()
-        return PipelineResult(
-            pipeline: name, schema: outputSchema,
-            batches: batches.map { $0.withSchema(outputSchema) },
-            sourceCounts: rejects.sourceCounts, rejects: rejects,
-            stages: runtime.stageMetrics, elapsedNanos: SystemInfo.monotonicNanos() - started,
-            peakPoolBytes: runtime.memoryPool.peak
+    public static func job(_ parameters: Parameters, context: JobContext) throws -> Job {
+        let source = try CSVSource(path: parameters.source, options: csvOptions(delimiter: parameters.delimiter), rejects: context.runtime.rejects)
+        return job(over: source, parameters: parameters)
+    }
+
+    public static func declaredJob(config: ExecutionConfig) throws -> Job {
+        let options = csvOptions()
+        let source = DeclaredSource(name: "<transactions file>", schema: Schema(inputColumns.map { Field($0, options.columnTypes[$0] ?? .string) }),
+                                    scanName: "CSVScan")
+        return job(over: source, parameters: Parameters(source: "<transactions file>"))
+    }
+
+    static func job(over source: any TableSource, parameters: Parameters) -> Job {
+        Job(
+            inputs: [parameters.source],
+            parameters: "source=\(parameters.source) table=\(parameters.table)",
+            steps: [JobStep(name: "customers", frame: frame(source), schema: outputSchema, outputs: [
+                .csv("customers.csv"),
+                .table(TableOutput(name: parameters.table, key: ["customer_id"], types: ["longest_streak": "integer"])),
+            ])]
         )
     }
-}
-
-/// What a pipeline run produced: the result rows and the figures of the run summary.
-public struct PipelineResult: Sendable {
-    public var pipeline: String
-    public var schema: Schema
-    public var batches: [RecordBatch]
-    public var sourceCounts: [SourceCounts]
-    public var rejects: RejectSink
-    public var stages: [StageMetrics]
-    public var elapsedNanos: UInt64
-    public var peakPoolBytes: Int
-
-    public var rowCount: Int { batches.reduce(0) { $0 + $1.rowCount } }
-    public var rowsRead: Int { sourceCounts.reduce(0) { $0 + $1.read } }
-    public var rowsRejected: Int { sourceCounts.reduce(0) { $0 + $1.rejected } }
-    public var rowsPassed: Int { sourceCounts.reduce(0) { $0 + $1.passed } }
 }

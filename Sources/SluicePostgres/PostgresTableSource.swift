@@ -1,19 +1,90 @@
 public import SluiceCore
 public import SluiceEngine
 
-/// A PostgreSQL table (or query) as a one-partition source: read once with
-/// `COPY (…) TO STDOUT`, decoded into batches of the given schema, and held in memory — the
-/// shape of a dimension table a join broadcasts to every task.
+/// A PostgreSQL table as a one-partition source: read once with `COPY (…) TO STDOUT`,
+/// decoded into batches, and held in memory — the shape of a dimension table a join
+/// broadcasts to every task.
+///
+/// Its column types come from the table itself: ``init(connectionString:table:columns:)``
+/// reads them from the catalog (`pg_attribute`) before any work starts, so a table with
+/// `varchar(10)` ids yields text ids and one with `integer` ids yields integers, and a missing
+/// table or column is an error naming it, not a failure halfway through a run.
 public final class PostgresTableSource: TableSource {
     public let connectionString: String
     public let table: QualifiedName
     public let schema: Schema
+    /// The PostgreSQL type of each column, as `format_type` prints it (`character varying(10)`).
+    public let postgresTypes: [String]
 
-    /// - Parameter schema: the columns to read, by name, with the types to decode them as.
+    /// A source with a schema given by the caller (types are not checked against the table).
     public init(connectionString: String, table: QualifiedName, schema: Schema) {
         self.connectionString = connectionString
         self.table = table
         self.schema = schema
+        self.postgresTypes = schema.fields.map { TargetTable.postgresType(for: $0.type) }
+    }
+
+    /// Reads the table's columns from the catalog and types the source after them.
+    /// - Parameter columns: the columns to read, in this order (all of them when nil).
+    /// - Throws: a configuration error naming the table when it does not exist or lacks a
+    ///   column, or a ``PostgresError`` when the server cannot be reached.
+    public init(connectionString: String, table: QualifiedName, columns: [String]? = nil, retry: RetryPolicy = .default) throws {
+        let connection = try PostgresConnection.connect(connectionString, retry: retry)
+        defer { connection.close() }
+        let found = try connection.execute("""
+            SELECT a.attname, format_type(a.atttypid, a.atttypmod)
+            FROM pg_attribute a
+            WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
+            ORDER BY a.attnum
+            """, [.text(table.quoted)])
+        guard !found.rows.isEmpty else {
+            throw SluiceError(.configuration, "table \(table) does not exist", location: connection.host,
+                              hint: "create and fill it first (sluice generate ecommerce-db loads the sample dimension tables)")
+        }
+        var types: [String: String] = [:]
+        var order: [String] = []
+        for row in found.rows {
+            guard let name = row[0], let type = row[1] else { continue }
+            types[name] = type
+            order.append(name)
+        }
+        var fields: [Field] = []
+        var postgres: [String] = []
+        for name in columns ?? order {
+            guard let type = types[name] else {
+                throw SluiceError(.configuration, "table \(table) has no column \(Identifier.quote(name)); it has: \(order.joined(separator: ", "))",
+                                  location: connection.host, hint: "check the table, or point the job at the right database")
+            }
+            fields.append(Field(name, try Self.dataType(forPostgres: type, column: name, table: table)))
+            postgres.append(type)
+        }
+        self.connectionString = connectionString
+        self.table = table
+        self.schema = Schema(fields)
+        self.postgresTypes = postgres
+    }
+
+    /// The Sluice type a PostgreSQL column type is read as: integers → int64, `numeric(p,s)`
+    /// → decimal(p,s), text types → string, `date`, `timestamp[tz]`, `boolean`, floats.
+    /// - Throws: a configuration error for a type Sluice cannot hold exactly (`numeric`
+    ///   without a scale, or wider than 18 digits; arrays; anything else unknown).
+    public static func dataType(forPostgres type: String, column: String, table: QualifiedName) throws(SluiceError) -> DataType {
+        switch type {
+        case "smallint", "integer", "bigint": return .int64
+        case "real", "double precision": return .float64
+        case "boolean": return .bool
+        case "date": return .date
+        case "text", "name", "uuid", "citext": return .string
+        default: break
+        }
+        if type.hasPrefix("character") || type.hasPrefix("varchar") || type.hasPrefix("char") { return .string }
+        if type.hasPrefix("timestamp") { return .timestamp }
+        if type.hasPrefix("numeric("), type.hasSuffix(")") {
+            let parts = type.dropFirst("numeric(".count).dropLast().split(separator: ",").compactMap { Int($0.trimmingSpaces) }
+            if parts.count == 2, parts[0] <= 18, parts[1] >= 0, parts[1] <= parts[0] { return .decimal(precision: parts[0], scale: parts[1]) }
+        }
+        throw SluiceError(.configuration, "column \(Identifier.quote(column)) of \(table) is \(type), which Sluice cannot read exactly",
+                          hint: "give it a type such as text, bigint, numeric(p,s) with p ≤ 18, date or timestamp")
     }
 
     public var scanName: String { "PostgresScan" }
@@ -36,5 +107,14 @@ public final class PostgresTableSource: TableSource {
                               hint: "create and fill it first (sluice generate ecommerce-db loads the sample dimension tables)")
         }
         return MemoryBatchStream(batches)
+    }
+}
+
+extension Substring {
+    var trimmingSpaces: Substring {
+        var text = self
+        while text.first == " " { text.removeFirst() }
+        while text.last == " " { text.removeLast() }
+        return text
     }
 }

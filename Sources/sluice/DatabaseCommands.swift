@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SluiceCore
+import SluicePipelines
 import SluicePostgres
 
 /// `sluice db start|stop|status|url`: the private PostgreSQL cluster under `.sluice/postgres`.
@@ -58,10 +59,32 @@ struct RunsCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    func run() throws {
-        let connection = try database.target().connect()
+    /// Where the runs are: the named database, or on the private cluster with no database
+    /// named, every pipeline's own database that exists (each pipeline writes its ledger in
+    /// the database it loads into).
+    static func ledgers(_ target: DatabaseTarget, database: DatabaseOptions) throws -> [DatabaseURL] {
+        guard target.isPrivateCluster, database.database == nil else { return [target.url] }
+        let connection = try target.connect()
         defer { connection.close() }
-        let result = try RunLedger.recent(limit: max(1, limit), job: job, on: connection)
+        var urls: [DatabaseURL] = []
+        for name in Set(PipelineCatalog.all.map { $0.privateDatabase }).sorted() {
+            let found = try connection.execute("SELECT 1 FROM pg_database WHERE datname = $1", [.text(name)])
+            if !found.rows.isEmpty { urls.append(target.url.withDatabase(name)) }
+        }
+        return urls
+    }
+
+    func run() throws {
+        let target = try database.target()
+        var found: [[String?]] = []
+        for url in try Self.ledgers(target, database: database) {
+            let connection = try PostgresConnection.connect(url.connectionString, retry: target.retry)
+            defer { connection.close() }
+            found += try RunLedger.recent(limit: max(1, limit), job: job, on: connection).rows
+        }
+        // Run ids start with the start time in milliseconds: newest first across databases.
+        found.sort { ($0[0] ?? "") > ($1[0] ?? "") }
+        let result = (rows: Array(found.prefix(max(1, limit))), ())
         let header = ["run", "job", "status", "started (UTC)", "seconds", "read", "loaded", "rejected", "inserted", "updated", "unchanged", "deleted"]
         var rows = [header]
         for row in result.rows { rows.append((0..<12).map { row[$0] ?? "-" }) }

@@ -31,16 +31,3 @@ struct DatabaseOptions: ParsableArguments {
         return try DatabaseTarget.resolve(option: db, database: name, timeout: .milliseconds(Int(dbTimeout * 1000)))
     }
 }
-
-extension RunReport {
-    /// Lines describing what a load did.
-    static func loadLines(_ outcome: DatabaseLoad.Outcome, target: DatabaseTarget) -> [String] {
-        var lines: [String] = []
-        for (table, load) in outcome.loads.sorted(by: { $0.key < $1.key }) {
-            lines.append("\(table) ← \(Terminal.count(load.staged)) rows: \(Terminal.count(load.inserted)) inserted · \(Terminal.count(load.updated)) updated · \(Terminal.count(load.unchanged)) unchanged · \(Terminal.count(load.deleted)) deleted")
-        }
-        let place = target.isPrivateCluster ? "private cluster .sluice/postgres" : target.url.redacted
-        lines.append("run \(outcome.runID) recorded in sluice_runs (\(place))")
-        return lines
-    }
-}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SluiceCore
 import SluiceEngine
 import SluiceIO
@@ -11,8 +12,8 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Memory budget, e.g. 256MB or 2GB (default: half of physical memory).")
     var memory: String?
 
-    @Option(name: .customLong("temp-dir"), help: "Directory for spill files.")
-    var tempDir: String = "/tmp"
+    @Option(name: .customLong("temp-dir"), help: "Directory for spill files, created when missing (default: $TMPDIR, else /tmp).")
+    var tempDir: String?
 
     @Option(name: .customLong("split-size"), help: "Bytes per input split, e.g. 64MB (default: from file size and workers).")
     var splitSize: String?
@@ -40,8 +41,27 @@ struct EngineOptions: ParsableArguments {
         if let maxRejectRatio, !(0...1).contains(maxRejectRatio) { throw ValidationError("--max-reject-ratio must be between 0 and 1") }
     }
 
-    /// The run's configuration; also sizes the allocator to the budget.
-    var config: ExecutionConfig {
+    /// The spill directory: `--temp-dir`, else `$TMPDIR`, else `/tmp`.
+    var temporaryDirectory: String {
+        if let tempDir { return tempDir }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["TMPDIR"], !fromEnvironment.isEmpty { return fromEnvironment }
+        return "/tmp"
+    }
+
+    /// The run's configuration; also sizes the allocator to the budget and creates the
+    /// spill directory when it is missing.
+    /// - Throws: a configuration error when the directory cannot be created or written.
+    func config() throws -> ExecutionConfig {
+        let directory = temporaryDirectory
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw SluiceError(.configuration, "cannot create the temp directory: \(error.localizedDescription)", location: directory,
+                              hint: "point --temp-dir at a writable directory")
+        }
+        guard FileManager.default.isWritableFile(atPath: directory) else {
+            throw SluiceError(.configuration, "the temp directory is not writable", location: directory, hint: "point --temp-dir at a writable directory")
+        }
         let budget = memory.flatMap(ByteCount.parse) ?? SystemInfo.physicalMemory / 2
         AllocatorTuning.apply(memoryLimit: budget)
         return ExecutionConfig(
@@ -49,7 +69,7 @@ struct EngineOptions: ParsableArguments {
             memoryLimit: budget,
             batchRows: batchRows,
             splitBytes: splitSize.flatMap(ByteCount.parse),
-            temporaryDirectory: tempDir
+            temporaryDirectory: directory
         )
     }
 

@@ -1,38 +1,34 @@
 import ArgumentParser
 import SluiceCore
 import SluiceEngine
-import SluiceIO
 import SluicePipelines
 
-/// `sluice explain <pipeline>`: the physical plan with its stages and exchanges.
+/// `sluice explain <pipeline>`: each result's physical plan with its stages and exchanges,
+/// for every pipeline, over its declared inputs (nothing is read).
 struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
         abstract: "Print a pipeline's physical plan: stages, shuffles and operators."
     )
 
-    @Argument(help: "The pipeline: transactions.")
+    @Argument(help: ArgumentHelp("The pipeline: \(PipelineCatalog.names.joined(separator: ", ")).", valueName: "pipeline"))
     var pipeline: String
-
-    @Option(help: "An input file, to show its real splits (default: a declared input).")
-    var source: String?
 
     @OptionGroup var engine: EngineOptions
 
+    func validate() throws {
+        guard PipelineCatalog.named(pipeline) != nil else {
+            throw ValidationError("unknown pipeline '\(pipeline)'; known: \(PipelineCatalog.names.joined(separator: ", "))")
+        }
+    }
+
     func run() throws {
-        switch pipeline {
-        case TransactionsPipeline.name:
-            let input: any TableSource
-            if let source {
-                input = try CSVSource(path: source, options: TransactionsPipeline.csvOptions())
-            } else {
-                input = DeclaredSource(name: "<transactions file>", schema: Schema(TransactionsPipeline.inputColumns.map {
-                    Field($0, TransactionsPipeline.csvOptions().columnTypes[$0] ?? .string)
-                }), scanName: "CSVScan")
-            }
-            print(try TransactionsPipeline.frame(input).explain(config: engine.config))
-        default:
-            throw ValidationError("unknown pipeline '\(pipeline)'; known: \(TransactionsPipeline.name)")
+        guard let definition = PipelineCatalog.named(pipeline) else { return }
+        let config = try engine.config()
+        let job = try definition.declaredJob(config: config)
+        for (index, step) in job.steps.enumerated() {
+            if job.steps.count > 1 { print("\(index > 0 ? "\n" : "")result \(index + 1): \(step.name)") }
+            print(try step.frame.explain(config: config))
         }
     }
 }

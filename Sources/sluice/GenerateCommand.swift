@@ -67,8 +67,12 @@ struct GenerateTransactions: ParsableCommand {
 struct GenerateEcommerce: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ecommerce",
-        abstract: "Weekly ZIP archives of daily ZIP archives of part-NNN.json event files.",
-        discussion: "Writes DIR/events_YYYY-Www.zip (ISO year and week) and, beside them, customers.csv and products.csv, the dimension tables the events refer to (sluice run ecommerce loads them into PostgreSQL when the tables are missing)."
+        abstract: "Weekly ZIP archives of daily ZIP archives of part-NNN.json event files, in the original task's shape.",
+        discussion: """
+        Writes DIR/events_week_43.zip … (the ISO week of each Monday, from 2023-10-23), each holding events_2023-10-23.zip … \
+        holding part-001.json … (JSON arrays indented by two spaces; text ids c001…, p001…), and, beside them, customers.csv and \
+        products.csv, the dimension tables the events refer to (sluice generate ecommerce-db loads the same tables into PostgreSQL).
+        """
     )
 
     @Option(help: "Weeks of events (one archive each).")
@@ -79,6 +83,15 @@ struct GenerateEcommerce: ParsableCommand {
 
     @Option(name: .customLong("events-per-part"), help: "Events per part file.")
     var eventsPerPart: Int = 1_000
+
+    @Option(help: "Customers (c001 …).")
+    var customers: Int = 100
+
+    @Option(help: "Products (p001 …).")
+    var products: Int = 50
+
+    @Option(name: .customLong("unknown-permille"), help: "Events per thousand that name a customer or product the tables lack (the original has none).")
+    var unknownPermille: Int = 0
 
     @Option(help: "Random seed; the same seed gives the same archives.")
     var seed: UInt64 = 42
@@ -92,11 +105,22 @@ struct GenerateEcommerce: ParsableCommand {
     func validate() throws {
         guard weeks >= 1, partsPerDay >= 1, eventsPerPart >= 0 else { throw ValidationError("--weeks and --parts-per-day must be at least 1") }
         guard partsPerDay <= 999 else { throw ValidationError("--parts-per-day is at most 999 (part-NNN.json)") }
+        guard customers >= 1, products >= 1 else { throw ValidationError("--customers and --products must be at least 1") }
+        guard customers < 10_000_000, products < 10_000_000 else { throw ValidationError("ids are at most 8 characters (varchar(10)): under 10M customers and products") }
+        guard (0...1_000).contains(unknownPermille) else { throw ValidationError("--unknown-permille must be between 0 and 1000") }
+    }
+
+    var generator: EcommerceGenerator {
+        var generator = EcommerceGenerator(weeks: weeks, partsPerDay: partsPerDay, eventsPerPart: eventsPerPart, seed: seed)
+        generator.customers = customers
+        generator.products = products
+        generator.unknownPermille = unknownPermille
+        return generator
     }
 
     func run() throws {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let generator = EcommerceGenerator(weeks: weeks, partsPerDay: partsPerDay, eventsPerPart: eventsPerPart, seed: seed)
+        let generator = self.generator
         let started = SystemInfo.monotonicNanos()
         let (paths, events) = try generator.write(to: out, workers: max(1, workers))
         try CSVFileSink.write([generator.customerTable()], schema: EcommercePipeline.customerSchema, to: (out as NSString).appendingPathComponent("customers.csv"))
@@ -111,23 +135,37 @@ struct GenerateEcommerce: ParsableCommand {
 struct GenerateEcommerceDatabase: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ecommerce-db",
-        abstract: "Create and fill the ecommerce dimension tables customers (100) and products (50) in PostgreSQL.",
-        discussion: "Idempotent: the tables are created when missing and upserted, so running it twice changes nothing. On the private cluster the database is \"ecommerce\"."
+        abstract: "Create and fill the ecommerce dimension tables customers and products in PostgreSQL, in the original task's shape.",
+        discussion: """
+        customers(customer_id varchar(10) primary key, join_date date, segment varchar(50)) and products(product_id varchar(10) primary \
+        key, product_name varchar(100), category varchar(50), price numeric(10,2)). Idempotent: the tables are created when missing and \
+        upserted, so running it twice changes nothing. On the private cluster the database is "ecommerce".
+        """
     )
 
     @Option(help: "Random seed (the same as the events' --seed gives matching tables).")
     var seed: UInt64 = 42
 
+    @Option(help: "Customers (c001 …), as for the events.")
+    var customers: Int = 100
+
+    @Option(help: "Products (p001 …), as for the events.")
+    var products: Int = 50
+
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
-        let target = try database.target(defaultDatabase: "ecommerce")
-        let generator = EcommerceGenerator(weeks: 1, partsPerDay: 1, eventsPerPart: 0, seed: seed)
+        let target = try database.target(defaultDatabase: EcommercePipeline.privateDatabase)
+        var generator = EcommerceGenerator(weeks: 1, partsPerDay: 1, eventsPerPart: 0, seed: seed)
+        generator.customers = max(1, customers)
+        generator.products = max(1, products)
         let connection = try target.connect()
         defer { connection.close() }
+        let customersTable = TargetTable(name: QualifiedName(name: "customers"), columns: EcommercePipeline.customerColumns, key: ["customer_id"])
+        let productsTable = TargetTable(name: QualifiedName(name: "products"), columns: EcommercePipeline.productColumns, key: ["product_id"])
         let loads = try connection.transaction { connection in
-            [try StagedLoader.load([generator.customerTable()], into: EcommercePipeline.customersTable, on: connection),
-             try StagedLoader.load([generator.productTable()], into: EcommercePipeline.productsTable, on: connection)]
+            [try StagedLoader.load([generator.customerTable()], into: customersTable, on: connection),
+             try StagedLoader.load([generator.productTable()], into: productsTable, on: connection)]
         }
         for (name, load) in zip(["customers", "products"], loads) {
             print("\(name): \(load.inserted) inserted · \(load.updated) updated · \(load.unchanged) unchanged")

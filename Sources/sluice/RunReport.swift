@@ -4,33 +4,64 @@ import SluiceCore
 import SluiceEngine
 import SluiceIO
 import SluicePipelines
+import SluicePostgres
 
-/// The one-screen summary after a run, the `--stats` table, and the rejects file.
+/// The one-screen summary after a run and the `--stats` table, the same for every pipeline.
 enum RunReport {
-    static func printSummary(_ result: PipelineResult, runtime: ExecutionRuntime, inputs: [String], outputs: [String], rejectsPath: String?) {
+    static func printSummary(_ outcome: JobOutcome, job: Job, runtime: ExecutionRuntime, target: DatabaseTarget?, directory: String?) {
         let config = runtime.config
         var lines: [String] = []
-        lines.append("sluice · \(result.pipeline) · done in \(Terminal.seconds(result.elapsedNanos))")
-        for input in inputs { lines.append("  input     \(input)") }
-        lines.append("  rows      \(Terminal.count(result.rowsRead)) read · \(Terminal.count(result.rowsPassed)) passed · \(Terminal.count(result.rowsRejected)) rejected")
-        for output in outputs { lines.append("  output    \(output)") }
+        lines.append("sluice · \(outcome.pipeline) · done in \(Terminal.seconds(outcome.elapsedNanos))")
+        for input in job.inputs { lines.append("  input     \(input)") }
+        var rows = "  rows      \(Terminal.count(outcome.rowsRead)) read · \(Terminal.count(outcome.rowsPassed)) passed · \(Terminal.count(outcome.rowsRejected)) rejected"
+        if outcome.rowsApart > 0 { rows += " · \(Terminal.count(outcome.rowsApart)) counted apart" }
+        lines.append(rows)
+        for output in outputLines(outcome, job: job, target: target) { lines.append("  output    \(output)") }
         let budget = config.memoryLimit.map(Terminal.bytes) ?? "unbounded"
-        lines.append("  memory    budget \(budget) · pool peak \(Terminal.bytes(result.peakPoolBytes)) · process peak RSS \(Terminal.bytes(SystemInfo.peakResidentBytes))")
-        let spilled = result.stages.reduce(0) { $0 + $1.spillBytes }
-        lines.append("  workers   \(config.workers) · spilled \(Terminal.bytes(spilled)) in \(runtime.spill.filesWritten) file(s)")
-        if let first = result.rejects.rejects.first {
-            lines.append("  rejects   \(Terminal.count(result.rowsRejected)) → \(rejectsPath ?? "-") (first: line \(first.line), \(first.kind.rawValue): \(first.message))")
+        lines.append("  memory    budget \(budget) · pool peak \(Terminal.bytes(outcome.peakPoolBytes)) · process peak RSS \(Terminal.bytes(SystemInfo.peakResidentBytes))")
+        lines.append("  workers   \(config.workers) · spilled \(Terminal.bytes(outcome.spillBytes)) in \(outcome.spillFiles) file(s)")
+        if let first = outcome.rejects.rejects.first {
+            let place = directory.map { ($0 as NSString).appendingPathComponent("rejects.csv") } ?? (target != nil ? "sluice_rejects" : "-")
+            let also = directory != nil && target != nil ? " and sluice_rejects" : ""
+            lines.append("  rejects   \(Terminal.count(outcome.rowsRejected)) → \(place)\(also) (first: line \(first.line), \(first.kind.rawValue): \(first.message))")
         }
         print(lines.joined(separator: "\n"))
         if !Terminal.stderrIsTerminal {
             let logger = Logger(label: "sluice")
-            for stage in result.stages {
+            for stage in outcome.stages {
                 logger.info("stage finished", metadata: [
                     "stage": "\(stage.id)", "tasks": "\(stage.tasks)", "rows_in": "\(stage.rowsIn)", "rows_out": "\(stage.rowsOut)",
                     "bytes_out": "\(stage.bytesOut)", "seconds": "\(Double(stage.wallNanos) / 1e9)", "peak_memory": "\(stage.peakMemory)",
                 ])
             }
         }
+    }
+
+    /// Per step: its rows and the files it wrote; then the tables loaded; then the
+    /// pipeline's own lines.
+    static func outputLines(_ outcome: JobOutcome, job: Job, target: DatabaseTarget?) -> [String] {
+        var lines: [String] = []
+        for (step, rows) in outcome.stepRows {
+            let files = outcome.files.filter { $0.step == step }.map(\.path)
+            let written: String
+            switch files.count {
+            case 0: written = ""
+            case 1...2: written = " → " + files.joined(separator: ", ")
+            default:
+                let folder = (files[1] as NSString).deletingLastPathComponent
+                written = " → \(files[0]), \(files.count - 1) files in \(folder)"
+            }
+            lines.append("\(Terminal.count(rows)) \(step) rows\(written)")
+        }
+        lines += job.report(outcome).lines
+        for (table, load) in outcome.loads {
+            lines.append("\(table) ← \(Terminal.count(load.staged)) rows: \(Terminal.count(load.inserted)) inserted · \(Terminal.count(load.updated)) updated · \(Terminal.count(load.unchanged)) unchanged · \(Terminal.count(load.deleted)) deleted")
+        }
+        if let runID = outcome.runID, let target {
+            let place = target.isPrivateCluster ? "private cluster .sluice/postgres" : target.url.redacted
+            lines.append("run \(runID) recorded in sluice_runs (\(place))")
+        }
+        return lines
     }
 
     static func printStages(_ stages: [StageMetrics]) {
@@ -50,22 +81,5 @@ enum RunReport {
             }
             print("  " + cells.joined(separator: "  "))
         }
-    }
-
-    /// Writes the kept rejects to `DIR/rejects.csv`; returns its path, or nil when none.
-    static func writeRejects(_ rejects: RejectSink, directory: String) throws -> String? {
-        let kept = rejects.rejects
-        guard !kept.isEmpty else { return nil }
-        let schema = Schema([
-            Field("source", .string), Field("line", .int64), Field("byte_offset", .int64), Field("column", .string),
-            Field("kind", .string), Field("raw", .string), Field("message", .string),
-        ])
-        let batch = try RecordBatch(schema: schema, columns: [
-            .string(kept.map(\.source)), .int64(kept.map { Int64($0.line) }), .int64(kept.map { Int64($0.byteOffset) }),
-            .string(kept.map { $0.column ?? "" }), .string(kept.map(\.kind.rawValue)), .string(kept.map(\.raw)), .string(kept.map(\.message)),
-        ])
-        let path = (directory as NSString).appendingPathComponent("rejects.csv")
-        try CSVFileSink.write([batch], schema: schema, to: path)
-        return path
     }
 }

@@ -42,7 +42,7 @@ struct ScanCommand: ParsableCommand {
         }
         let rejects = engine.rejectSink()
         let source = try CSVSource(path: file, options: options, rejects: rejects)
-        let runtime = ExecutionRuntime(config: engine.config)
+        let runtime = ExecutionRuntime(config: try engine.config(), rejects: rejects)
         let started = SystemInfo.monotonicNanos()
         let counted = try RunSession(runtime: runtime, showProgress: !engine.noProgress).run {
             try DataFrame(source).groupBy([]).agg(Agg.count().as("rows")).collectBatch(runtime: runtime)
@@ -73,7 +73,7 @@ struct ScanCommand: ParsableCommand {
         let schema = sample.withUnsafeBufferPointer { JSONSchemaInference.infer($0) }
         let rejects = engine.rejectSink()
         let source = try ArchiveJSONSource(archives: archives, schema: schema, rejects: rejects)
-        let runtime = ExecutionRuntime(config: engine.config)
+        let runtime = ExecutionRuntime(config: try engine.config(), rejects: rejects)
         let started = SystemInfo.monotonicNanos()
         let counted = try RunSession(runtime: runtime, showProgress: !engine.noProgress).run {
             try DataFrame(source).groupBy([]).agg(Agg.count().as("rows")).collectBatch(runtime: runtime)

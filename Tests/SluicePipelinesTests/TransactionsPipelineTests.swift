@@ -9,14 +9,11 @@ import Testing
 @Suite("transactions pipeline")
 struct TransactionsPipelineTests {
     /// Runs the pipeline on `path` and returns the result as CSV text.
-    static func run(_ path: String, workers: Int = 2, splitBytes: Int? = nil, memory: Int? = nil, batchRows: Int = 65_536) throws -> (String, PipelineResult) {
-        let runtime = ExecutionRuntime(config: ExecutionConfig(workers: workers, memoryLimit: memory, batchRows: batchRows, splitBytes: splitBytes))
-        let result = try TransactionsPipeline.run(path: path, runtime: runtime, rejects: RejectSink())
-        var bytes: [UInt8] = []
-        let writer = CSVWriter()
-        writer.appendHeader(result.schema, to: &bytes)
-        for batch in result.batches { writer.appendRows(batch, to: &bytes) }
-        return (String(decoding: bytes, as: UTF8.self), result)
+    static func run(_ path: String, workers: Int = 2, splitBytes: Int? = nil, memory: Int? = nil, batchRows: Int = 65_536) throws -> (String, JobOutcome) {
+        let runtime = ExecutionRuntime(config: ExecutionConfig(workers: workers, memoryLimit: memory, batchRows: batchRows, splitBytes: splitBytes,
+                                                               temporaryDirectory: NSTemporaryDirectory()))
+        let run = try PipelineRun.run(TransactionsPipeline.self, .init(source: path), runtime: runtime)
+        return (run.file("customers.csv"), run.outcome)
     }
 
     static func rows(_ csv: String) -> [String: String] {
@@ -32,7 +29,7 @@ struct TransactionsPipelineTests {
     func knownAnswers() throws {
         let (csv, result) = try Self.run(TestSupport.seedFile("transaction.csv"))
         let rows = Self.rows(csv)
-        #expect(result.rowCount == 885)
+        #expect(result.rows(of: "customers") == 885)
         #expect(rows["0023938"] == "PURA250,2")
         #expect(rows["0024003"] == "SUPA101,3")
         #expect(rows["0023824"] == "PURA250,3")

@@ -88,8 +88,11 @@ extension Column {
                     }
                 }
             case .list:
+                // The list's text: the same on every run (Swift's hashValue is seeded per process).
                 for row in 0..<rows {
-                    out[row] = Hash64.combine(out[row], UInt64(truncatingIfNeeded: value(at: row).hashValue))
+                    var text = value(at: row).description
+                    let hash = text.withUTF8 { Hash64.bytes(UnsafeRawBufferPointer($0)) }
+                    out[row] = Hash64.combine(out[row], hash)
                 }
             }
             if let validity {

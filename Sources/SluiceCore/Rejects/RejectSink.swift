@@ -1,15 +1,33 @@
 
 import Synchronization
 
-/// Why a row was rejected.
-public enum RejectKind: String, Sendable, CaseIterable {
-    case fieldCount = "field_count"
-    case castFailure = "cast_failure"
-    case invalidUTF8 = "invalid_utf8"
-    case lineTooLong = "line_too_long"
-    case typeConflict = "type_conflict"
-    case invalidValue = "invalid_value"
-    case corruptEntry = "corrupt_entry"
+/// Why a row was rejected: a short machine-readable kind (`field_count`, `invalid_value`,
+/// `unknown_action`, …) that groups rejects in reports. Sources use the kinds below; any
+/// stage of a plan can name its own (``init(_:)``), so the set is open, like an error code.
+public struct RejectKind: RawRepresentable, Hashable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
+    public let rawValue: String
+
+    public init(rawValue: String) {
+        self.rawValue = rawValue
+    }
+
+    public init(_ rawValue: String) {
+        self.rawValue = rawValue
+    }
+
+    public init(stringLiteral value: String) {
+        self.rawValue = value
+    }
+
+    public var description: String { rawValue }
+
+    public static let fieldCount: RejectKind = "field_count"
+    public static let castFailure: RejectKind = "cast_failure"
+    public static let invalidUTF8: RejectKind = "invalid_utf8"
+    public static let lineTooLong: RejectKind = "line_too_long"
+    public static let typeConflict: RejectKind = "type_conflict"
+    public static let invalidValue: RejectKind = "invalid_value"
+    public static let corruptEntry: RejectKind = "corrupt_entry"
 }
 
 /// One rejected input row: where it was, what was wrong, and the raw text.
@@ -33,12 +51,14 @@ public struct Reject: Sendable, Equatable {
     }
 }
 
-/// Per-file counts that prove no row was lost: `read == passed + rejected`.
+/// Per-file counts that prove no row was lost: `read == passed + rejected + apart`.
 public struct SourceCounts: Sendable, Equatable {
     public var source: String
     public var read = 0
     public var passed = 0
     public var rejected = 0
+    /// Rows a pipeline counts apart from passed and rejected (exact duplicates, say).
+    public var apart = 0
 
     public init(source: String) {
         self.source = source
@@ -97,6 +117,25 @@ public final class RejectSink: Sendable {
             state.counts[source]?.read += read
             state.counts[source]?.passed += passed
             state.counts[source]?.rejected += rejected
+        }
+    }
+
+    /// Moves `rows` rows of `source` from passed to rejected: a stage of the plan rejected
+    /// rows that the source had passed on, so `read == passed + rejected` still holds.
+    public func movePassedToRejected(source: String, rows: Int) {
+        count(source: source, read: 0, passed: -rows, rejected: rows)
+    }
+
+    /// Moves `rows` rows of `source` from passed to counted apart (duplicates, for example):
+    /// `read == passed + rejected + apart` per source.
+    public func movePassedApart(source: String, rows: Int) {
+        state.withLock { state in
+            if state.counts[source] == nil {
+                state.counts[source] = SourceCounts(source: source)
+                state.order.append(source)
+            }
+            state.counts[source]?.passed -= rows
+            state.counts[source]?.apart += rows
         }
     }
 

@@ -31,6 +31,15 @@ struct GroupKeyEncoder {
         interners = types.map { _ in StringInterner(capacity: 64) }
     }
 
+    /// Refuses key types the fixed-width encoding cannot hold (lists), when the plan is built
+    /// rather than by collapsing every list into one group while it runs.
+    static func requireEncodable(_ type: DataType, key: String, in context: String) throws(SluiceError) {
+        if case .list = type {
+            throw SluiceError.plan("column '\(key)' is a list (\(type)), which cannot be a key of \(context)",
+                                   hint: "group or join on a scalar column, or turn the list into text first")
+        }
+    }
+
     /// Writes `rows × width` words, row-major, for the key columns of one batch.
     mutating func encode(_ columns: [Column], rows: Int, into words: inout [UInt64]) {
         words.removeAll(keepingCapacity: true)

@@ -51,6 +51,25 @@ public struct DataFrame: Sendable {
         join(other, on: columns.map { JoinKey($0, $0) }, type: type)
     }
 
+    /// Rejects the rows where `predicate` is true, with `kind` and a reason text (a string
+    /// expression evaluated for each rejected row); the other rows pass on. The input must
+    /// carry the source's ``Provenance`` columns, so each reject names its file and line and
+    /// the file's counts stay exact (`read == passed + rejected`).
+    public func rejectWhen(_ predicate: Expr, kind: RejectKind, reason: Expr) -> DataFrame {
+        DataFrame(.reject(RejectRule(predicate, kind: kind, reason: reason), plan))
+    }
+
+    /// `rejectWhen` with a fixed reason.
+    public func rejectWhen(_ predicate: Expr, kind: RejectKind, reason: String) -> DataFrame {
+        rejectWhen(predicate, kind: kind, reason: lit(reason))
+    }
+
+    /// Adds figures up over the rows flowing past (read from ``ExecutionRuntime/observations``
+    /// when the run is over); the rows pass on unchanged.
+    public func observe(_ observations: Observation...) -> DataFrame {
+        DataFrame(.observe(observations, plan))
+    }
+
     public func sort(_ keys: SortKey...) -> DataFrame { DataFrame(.sort(keys, plan)) }
     public func sort(_ keys: [SortKey]) -> DataFrame { DataFrame(.sort(keys, plan)) }
     public func distinct() -> DataFrame { DataFrame(.distinct(plan)) }

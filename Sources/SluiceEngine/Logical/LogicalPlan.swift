@@ -26,6 +26,10 @@ public indirect enum LogicalPlan: Sendable {
     case distinct(LogicalPlan)
     case join(LogicalPlan, LogicalPlan, on: [JoinKey], type: JoinType)
     case union([LogicalPlan])
+    /// Routes the rows a rule matches to the run's rejects; the rest pass on unchanged.
+    case reject(RejectRule, LogicalPlan)
+    /// Adds figures up over the rows that pass, which pass on unchanged.
+    case observe([Observation], LogicalPlan)
 
     /// The output schema, checking names and types on the way.
     public func schema() throws(SluiceError) -> Schema {
@@ -35,7 +39,7 @@ public indirect enum LogicalPlan: Sendable {
             var fields: [Field] = []
             for name in projection { fields.append(source.schema[try source.schema.requireIndex(of: name)]) }
             return Schema(fields)
-        case .filter(_, let input), .sort(_, let input), .distinct(let input):
+        case .filter(_, let input), .sort(_, let input), .distinct(let input), .reject(_, let input), .observe(_, let input):
             return try input.schema()
         case .project(let expressions, let input):
             let inputSchema = try input.schema()
@@ -84,5 +88,50 @@ public indirect enum LogicalPlan: Sendable {
             result.append(expression)
         }
         return result
+    }
+}
+
+/// A validation rule of a plan: the rows where `predicate` is true (null counts as false) are
+/// rejected with `kind` and the text of `reason`, evaluated for each such row.
+public struct RejectRule: Sendable, CustomStringConvertible {
+    public var predicate: Expr
+    public var kind: RejectKind
+    /// A string expression: `lit("missing org_id")`, or
+    /// `concat(lit("unknown action '"), col("action"), lit("'"))`.
+    public var reason: Expr
+
+    public init(_ predicate: Expr, kind: RejectKind, reason: Expr) {
+        self.predicate = predicate
+        self.kind = kind
+        self.reason = reason
+    }
+
+    public var description: String { "\(kind.rawValue) when \(predicate)" }
+}
+
+/// A figure observed over the rows flowing past: the count of rows (`value` nil) or the sum
+/// of an integer expression, over the rows where `predicate` holds (all rows when nil).
+public struct Observation: Sendable, CustomStringConvertible {
+    public var name: String
+    public var value: Expr?
+    public var predicate: Expr?
+
+    /// The rows where `predicate` holds, counted as `name`.
+    public static func count(_ name: String, where predicate: Expr? = nil) -> Observation {
+        Observation(name: name, value: nil, predicate: predicate)
+    }
+
+    /// The sum of `value` (an integer) over the rows where `predicate` holds, as `name`.
+    public static func sum(_ name: String, _ value: Expr, where predicate: Expr? = nil) -> Observation {
+        Observation(name: name, value: value, predicate: predicate)
+    }
+
+    public var description: String {
+        let what = value.map { "sum(\($0))" } ?? "count(*)"
+        return "\(name) = \(what)" + (predicate.map { " where \($0)" } ?? "")
+    }
+
+    var referencedColumns: Set<String> {
+        (value?.referencedColumns ?? []).union(predicate?.referencedColumns ?? [])
     }
 }

@@ -13,7 +13,10 @@ public final class BroadcastExec: StageBoundary {
     public init(input: any ExecutionPlan, keys: [String]) throws(SluiceError) {
         self.input = input
         self.keyNames = keys
-        for key in keys { _ = try input.schema.requireIndex(of: key, in: "join build side") }
+        for key in keys {
+            let index = try input.schema.requireIndex(of: key, in: "join build side")
+            try GroupKeyEncoder.requireEncodable(input.schema[index].type, key: key, in: "a join")
+        }
     }
 
     public var name: String { "BroadcastRead" }

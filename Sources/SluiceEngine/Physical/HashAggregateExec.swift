@@ -53,7 +53,11 @@ public final class HashAggregateExec: ExecutionPlan {
         self.mode = mode
         keyNames = keys.map(\.name)
         var bound: [BoundExpr] = []
-        for key in keys { bound.append(try BoundExpr.bind(key.expr, to: rawSchema)) }
+        for key in keys {
+            let expression = try BoundExpr.bind(key.expr, to: rawSchema)
+            try GroupKeyEncoder.requireEncodable(expression.type, key: key.name, in: "a grouping or distinct()")
+            bound.append(expression)
+        }
         var boundAggregates: [BoundAggregate] = []
         for aggregate in aggregates { boundAggregates.append(try BoundAggregate(aggregate, schema: rawSchema)) }
         self.aggregates = boundAggregates

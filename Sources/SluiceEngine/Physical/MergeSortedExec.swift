@@ -2,14 +2,16 @@ public import SluiceCore
 import Synchronization
 
 /// Gathers sorted partitions into one globally sorted partition: the child stage runs its
-/// partitions in parallel, then one task merges the sorted runs (ties go to the lower
-/// partition, so the result is deterministic).
+/// partitions in parallel, each into a ``BatchSpool`` (held in memory while the budget
+/// allows, spilled otherwise, so a sorted result larger than the budget still fits), then one
+/// task merges the sorted runs a batch at a time (ties go to the lower partition, so the
+/// result is deterministic).
 public final class MergeSortedExec: StageBoundary {
     public let input: any ExecutionPlan
     public let keys: [SortKey]
     let comparator: RowComparator
     public let metrics = OperatorMetrics()
-    private let runs = Mutex<[[RecordBatch]]?>(nil)
+    private let runs = Mutex<[BatchSpool]?>(nil)
 
     public init(input: any ExecutionPlan, keys: [SortKey]) throws(SluiceError) {
         self.input = input
@@ -27,17 +29,19 @@ public final class MergeSortedExec: StageBoundary {
     public func materialize(runtime: ExecutionRuntime, stage: Int) throws {
         let input = self.input
         let metrics = self.metrics
+        let schema = input.schema
         let results = try runtime.runTasks(stage: stage, taskCount: input.partitioning.count) { context in
             let stream = try input.execute(partition: context.partition, context: context)
-            var batches: [RecordBatch] = []
+            let spool = BatchSpool(schema: schema, purpose: "merge-s\(stage)-t\(context.partition)", context: context)
             while let batch = try stream.next() {
                 guard batch.rowCount > 0 else { continue }
-                batches.append(batch)
+                try spool.append(batch)
                 metrics.recordInput(rows: batch.rowCount)
             }
-            return SendableBatches(batches: batches)
+            metrics.recordSpill(bytes: spool.spilledBytes)
+            return spool
         }
-        runs.withLock { $0 = results.map(\.batches) }
+        runs.withLock { $0 = results }
     }
 
     public func release() {
@@ -45,11 +49,11 @@ public final class MergeSortedExec: StageBoundary {
     }
 
     public func execute(partition: Int, context: TaskContext) throws -> any BatchStream {
-        let runs = try self.runs.withLock { (state: inout [[RecordBatch]]?) throws(SluiceError) -> [[RecordBatch]] in
+        let runs = try self.runs.withLock { (state: inout [BatchSpool]?) throws(SluiceError) -> [BatchSpool] in
             guard let state else { throw SluiceError.internal("merge read before its input stage ran") }
             return state
         }
-        let cursors = runs.filter { !$0.isEmpty }.map { RunCursor(stream: MemoryBatchStream($0)) }
+        let cursors = runs.filter { $0.rows > 0 }.map { RunCursor(stream: $0.stream()) }
         return CountingStream(
             inner: try RunMerger(schema: schema, comparator: comparator, cursors: cursors, batchRows: context.batchRows),
             metrics: metrics

@@ -51,6 +51,10 @@ public struct PhysicalPlanner: Sendable {
             var children: [any ExecutionPlan] = []
             for input in inputs { children.append(try build(input, hint: nil)) }
             return try UnionExec(inputs: children)
+        case .reject(let rule, let input):
+            return try RejectExec(input: try build(input, hint: hint), rule: rule)
+        case .observe(let observations, let input):
+            return try ObserveExec(input: try build(input, hint: hint), observations: observations)
         }
     }
 

@@ -11,10 +11,18 @@ public final class ExecutionRuntime: Sendable {
     public let progress: ProgressCounters
     /// Where operators spill when the memory pool refuses them; emptied when a job ends.
     public let spill: SpillManager
+    /// Where every source and every stage of the plan sends the rows it rejects, with the
+    /// per-source counts that prove `read == passed + rejected + apart`.
+    public let rejects: RejectSink
+    /// Named figures that ``DataFrame/observe(_:)`` stages add up while the run goes on.
+    public let observations: Observations
     private let finishedStages = Mutex<[StageMetrics]>([])
 
-    public init(config: ExecutionConfig = ExecutionConfig(), cancellation: Cancellation = Cancellation()) {
+    public init(config: ExecutionConfig = ExecutionConfig(), cancellation: Cancellation = Cancellation(),
+                rejects: RejectSink = RejectSink()) {
         self.config = config
+        self.rejects = rejects
+        self.observations = Observations()
         self.memoryPool = MemoryPool(limit: config.memoryLimit.map(Self.poolLimit))
         self.workerPool = WorkerPool(workers: config.workers)
         self.cancellation = cancellation
@@ -39,8 +47,9 @@ public final class ExecutionRuntime: Sendable {
             let context = TaskContext(runtime: self, stage: stage, partition: index)
             do {
                 return try body(context)
-            } catch let error as SluiceError where error.kind != .cancelled {
-                cancellation.cancel("task \(index) of stage \(stage) failed")
+            } catch {
+                // Any failure — whatever its type — stops the other tasks of the run.
+                if (error as? SluiceError)?.kind != .cancelled { cancellation.cancel("task \(index) of stage \(stage) failed") }
                 throw error
             }
         }

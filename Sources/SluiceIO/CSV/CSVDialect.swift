@@ -56,6 +56,9 @@ public struct CSVOptions: Sendable {
     public var maxLineBytes = 1 << 20
     /// Bytes read from the start of the file to detect the dialect and infer types.
     public var sampleBytes = 1 << 20
+    /// Adds the ``Provenance`` columns (the file's path and each record's first line) after
+    /// the file's own, for plans that reject rows or keep where a row came from.
+    public var provenance = false
 
     public init(delimiter: UInt8? = nil, hasHeader: Bool = true, columnTypes: [String: DataType] = [:], requiredColumns: [String] = []) {
         self.delimiter = delimiter

@@ -20,6 +20,8 @@ public final class CSVSource: TableSource {
     let headerQuotes: Int
     let headerLines: Int
     let fieldPlans: [FieldPlan]
+    /// The file's own columns; with provenance, the schema has two more after them.
+    let fileFieldCount: Int
     let notNullIndices: [Int]
     private let prepared = Mutex<Prepared?>(nil)
 
@@ -98,7 +100,8 @@ public final class CSVSource: TableSource {
             let type = options.columnTypes[name] ?? CSVSniffer.inferType(body.prefix(2_000).compactMap { index < $0.count ? $0[index] : nil })
             fields.append(Field(name, type))
         }
-        schema = Schema(fields)
+        fileFieldCount = fields.count
+        schema = Schema(options.provenance ? fields + Provenance.fields : fields)
         fieldPlans = fields.map { FieldPlan(type: $0.type, formats: options.formats[$0.name] ?? []) }
         notNullIndices = options.notNullColumns.compactMap { names.firstIndex(of: $0) }
     }

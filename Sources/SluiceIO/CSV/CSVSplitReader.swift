@@ -12,9 +12,17 @@ final class CSVSplitReader: BatchStream {
     private let source: CSVSource
     private let split: Int
     private let range: Range<Int>
+    /// The projected columns that are fields of the file (builders are in this order).
     private let projection: [Int]
     private let plans: [FieldPlan]
+    /// The file fields' schema, in `projection` order.
     private let schema: Schema
+    /// The output, in the caller's projection order: a file field (index into `projection`),
+    /// the source's name or the record's line.
+    private let outputs: [Output]
+    private let outputSchema: Schema
+    private let wantsLines: Bool
+    private var lines: [Int64] = []
     private let context: TaskContext
     private let tokenizer: CSVTokenizer
     private let expectedFields: Int
@@ -43,13 +51,27 @@ final class CSVSplitReader: BatchStream {
         self.range = range
         self.startsInQuotes = startsInQuotes
         self.line = firstLine
-        self.projection = projection
-        self.plans = projection.map { source.fieldPlans[$0] }
-        self.schema = Schema(projection.map { source.schema[$0] })
+        let fileProjection = projection.filter { $0 < source.fileFieldCount }
+        self.projection = fileProjection
+        self.plans = fileProjection.map { source.fieldPlans[$0] }
+        self.schema = Schema(fileProjection.map { source.schema[$0] })
+        var outputs: [Output] = []
+        var fileIndex = 0
+        for column in projection {
+            if column < source.fileFieldCount {
+                outputs.append(.field(fileIndex))
+                fileIndex += 1
+            } else {
+                outputs.append(source.schema[column].name == Provenance.sourceColumn ? .source : .line)
+            }
+        }
+        self.outputs = outputs
+        self.outputSchema = Schema(projection.map { source.schema[$0] })
+        self.wantsLines = outputs.contains { if case .line = $0 { true } else { false } }
         self.context = context
         self.tokenizer = CSVTokenizer(source.dialect)
-        self.expectedFields = source.schema.count
-        caches = Array(repeating: ParseCache(), count: projection.count)
+        self.expectedFields = source.fileFieldCount
+        caches = Array(repeating: ParseCache(), count: fileProjection.count)
         // The read buffer is the scan's share of the budget: at most an eighth of a worker's
         // part of it, between 64 KB and 4 MB. It is the scan's minimum working memory, so it
         // is reserved but not refused.
@@ -209,6 +231,7 @@ final class CSVSplitReader: BatchStream {
                 rejects.append(reject(from: recordStart, to: next, line: recordLine, column: failure.column, kind: failure.kind, message: failure.message))
                 continue
             }
+            if wantsLines { lines.append(Int64(recordLine)) }
             rows += 1
         }
         }
@@ -217,7 +240,27 @@ final class CSVSplitReader: BatchStream {
         try source.rejects.add(rejects)
         try context.checkCancelled()
         guard rows > 0 else { return nil }
-        return RecordBatch(unchecked: schema, columns: builders.map { $0.finish() }, rowCount: rows)
+        var fields = builders.map { $0.finish() }
+        let columns = outputs.map { output -> Column in
+            switch output {
+            case .field(let index): return fields[index]
+            case .line: return .int64(lines)
+            case .source:
+                var builder = ColumnBuilder(type: .string, capacity: rows)
+                let path = Array(source.file.path.utf8)
+                path.withUnsafeBufferPointer { bytes in for _ in 0..<rows { builder.append(bytes: bytes) } }
+                return builder.finish()
+            }
+        }
+        fields = []
+        lines.removeAll(keepingCapacity: true)
+        return RecordBatch(unchecked: outputSchema, columns: columns, rowCount: rows)
+    }
+
+    private enum Output {
+        case field(Int)
+        case source
+        case line
     }
 
     private struct Failure {

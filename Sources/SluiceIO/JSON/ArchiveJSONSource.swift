@@ -71,6 +71,31 @@ public final class ArchiveJSONSource: TableSource {
         partitions = groups
     }
 
+    private init(copying source: ArchiveJSONSource, schema: Schema) {
+        zip = source.zip
+        self.schema = schema
+        rejects = source.rejects
+        onError = source.onError
+        partitions = source.partitions
+        formats = source.formats
+    }
+
+    /// The same entries read with another schema (no archive is listed again).
+    public func reading(_ schema: Schema) -> ArchiveJSONSource {
+        ArchiveJSONSource(copying: self, schema: schema)
+    }
+
+    /// The schema of the first entry that can be read, inferred from its first objects
+    /// (``JSONSchemaInference``), or nil when no entry can be read.
+    public func sampleSchema(entries: Int = 3) -> Schema? {
+        for entry in partitions.joined().prefix(entries) {
+            guard let bytes = try? zip.read(entry) else { continue }
+            let schema = bytes.withUnsafeBufferPointer { JSONSchemaInference.infer($0) }
+            if !schema.fields.isEmpty { return schema }
+        }
+        return nil
+    }
+
     public var scanName: String { "ZipJSONScan" }
     public var displayName: String {
         let entries = partitions.reduce(0) { $0 + $1.count }

@@ -2,15 +2,21 @@ public import SluiceCore
 import SluiceEngine
 import SluiceIO
 
-/// Generates the ecommerce inputs of DESIGN §6.2: weekly archives `events_YYYY-Www.zip`, each
-/// holding seven daily archives `events_YYYY-MM-DD.zip`, each holding `part-NNN.json` files
-/// with a JSON array of events — 70% `view_product`, 25% `add_to_cart`, 5% `purchase` (with a
-/// quantity of 1–3) — plus the `customers` and `products` dimension tables.
+/// Generates the ecommerce inputs in the original task's shape (DESIGN §6.2): weekly
+/// archives `events_week_43.zip` (the ISO week of its Monday), each holding seven daily
+/// archives `events_2023-10-23.zip`, each holding `part-001.json` … — one JSON array per part,
+/// indented by two spaces as Python's `json.dump(events, f, indent=2)` writes it — of events
+/// `{"timestamp": "2023-10-23T00:00:37", "customer_id": "c042", "event_type": "purchase",
+/// "product_id": "p013", "quantity": 2}`: text ids (`c001`…`c100`, `p001`…`p050`), 70%
+/// `view_product`, 25% `add_to_cart`, 5% `purchase`, `quantity` (1–3) on purchases only.
+/// Also the `customers` and `products` dimension tables (segments VIP / New / Regular /
+/// Lapsed; five categories; prices 10.00–500.00).
 ///
-/// Deterministic: every part file has its own generator seeded from (seed, week, day, part),
-/// so the archives depend only on the parameters, never on the thread count. About 0.5% of
-/// events name a customer or product that the dimension tables do not have, so the pipeline's
-/// accounting of unknown keys is exercised.
+/// Scaled by weeks, parts per day, events per part, customers and products. Deterministic:
+/// every part file has its own generator seeded from (seed, week, day, part), so the archives
+/// depend only on the parameters, never on the thread count. With `unknownPermille` > 0 that
+/// many events per thousand name a customer or product the tables do not have (the original
+/// has none), to exercise the pipeline's accounting of unknown keys.
 public struct EcommerceGenerator: Sendable {
     public var weeks: Int
     public var partsPerDay: Int
@@ -18,6 +24,7 @@ public struct EcommerceGenerator: Sendable {
     public var seed: UInt64
     public var customers = 100
     public var products = 50
+    public var unknownPermille = 0
     /// The share of purchases among events, in percent (the rest split 70:25 between views
     /// and cart additions as in DESIGN §6.2 when it is 5).
     public var purchasePercent = 5
@@ -32,41 +39,52 @@ public struct EcommerceGenerator: Sendable {
     }
 
     public static let segments = ["VIP", "New", "Regular", "Lapsed"]
-    public static let categories = ["Electronics", "Home", "Books", "Sports", "Beauty"]
+    public static let categories = ["Electronics", "Books", "Clothing", "Home & Garden", "Sports & Outdoors"]
 
-    /// The `customers` table: ids 1…100, a join date and a segment.
+    /// `c042`: a letter and the number, zero-padded to three digits (more when the count needs it).
+    static func id(_ prefix: String, _ number: Int, count: Int) -> String {
+        let digits = max(3, String(count).count)
+        let text = String(number)
+        return prefix + String(repeating: "0", count: max(0, digits - text.count)) + text
+    }
+
+    public func customerID(_ number: Int) -> String { Self.id("c", number, count: customers) }
+    public func productID(_ number: Int) -> String { Self.id("p", number, count: products) }
+
+    /// The `customers` table: `c001`…, a join date and a segment.
     public func customerTable() -> RecordBatch {
         var random = SplitMix64(seed: seed ^ 0xC0570)
-        var ids: [Int64] = [], joined: [Int32] = [], segments: [String] = []
-        for id in 1...customers {
-            ids.append(Int64(id))
+        var ids: [String] = [], joined: [Int32] = [], segments: [String] = []
+        for number in 1...max(1, customers) {
+            ids.append(customerID(number))
             joined.append(firstDay - 30 - Int32(random.next() % 1_000))
             segments.append(Self.segments[Int(random.next() % UInt64(Self.segments.count))])
         }
-        return RecordBatch(unchecked: EcommercePipeline.customerSchema, columns: [.int64(ids), .date(joined), .string(segments)], rowCount: ids.count)
+        return RecordBatch(unchecked: EcommercePipeline.customerSchema, columns: [.string(ids), .date(joined), .string(segments)], rowCount: ids.count)
     }
 
-    /// The `products` table: ids 1…50 in five categories, prices 10.00–500.00.
+    /// The `products` table: `p001`… in five categories, prices 10.00–500.00.
     public func productTable() -> RecordBatch {
         var random = SplitMix64(seed: seed ^ 0x960D)
-        var ids: [Int64] = [], names: [String] = [], categories: [String] = [], prices: [Int64] = []
-        for id in 1...products {
-            ids.append(Int64(id))
-            let category = Self.categories[(id - 1) % Self.categories.count]
-            names.append("\(category) item \(id)")
+        var ids: [String] = [], names: [String] = [], categories: [String] = [], prices: [Int64] = []
+        for number in 1...max(1, products) {
+            ids.append(productID(number))
+            let category = Self.categories[(number - 1) % Self.categories.count]
+            names.append("\(category) item \(number)")
             categories.append(category)
             prices.append(1_000 + Int64(random.next() % 49_001))
         }
         return RecordBatch(unchecked: EcommercePipeline.productSchema,
-                           columns: [.int64(ids), .string(names), .string(categories), .decimal(prices, precision: 10, scale: 2)], rowCount: ids.count)
+                           columns: [.string(ids), .string(names), .string(categories), .decimal(prices, precision: 10, scale: 2)], rowCount: ids.count)
     }
 
-    /// The name of week `index`'s archive: `events_2023-W43.zip` (ISO year and week, so names
-    /// stay unique past 52 weeks).
+    /// The name of week `index`'s archive: `events_week_43.zip` (the ISO week of its Monday,
+    /// as the original task names them); past 52 weeks, when week numbers would repeat, every
+    /// name carries the ISO year too: `events_week_43_2024.zip`.
     public func weekArchiveName(_ index: Int) -> String {
         let monday = firstDay + Int32(index * 7)
         let (year, week) = Self.isoWeek(monday)
-        return "events_\(year)-W\(week < 10 ? "0" : "")\(week).zip"
+        return "events_week_\(week < 10 ? "0" : "")\(week)" + (weeks > 52 ? "_\(year)" : "") + ".zip"
     }
 
     /// ISO 8601 year and week of a day.
@@ -109,28 +127,32 @@ public struct EcommerceGenerator: Sendable {
         let writer = try ZipWriter.inMemory()
         let date = firstDay + Int32(week * 7 + day)
         for part in 0..<partsPerDay {
-            let name = "part-\(part < 100 ? (part < 10 ? "00" : "0") : "")\(part).json"
+            let number = String(part + 1)
+            let name = "part-" + String(repeating: "0", count: max(0, 3 - number.count)) + number + ".json"
             try writer.add(name: name, bytes: partFile(date: date, week: week, day: day, part: part), level: 1)
         }
         return try writer.finishInMemory()
     }
 
-    /// One part file: a JSON array of events, in time order within the day.
+    /// One part file: a JSON array of events in time order within the day, indented as
+    /// `json.dump(events, f, indent=2)` indents it.
     func partFile(date: Int32, week: Int, day: Int, part: Int) -> [UInt8] {
         var random = SplitMix64(seed: seed &+ UInt64(week) &* 1_000_003 &+ UInt64(day) &* 10_007 &+ UInt64(part) &* 101)
+        var seconds = (0..<eventsPerPart).map { _ in Int(random.next() % 86_400) }
+        seconds.sort()
         var out: [UInt8] = [UInt8(ascii: "[")]
-        out.reserveCapacity(eventsPerPart * 110 + 2)
+        out.reserveCapacity(eventsPerPart * 170 + 4)
         var dateText: [UInt8] = []
         DateEncoding.appendISODate(date, to: &dateText)
-        for index in 0..<eventsPerPart {
-            let second = Int(random.next() % 86_400)
+        let viewShare = UInt64((100 - purchasePercent) * 70 / 95)
+        for (index, second) in seconds.enumerated() {
             let roll = random.next() % 100
-            let viewShare = UInt64((100 - purchasePercent) * 70 / 95)
             let type = roll >= UInt64(100 - purchasePercent) ? "purchase" : (roll < viewShare ? "view_product" : "add_to_cart")
-            let customer = random.next() % 200 == 0 ? customers + 1 + Int(random.next() % 10) : 1 + Int(random.next() % UInt64(customers))
-            let product = random.next() % 200 == 0 ? products + 1 + Int(random.next() % 5) : 1 + Int(random.next() % UInt64(products))
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: "\n{\"timestamp\":\"".utf8)
+            let unknownCustomer = unknownPermille > 0 && random.next() % 2_000 < UInt64(unknownPermille)
+            let unknownProduct = unknownPermille > 0 && random.next() % 2_000 < UInt64(unknownPermille)
+            let customer = unknownCustomer ? customers + 1 + Int(random.next() % 10) : 1 + Int(random.next() % UInt64(max(1, customers)))
+            let product = unknownProduct ? products + 1 + Int(random.next() % 5) : 1 + Int(random.next() % UInt64(max(1, products)))
+            out.append(contentsOf: (index > 0 ? ",\n  {\n    \"timestamp\": \"" : "\n  {\n    \"timestamp\": \"").utf8)
             out.append(contentsOf: dateText)
             out.append(UInt8(ascii: "T"))
             appendTwo(second / 3600, to: &out)
@@ -138,19 +160,20 @@ public struct EcommerceGenerator: Sendable {
             appendTwo(second / 60 % 60, to: &out)
             out.append(UInt8(ascii: ":"))
             appendTwo(second % 60, to: &out)
-            out.append(contentsOf: "Z\",\"customer_id\":".utf8)
-            DecimalMath.append(Int64(customer), scale: 0, to: &out)
-            out.append(contentsOf: ",\"event_type\":\"".utf8)
+            out.append(contentsOf: "\",\n    \"customer_id\": \"".utf8)
+            out.append(contentsOf: customerID(customer).utf8)
+            out.append(contentsOf: "\",\n    \"event_type\": \"".utf8)
             out.append(contentsOf: type.utf8)
-            out.append(contentsOf: "\",\"product_id\":".utf8)
-            DecimalMath.append(Int64(product), scale: 0, to: &out)
+            out.append(contentsOf: "\",\n    \"product_id\": \"".utf8)
+            out.append(contentsOf: productID(product).utf8)
+            out.append(UInt8(ascii: "\""))
             if type == "purchase" {
-                out.append(contentsOf: ",\"quantity\":".utf8)
+                out.append(contentsOf: ",\n    \"quantity\": ".utf8)
                 DecimalMath.append(Int64(1 + random.next() % 3), scale: 0, to: &out)
             }
-            out.append(UInt8(ascii: "}"))
+            out.append(contentsOf: "\n  }".utf8)
         }
-        out.append(contentsOf: "\n]\n".utf8)
+        out.append(contentsOf: (seconds.isEmpty ? "]" : "\n]").utf8)
         return out
     }
 

@@ -24,38 +24,23 @@ public enum StagedLoader {
     /// - Precondition: runs inside a transaction on `connection` (the staging table is
     ///   dropped at commit).
     public static func load(_ batches: [RecordBatch], into target: TargetTable, on connection: PostgresConnection) throws -> LoadResult {
-        try target.ensure(on: connection)
-        var result = LoadResult()
-        let empty = try connection.execute("SELECT NOT EXISTS (SELECT 1 FROM \(target.name.quoted))")
-        if empty.rows.first?[0] == "t" {
-            // Nothing to merge with: COPY straight into the table (still inside the caller's
-            // transaction, so a failure or a kill leaves it empty).
-            result.staged = try connection.copyIn(table: target.name, columns: target.columns.map(\.name), batches: batches)
-            result.inserted = result.staged
-            try pauseForTests()
-            return result
-        }
-        let stage = QualifiedName(schema: nil, name: "sluice_stage_\(UInt32.random(in: 0...UInt32.max))")
-        try connection.execute("CREATE TEMPORARY TABLE \(stage.quoted) (LIKE \(target.name.quoted) INCLUDING DEFAULTS) ON COMMIT DROP")
-        result.staged = try connection.copyIn(table: stage, columns: target.columns.map(\.name), batches: batches)
-        try connection.execute("ANALYZE \(stage.quoted)")
-        try pauseForTests()
-        switch target.mode {
-        case .upsert: try upsert(stage, into: target, on: connection, result: &result)
-        case .replacePartitions(let columns): try replace(stage, into: target, partitions: columns, on: connection, result: &result)
-        }
-        return result
+        let load = try StagedLoad(into: target, on: connection)
+        try load.copy { write in for batch in batches { try write(batch) } }
+        return try load.merge()
     }
 
-    /// Test hook: `SLUICE_TEST_PAUSE_BEFORE_MERGE=seconds` pauses after the rows are copied
-    /// and before the merge commits, so a test can kill the process in the middle of a load.
-    private static func pauseForTests() throws {
+    /// Test hook (debug builds only): `SLUICE_TEST_PAUSE_BEFORE_MERGE=seconds` pauses after
+    /// the rows are copied and before the merge commits, so a test can kill the process in the
+    /// middle of a load. Release builds never read the variable.
+    static func pauseForTests() {
+        #if DEBUG
         if let seconds = ProcessInfo.processInfo.environment["SLUICE_TEST_PAUSE_BEFORE_MERGE"].flatMap(Double.init) {
             Thread.sleep(forTimeInterval: seconds)
         }
+        #endif
     }
 
-    private static func upsert(_ stage: QualifiedName, into target: TargetTable, on connection: PostgresConnection, result: inout LoadResult) throws {
+    static func upsert(_ stage: QualifiedName, into target: TargetTable, on connection: PostgresConnection, result: inout LoadResult) throws {
         guard !target.key.isEmpty else {
             throw SluiceError(.plan, "an upsert into \(target.name) needs a key", hint: "give the target table its natural key")
         }
@@ -94,7 +79,7 @@ public enum StagedLoader {
         result.unchanged = result.staged - result.inserted - result.updated
     }
 
-    private static func replace(
+    static func replace(
         _ stage: QualifiedName, into target: TargetTable, partitions: [String], on connection: PostgresConnection, result: inout LoadResult
     ) throws {
         let columns = target.quotedColumns
@@ -118,5 +103,56 @@ public enum StagedLoader {
             """)
         result.inserted = inserted.rowsAffected ?? 0
         result.unchanged = result.staged - result.inserted
+    }
+}
+
+/// One load in progress, in three steps so the rows can stream in while the job produces
+/// them: ``init(into:on:)`` checks or creates the table and the staging table, ``copy(_:)``
+/// COPYs the rows as they come, ``merge()`` merges them into the target.
+///
+/// An empty target skips the staging table: the rows are copied straight into it (still
+/// inside the caller's transaction, so a failure or a kill leaves it empty).
+/// - Precondition: everything runs inside one transaction on `connection`.
+public final class StagedLoad {
+    public let target: TargetTable
+    private let connection: PostgresConnection
+    private let direct: Bool
+    private let stage: QualifiedName
+    private var result = LoadResult()
+
+    public init(into target: TargetTable, on connection: PostgresConnection) throws {
+        self.target = target
+        self.connection = connection
+        try target.ensure(on: connection)
+        let empty = try connection.execute("SELECT NOT EXISTS (SELECT 1 FROM \(target.name.quoted))")
+        direct = empty.rows.first?[0] == "t"
+        stage = direct ? target.name : QualifiedName(schema: nil, name: "sluice_stage_\(UInt32.random(in: 0...UInt32.max))")
+        if !direct {
+            try connection.execute("CREATE TEMPORARY TABLE \(stage.quoted) (LIKE \(target.name.quoted) INCLUDING DEFAULTS) ON COMMIT DROP")
+        }
+    }
+
+    /// COPYs every batch `produce` hands to its `write` argument (columns in the order of the
+    /// target's columns). `produce` runs while the COPY is open, on this thread.
+    public func copy(_ produce: ((RecordBatch) throws -> Void) throws -> Void) throws {
+        let sql = PostgresConnection.copySQL(table: stage, columns: target.columns.map(\.name), direction: "FROM STDIN")
+        result.staged += try connection.copyIn(sql: sql) { writer in
+            try produce { batch in try writer.write(batch) }
+        }
+    }
+
+    /// Merges the staged rows into the target; returns what changed.
+    public func merge() throws -> LoadResult {
+        StagedLoader.pauseForTests()
+        if direct {
+            result.inserted = result.staged
+            return result
+        }
+        try connection.execute("ANALYZE \(stage.quoted)")
+        switch target.mode {
+        case .upsert: try StagedLoader.upsert(stage, into: target, on: connection, result: &result)
+        case .replacePartitions(let columns): try StagedLoader.replace(stage, into: target, partitions: columns, on: connection, result: &result)
+        }
+        return result
     }
 }

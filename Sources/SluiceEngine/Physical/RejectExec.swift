@@ -1,0 +1,125 @@
+public import SluiceCore
+
+/// A validation step inside a plan: rows where the rule's predicate is true leave the plan
+/// as rejects (kind, reason, source file and line, the row as text) and the rest pass on.
+///
+/// The source's counts move each rejected row from passed to rejected, so for every file
+/// `read == passed + rejected` holds whichever stage rejected the row. The input must carry
+/// the ``Provenance`` columns for that; a plan without them is refused when it is built.
+public final class RejectExec: ExecutionPlan {
+    public let input: any ExecutionPlan
+    public let rule: RejectRule
+    let predicate: BoundExpr
+    let reason: BoundExpr
+    let sourceIndex: Int
+    let lineIndex: Int
+    /// The columns a reject's `raw` text shows: every input column but the provenance ones.
+    let rawColumns: [Int]
+    public let metrics = OperatorMetrics()
+
+    public init(input: any ExecutionPlan, rule: RejectRule) throws(SluiceError) {
+        self.input = input
+        self.rule = rule
+        predicate = try BoundExpr.bind(rule.predicate, to: input.schema)
+        guard predicate.type == .bool else {
+            throw SluiceError.plan("a reject rule must be bool, got \(predicate.type): \(rule.predicate)")
+        }
+        reason = try BoundExpr.bind(rule.reason, to: input.schema)
+        guard reason.type == .string else {
+            throw SluiceError.plan("a reject reason must be text, got \(reason.type): \(rule.reason)")
+        }
+        guard let source = input.schema.index(of: Provenance.sourceColumn), let line = input.schema.index(of: Provenance.lineColumn) else {
+            throw SluiceError.plan(
+                "rejectWhen(\(rule.kind.rawValue)) needs the source's provenance columns \(Provenance.sourceColumn) and \(Provenance.lineColumn)",
+                hint: "read the source with provenance (CSVOptions.provenance = true) so each reject names its file and line"
+            )
+        }
+        sourceIndex = source
+        lineIndex = line
+        rawColumns = input.schema.fields.indices.filter { !Provenance.isProvenance(input.schema[$0].name) }
+    }
+
+    public var name: String { "Reject" }
+    public var details: String { rule.description }
+    public var schema: Schema { input.schema }
+    public var children: [any ExecutionPlan] { [input] }
+    public var partitioning: Partitioning { input.partitioning }
+
+    public func execute(partition: Int, context: TaskContext) throws -> any BatchStream {
+        RejectStream(plan: self, input: try input.execute(partition: partition, context: context), context: context)
+    }
+
+    /// Splits `batch` into the rows that pass and the rejects of the others.
+    func split(_ batch: RecordBatch, rejects sink: RejectSink) throws -> RecordBatch {
+        let rejected = try predicate.selectedRows(batch)
+        guard !rejected.isEmpty else { return batch }
+        let matched = batch.take(rejected)
+        let reasons = try reason.evaluate(matched)
+        var records: [Reject] = []
+        records.reserveCapacity(rejected.count)
+        var perSource: [String: Int] = [:]
+        var order: [String] = []
+        for row in 0..<matched.rowCount {
+            let source = matched.columns[sourceIndex].value(at: row).description
+            var line = 0
+            if case .int64(let value) = matched.columns[lineIndex].value(at: row) { line = Int(value) }
+            if perSource[source] == nil { order.append(source) }
+            perSource[source, default: 0] += 1
+            records.append(Reject(
+                source: source, line: line, byteOffset: 0, column: nil, kind: rule.kind,
+                raw: Self.render(matched, row: row, columns: rawColumns),
+                message: reasons.isNull(row) ? rule.kind.rawValue : reasons.value(at: row).description
+            ))
+        }
+        for source in order { sink.movePassedToRejected(source: source, rows: perSource[source] ?? 0) }
+        try sink.add(records)
+        var keep = [Bool](repeating: true, count: batch.rowCount)
+        for row in rejected { keep[Int(row)] = false }
+        var kept: [Int32] = []
+        kept.reserveCapacity(batch.rowCount - rejected.count)
+        for row in 0..<batch.rowCount where keep[row] { kept.append(Int32(row)) }
+        return batch.take(kept)
+    }
+
+    /// A row as one CSV line of its values (nulls empty), for the reject's `raw` text.
+    static func render(_ batch: RecordBatch, row: Int, columns: [Int]) -> String {
+        columns.map { column -> String in
+            let value = batch.columns[column].value(at: row)
+            if value.isNull { return "" }
+            let text = value.description
+            guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+            var quoted = "\""
+            for character in text {
+                if character == "\"" { quoted.append("\"") }
+                quoted.append(character)
+            }
+            return quoted + "\""
+        }.joined(separator: ",")
+    }
+}
+
+final class RejectStream: BatchStream {
+    let plan: RejectExec
+    let input: any BatchStream
+    let context: TaskContext
+
+    init(plan: RejectExec, input: any BatchStream, context: TaskContext) {
+        self.plan = plan
+        self.input = input
+        self.context = context
+    }
+
+    func next() throws -> RecordBatch? {
+        while let batch = try input.next() {
+            try context.checkCancelled()
+            let start = SystemInfo.monotonicNanos()
+            plan.metrics.recordInput(rows: batch.rowCount)
+            let output = try plan.split(batch, rejects: context.runtime.rejects)
+            plan.metrics.addTime(since: start)
+            if output.rowCount == 0 { continue }
+            plan.metrics.recordOutput(rows: output.rowCount, bytes: output.byteSize)
+            return output
+        }
+        return nil
+    }
+}

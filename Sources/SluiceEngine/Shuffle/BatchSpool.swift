@@ -1,0 +1,81 @@
+public import SluiceCore
+
+/// An ordered buffer of batches that holds what the memory budget allows and spills the rest.
+///
+/// Batches are kept in memory while the pool grants their bytes; the first refusal writes
+/// everything held to a spill file, and from then on batches gather in memory again until
+/// the next refusal. Reading back (``stream()``) yields the spilled segments, then the batches
+/// still in memory — exactly the order they were appended in. Used where a stage's output
+/// must wait for another (sorted runs before their merge, a final stage's later partitions).
+public final class BatchSpool: @unchecked Sendable {
+    public let schema: Schema
+    private let purpose: String
+    private let reservation: MemoryReservation
+    private let spill: SpillManager
+    private var held: [RecordBatch] = []
+    private var segments: [SpillSegment] = []
+    private var writer: SpillWriter?
+    /// Bytes written to spill files.
+    public private(set) var spilledBytes = 0
+    /// Rows appended.
+    public private(set) var rows = 0
+
+    /// - Parameter purpose: names the reservation and the spill file (`merge-s3-t1`).
+    public init(schema: Schema, purpose: String, context: TaskContext) {
+        self.schema = schema
+        self.purpose = purpose
+        reservation = context.reservation(purpose)
+        spill = context.runtime.spill
+    }
+
+    /// Appends a batch, spilling what is held when the pool refuses its bytes.
+    public func append(_ batch: RecordBatch) throws(SluiceError) {
+        guard batch.rowCount > 0 else { return }
+        rows += batch.rowCount
+        if !reservation.tryResize(to: reservation.size + batch.byteSize), !held.isEmpty {
+            try spillHeld()
+            // The batch in hand is the least the spool holds; it stays even if the pool
+            // cannot cover it (the per-task overhead the README states).
+            _ = reservation.tryResize(to: batch.byteSize)
+        }
+        held.append(batch)
+    }
+
+    private func spillHeld() throws(SluiceError) {
+        let file: SpillWriter
+        if let writer { file = writer } else { file = try spill.createFile(purpose) }
+        writer = file
+        let written = try file.write(held, schema: schema)
+        spilledBytes += written.reduce(0) { $0 + $1.length }
+        segments += written
+        held.removeAll()
+        reservation.free()
+    }
+
+    /// The batches in append order: spilled segments first (read back one at a time), then
+    /// those still in memory. The spool's memory is returned when the stream is dropped.
+    public func stream() -> any BatchStream {
+        SpoolStream(spilled: SpillReadStream(segments: segments, schema: schema), held: held, reservation: reservation)
+    }
+}
+
+private final class SpoolStream: BatchStream {
+    let spilled: SpillReadStream
+    var held: ArraySlice<RecordBatch>
+    let reservation: MemoryReservation
+
+    init(spilled: SpillReadStream, held: [RecordBatch], reservation: MemoryReservation) {
+        self.spilled = spilled
+        self.held = held[...]
+        self.reservation = reservation
+    }
+
+    func next() throws -> RecordBatch? {
+        if let batch = try spilled.next() { return batch }
+        guard let batch = held.popFirst() else {
+            reservation.free()
+            return nil
+        }
+        return batch
+    }
+}

@@ -1,0 +1,116 @@
+public import SluiceCore
+public import SluiceEngine
+public import SluicePostgres
+
+/// One run of a pipeline, ready to execute: what it reads, the plans whose results it
+/// writes, where each result goes, what must hold before anything is committed, and the
+/// lines the summary adds. Built by ``Pipeline/job(_:context:)``; run by ``PipelineRunner``.
+public struct Job {
+    /// The input files (paths or archives), for the summary and the input fingerprint.
+    public var inputs: [String]
+    /// The run's parameters as the ledger stores them (`source=… table=…`).
+    public var parameters: String
+    /// The results, computed one after another; each streams into its outputs.
+    public var steps: [JobStep]
+    /// Views created or replaced in the load transaction, after the tables are loaded.
+    public var views: [ViewDefinition]
+    /// Conditions checked when every step has run and before anything is committed.
+    public var checks: [JobCheck]
+    /// Lines for the summary and `key=value` figures for the ledger, from the finished run.
+    public var report: @Sendable (JobOutcome) -> JobReport
+
+    public init(inputs: [String], parameters: String, steps: [JobStep], views: [ViewDefinition] = [], checks: [JobCheck] = [],
+                report: @escaping @Sendable (JobOutcome) -> JobReport = { _ in JobReport() }) {
+        self.inputs = inputs
+        self.parameters = parameters
+        self.steps = steps
+        self.views = views
+        self.checks = checks
+        self.report = report
+    }
+}
+
+/// One result of a job and where it goes.
+public struct JobStep {
+    /// A short name for the summary (`customers`, `report`).
+    public var name: String
+    public var frame: DataFrame
+    /// The schema the result is written with (same column types and storage, other names or
+    /// declared precisions), or nil for the plan's own.
+    public var schema: Schema?
+    public var outputs: [JobOutput]
+
+    public init(name: String, frame: DataFrame, schema: Schema? = nil, outputs: [JobOutput]) {
+        self.name = name
+        self.frame = frame
+        self.schema = schema
+        self.outputs = outputs
+    }
+}
+
+/// Where a result goes.
+public enum JobOutput {
+    /// A CSV file of that name in the output directory (when the run has one).
+    case csv(String)
+    /// One CSV file per value of `column`, in that folder of the output directory.
+    case csvPerValue(folder: String, column: String)
+    /// A PostgreSQL table, loaded idempotently (when the run has a database).
+    case table(TableOutput)
+}
+
+/// A table a result is loaded into: its name, key, how a run replaces what is there, and
+/// PostgreSQL types for columns whose Sluice type would map to something else.
+public struct TableOutput {
+    public var name: QualifiedName
+    public var key: [String]
+    public var mode: TargetTable.Mode
+    public var types: [String: String]
+
+    public init(name: QualifiedName, key: [String], mode: TargetTable.Mode = .upsert, types: [String: String] = [:]) {
+        self.name = name
+        self.key = key
+        self.mode = mode
+        self.types = types
+    }
+
+    func target(schema: Schema) -> TargetTable {
+        TargetTable(name: name, schema: schema, key: key, mode: mode, types: types)
+    }
+}
+
+/// A view a pipeline creates so that its users can answer a question with `SELECT *`.
+/// `query` is the pipeline's own SQL text (never built from data).
+public struct ViewDefinition: Sendable {
+    public var name: QualifiedName
+    public var query: String
+
+    public init(name: QualifiedName, query: String) {
+        self.name = name
+        self.query = query
+    }
+}
+
+/// A condition on a finished run, checked before anything is committed; a failing check
+/// throws (a `.data` error fails the run with exit 1) and nothing is written.
+public struct JobCheck {
+    public var name: String
+    public var check: (JobOutcome) throws -> Void
+
+    public init(_ name: String, _ check: @escaping (JobOutcome) throws -> Void) {
+        self.name = name
+        self.check = check
+    }
+}
+
+/// What a pipeline adds to the run summary and the ledger.
+public struct JobReport: Sendable {
+    /// Lines after the outputs in the summary.
+    public var lines: [String]
+    /// Figures stored in the ledger's `details` column.
+    public var details: [(String, String)]
+
+    public init(lines: [String] = [], details: [(String, String)] = []) {
+        self.lines = lines
+        self.details = details
+    }
+}

@@ -1,0 +1,83 @@
+public import SluiceCore
+public import SluiceEngine
+public import SluicePostgres
+
+/// One pipeline, declared once: its name and what it does, how a run's parameters become a
+/// ``Job`` (its sources, plan, outputs, checks), and the plan over declared inputs that
+/// `explain` prints. The CLI, the summary, `--stats`, the progress display, the ledger and
+/// the loads are generic over it (``PipelineRunner``); adding a pipeline is one file that
+/// conforms to this protocol, its tests, and the CLI struct of its own options.
+///
+/// ```swift
+/// enum WordCount: Pipeline {
+///     struct Parameters: Sendable { var source: String }
+///     static let name = "wordcount"
+///     static let summary = "Words per file."
+///     static func job(_ p: Parameters, context: JobContext) throws -> Job { … }
+///     static func declaredJob(config: ExecutionConfig) throws -> Job { … }
+/// }
+/// ```
+public protocol Pipeline {
+    /// What one run is given (paths, table names, policies), parsed by the CLI.
+    associatedtype Parameters: Sendable
+
+    /// The name users type: `sluice run <name>`.
+    static var name: String { get }
+    /// One line: what the pipeline computes.
+    static var summary: String { get }
+    /// A paragraph: inputs, outputs, where they go.
+    static var details: String { get }
+    /// The database a run uses on the private cluster when none is named, so the tables of
+    /// different pipelines (three of them call one `customers`) never meet.
+    static var privateDatabase: String { get }
+    /// Where CSV outputs go when no `--out` is given (nil: written only with `--out`).
+    static var defaultOutputDirectory: String? { get }
+
+    /// True when the run reads from PostgreSQL (dimension tables), so it needs a database
+    /// even when its results only go to files.
+    static func readsDatabase(_ parameters: Parameters) -> Bool
+
+    /// Opens and checks the run's sources and builds its plan; reads no data yet.
+    static func job(_ parameters: Parameters, context: JobContext) throws -> Job
+
+    /// The same plan over declared, unread inputs, for `sluice explain`.
+    static func declaredJob(config: ExecutionConfig) throws -> Job
+}
+
+extension Pipeline {
+    public static var privateDatabase: String { "sluice" }
+    public static var defaultOutputDirectory: String? { nil }
+    public static func readsDatabase(_ parameters: Parameters) -> Bool { false }
+}
+
+/// What building a job may use: the run's runtime (its rejects, budget, workers) and the
+/// database, when the run has one.
+public struct JobContext {
+    public let runtime: ExecutionRuntime
+    public let database: DatabaseTarget?
+
+    public init(runtime: ExecutionRuntime, database: DatabaseTarget?) {
+        self.runtime = runtime
+        self.database = database
+    }
+
+    /// The database, or a configuration error saying what needs one.
+    public func requireDatabase(for what: String) throws(SluiceError) -> DatabaseTarget {
+        guard let database else {
+            throw SluiceError(.configuration, "\(what) needs a database", hint: "give --db URL, or the CSV files instead")
+        }
+        return database
+    }
+}
+
+/// Every pipeline Sluice ships, for the commands that are generic over all of them
+/// (`explain`, `runs`).
+public enum PipelineCatalog {
+    public static let all: [any Pipeline.Type] = [TransactionsPipeline.self, EcommercePipeline.self]
+
+    public static func named(_ name: String) -> (any Pipeline.Type)? {
+        all.first { $0.name == name }
+    }
+
+    public static var names: [String] { all.map { $0.name } }
+}

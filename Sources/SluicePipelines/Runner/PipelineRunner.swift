@@ -1,0 +1,179 @@
+public import SluiceCore
+public import SluiceEngine
+import SluiceIO
+public import SluicePostgres
+import Foundation
+
+/// Where a run writes: an output directory for the CSV outputs, a database for the tables.
+public struct RunSettings {
+    public var outputDirectory: String?
+    public var database: DatabaseTarget?
+    /// Called once when another run of the same pipeline holds its lock.
+    public var onWait: () -> Void
+
+    public init(outputDirectory: String?, database: DatabaseTarget?, onWait: @escaping () -> Void = {}) {
+        self.outputDirectory = outputDirectory
+        self.database = database
+        self.onWait = onWait
+    }
+}
+
+/// Runs a ``Job`` the same way for every pipeline.
+///
+/// Each step's result streams, batch by batch as the final stage produces it, into its CSV
+/// files (under temporary names) and its table's COPY (into a staging table, or straight
+/// into an empty target), so no result is ever held whole. When every step has run, the
+/// checks run (the reject ratio, the row accounting, the pipeline's own); then, in one
+/// transaction, the staged rows are merged, the views replaced, the rejects stored and the
+/// ledger row finished; only after that commit are the CSV files renamed into place. A failure
+/// at any point rolls the transaction back, removes the temporary files, marks the run
+/// failed, and leaves every output as it was.
+///
+/// With a database, the pipeline's advisory lock is held for the whole run and the run is
+/// recorded as `running` in `sluice_runs` before it computes (a killed run is marked
+/// `abandoned` by the next).
+public enum PipelineRunner {
+    public static func run(_ job: Job, pipeline: String, settings: RunSettings, runtime: ExecutionRuntime) throws -> JobOutcome {
+        let started = SystemInfo.monotonicNanos()
+        var outcome = JobOutcome(
+            pipeline: pipeline, sourceCounts: [], rejects: runtime.rejects, observations: [:], stepRows: [], files: [], loads: [],
+            runID: nil, stages: [], elapsedNanos: 0, peakPoolBytes: 0, spillFiles: 0
+        )
+        guard let database = settings.database else {
+            let files = try compute(job, settings: settings, runtime: runtime, connection: nil, outcome: &outcome, started: started)
+            try commit(files, outcome: &outcome)
+            try writeRejects(outcome, directory: settings.outputDirectory)
+            return outcome
+        }
+        let connection = try database.connect()
+        defer { connection.close() }
+        try JobLock.acquire(job: pipeline, on: connection, onWait: settings.onWait)
+        defer { try? JobLock.release(job: pipeline, on: connection) }
+        let runID = RunLedger.newRunID()
+        try RunLedger.start(runID: runID, job: pipeline, parameters: job.parameters,
+                            fingerprint: InputFingerprint.of(job.inputs), on: connection)
+        outcome.runID = runID
+        do {
+            let files = try connection.transaction { connection in
+                let files = try compute(job, settings: settings, runtime: runtime, connection: connection, outcome: &outcome, started: started)
+                for view in job.views {
+                    try connection.execute("CREATE OR REPLACE VIEW \(view.name.quoted) AS \(view.query)")
+                }
+                let report = job.report(outcome)
+                let total = outcome.loaded
+                let summary = RunLedger.Summary(
+                    rowsRead: outcome.rowsRead, rowsLoaded: total.staged, rowsRejected: outcome.rowsRejected, load: total,
+                    spillBytes: outcome.spillBytes, spillFiles: outcome.spillFiles, peakMemory: outcome.peakPoolBytes,
+                    details: report.details
+                )
+                try RunLedger.finish(runID: runID, summary: summary, rejects: outcome.rejects.rejects, on: connection)
+                return files
+            }
+            try commit(files, outcome: &outcome)
+            try writeRejects(outcome, directory: settings.outputDirectory)
+            return outcome
+        } catch {
+            try? RunLedger.fail(runID: runID, error: String(describing: error), on: connection)
+            throw error
+        }
+    }
+
+    /// Runs every step into its sinks, then the checks, then (with a connection) the merges.
+    /// Returns the CSV outputs, written but not yet renamed into place.
+    private static func compute(
+        _ job: Job, settings: RunSettings, runtime: ExecutionRuntime, connection: PostgresConnection?,
+        outcome: inout JobOutcome, started: UInt64
+    ) throws -> [(step: String, sink: any BatchSink)] {
+        var files: [(step: String, sink: any BatchSink)] = []
+        var loads: [(String, StagedLoad)] = []
+        for step in job.steps {
+            let schema = try step.schema ?? step.frame.schema()
+            var sinks: [any BatchSink] = []
+            var table: TargetTable?
+            for output in step.outputs {
+                switch output {
+                case .csv(let name):
+                    guard let directory = settings.outputDirectory else { continue }
+                    sinks.append(try CSVFileOutput(path: (directory as NSString).appendingPathComponent(name), schema: schema))
+                case .csvPerValue(let folder, let column):
+                    guard let directory = settings.outputDirectory else { continue }
+                    sinks.append(try PartitionedCSVOutput(folder: (directory as NSString).appendingPathComponent(folder), column: column, schema: schema))
+                case .table(let output):
+                    guard connection != nil else { continue }
+                    guard table == nil else { throw SluiceError.plan("step \(step.name) loads two tables; give each its own step") }
+                    table = output.target(schema: schema)
+                }
+            }
+            var rows = 0
+            let conform = step.schema
+            func each(_ write: (RecordBatch) throws -> Void) throws {
+                try step.frame.forEachBatch(runtime: runtime) { produced in
+                    let batch = conform.map { produced.withSchema($0) } ?? produced
+                    rows += batch.rowCount
+                    for sink in sinks { try sink.write(batch) }
+                    try write(batch)
+                }
+            }
+            if let table, let connection {
+                let load = try StagedLoad(into: table, on: connection)
+                try load.copy { write in try each(write) }
+                loads.append((table.name.description, load))
+            } else {
+                try each { _ in }
+            }
+            outcome.stepRows.append((step.name, rows))
+            files += sinks.map { (step.name, $0) }
+        }
+        outcome.sourceCounts = runtime.rejects.sourceCounts
+        outcome.observations = Dictionary(runtime.observations.all.map { ($0.name, $0.value) }, uniquingKeysWith: +)
+        outcome.stages = runtime.stageMetrics
+        outcome.peakPoolBytes = runtime.memoryPool.peak
+        outcome.spillFiles = runtime.spill.filesWritten
+        try runtime.rejects.checkRatio()
+        try checkAccounting(outcome)
+        for check in job.checks { try check.check(outcome) }
+        for (name, load) in loads { outcome.loads.append((name, try load.merge())) }
+        outcome.elapsedNanos = SystemInfo.monotonicNanos() - started
+        return files
+    }
+
+    /// Every source's rows are accounted for: read = passed + rejected + apart.
+    static func checkAccounting(_ outcome: JobOutcome) throws(SluiceError) {
+        for counts in outcome.sourceCounts where counts.read != counts.passed + counts.rejected + counts.apart {
+            throw SluiceError.internal(
+                "rows of \(counts.source) do not add up: \(counts.read) read, \(counts.passed) passed, \(counts.rejected) rejected, \(counts.apart) apart"
+            )
+        }
+    }
+
+    private static func commit(_ files: [(step: String, sink: any BatchSink)], outcome: inout JobOutcome) throws {
+        for (step, sink) in files {
+            try sink.commit()
+            if let file = sink as? CSVFileOutput { outcome.files.append((step, file.path)) }
+            if let folder = sink as? PartitionedCSVOutput { outcome.files += folder.paths.map { (step, $0.path) } }
+        }
+    }
+
+    /// Writes the kept rejects to `DIR/rejects.csv`, or removes a stale one when there are
+    /// none, so the folder always describes the last run.
+    static func writeRejects(_ outcome: JobOutcome, directory: String?) throws {
+        guard let directory else { return }
+        let path = (directory as NSString).appendingPathComponent("rejects.csv")
+        let kept = outcome.rejects.rejects
+        guard !kept.isEmpty else {
+            if FileManager.default.fileExists(atPath: path) { try? FileManager.default.removeItem(atPath: path) }
+            return
+        }
+        let schema = Schema([
+            Field("source", .string), Field("line", .int64), Field("byte_offset", .int64), Field("column", .string),
+            Field("kind", .string), Field("raw", .string), Field("message", .string),
+        ])
+        let batch = try RecordBatch(schema: schema, columns: [
+            .string(kept.map(\.source)), .int64(kept.map { Int64($0.line) }), .int64(kept.map { Int64($0.byteOffset) }),
+            .string(kept.map { $0.column ?? "" }), .string(kept.map(\.kind.rawValue)), .string(kept.map(\.raw)), .string(kept.map(\.message)),
+        ])
+        let file = try CSVFileOutput(path: path, schema: schema)
+        try file.append(batch)
+        try file.commit()
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import SluiceCore
+import SluicePipelines
+import SluicePostgres
+
+/// The options of one pipeline's `run` subcommand: the only part of the CLI a pipeline adds.
+/// Everything else — engine, database and output options, the run, the summary — is
+/// ``RunPipelineCommand``'s, the same for every pipeline.
+protocol PipelineOptions: ParsableArguments {
+    associatedtype Definition: Pipeline
+    /// The run's parameters from the parsed options.
+    func parameters() throws -> Definition.Parameters
+}
+
+/// `--out DIR`: where CSV outputs and rejects.csv go.
+struct OutputOptions: ParsableArguments {
+    @Option(help: "Write the CSV outputs and rejects.csv into this folder (for some pipelines the default is a folder of its own).")
+    var out: String?
+}
+
+/// Table-name options are checked while the command line is parsed, so a bad name is one
+/// line and exit 2.
+enum TableNameOption {
+    static func validate(_ text: String, option: String) throws {
+        do {
+            _ = try QualifiedName(parsing: text)
+        } catch {
+            throw ValidationError("\(option) '\(text)': \(error.message)")
+        }
+    }
+}
