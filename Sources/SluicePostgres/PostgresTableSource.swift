@@ -91,13 +91,13 @@ public final class PostgresTableSource: TableSource {
     public var displayName: String { table.description }
     public func partitionCount(config: ExecutionConfig) -> Int { 1 }
 
-    public func open(partition: Int, projection: [Int], context: TaskContext) throws -> any BatchStream {
-        let connection = try PostgresConnection.connect(connectionString)
-        defer { connection.close() }
+    public func open(partition: Int, projection: [Int], context: TaskContext) throws(SluiceError) -> any BatchStream {
         let columns = Schema(projection.map { schema[$0] })
         var batches: [RecordBatch] = []
         let reservation = context.reservation("PostgreSQL table \(table)")
         do {
+            let connection = try PostgresConnection.connect(connectionString)
+            defer { connection.close() }
             try connection.copyOut(table: table, schema: columns, batchRows: context.batchRows) { batch in
                 try reservation.grow(by: batch.byteSize)
                 batches.append(batch)
@@ -105,6 +105,12 @@ public final class PostgresTableSource: TableSource {
         } catch let error as PostgresError where error.code == .undefinedTable {
             throw SluiceError(.configuration, "table \(table) does not exist", location: error.host,
                               hint: "create and fill it first (sluice generate ecommerce-db loads the sample dimension tables)")
+        } catch let error as PostgresError {
+            throw error.sluiceError.at("reading table \(table)")
+        } catch let error as SluiceError {
+            throw error
+        } catch {
+            throw SluiceError(.io, "reading table \(table) failed: \(error)")
         }
         return MemoryBatchStream(batches)
     }

@@ -13,14 +13,14 @@ public protocol TableSource: AnyObject, Sendable {
     func partitionCount(config: ExecutionConfig) -> Int
     /// Work before the scan's stage starts (for example finding record boundaries), which
     /// may use the worker pool. Called once per run.
-    func prepare(runtime: ExecutionRuntime) throws
+    func prepare(runtime: ExecutionRuntime) throws(SluiceError)
     /// Opens partition `partition`, producing only the columns at `projection` (indices into
     /// `schema`, in that order).
-    func open(partition: Int, projection: [Int], context: TaskContext) throws -> any BatchStream
+    func open(partition: Int, projection: [Int], context: TaskContext) throws(SluiceError) -> any BatchStream
 }
 
 extension TableSource {
-    public func prepare(runtime: ExecutionRuntime) throws {}
+    public func prepare(runtime: ExecutionRuntime) throws(SluiceError) {}
 }
 
 /// A table held in memory as batches, one partition per batch group; for tests, small
@@ -45,7 +45,7 @@ public final class MemoryTable: TableSource {
     public var scanName: String { "MemoryScan" }
     public func partitionCount(config: ExecutionConfig) -> Int { partitions.count }
 
-    public func open(partition: Int, projection: [Int], context: TaskContext) throws -> any BatchStream {
+    public func open(partition: Int, projection: [Int], context: TaskContext) throws(SluiceError) -> any BatchStream {
         MemoryBatchStream(partitions[partition].map { $0.project(projection) })
     }
 }

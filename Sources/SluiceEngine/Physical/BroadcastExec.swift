@@ -26,9 +26,9 @@ public final class BroadcastExec: StageBoundary {
     public var partitioning: Partitioning { .single }
     public var boundaryDescription: String { "broadcasts a hash index on \(keyNames.joined(separator: ", "))" }
 
-    public func materialize(runtime: ExecutionRuntime, stage: Int) throws {
+    public func materialize(runtime: ExecutionRuntime, stage: Int) throws(SluiceError) {
         let input = self.input
-        let results = try runtime.runTasks(stage: stage, taskCount: input.partitioning.count) { context in
+        let results = try runtime.runTasks(stage: stage, taskCount: input.partitioning.count) { (context) throws(SluiceError) in
             let stream = try input.execute(partition: context.partition, context: context)
             var batches: [RecordBatch] = []
             while let batch = try stream.next() { batches.append(batch) }
@@ -51,7 +51,7 @@ public final class BroadcastExec: StageBoundary {
         return index
     }
 
-    public func execute(partition: Int, context: TaskContext) throws -> any BatchStream {
+    public func execute(partition: Int, context: TaskContext) throws(SluiceError) -> any BatchStream {
         MemoryBatchStream([try index().batch])
     }
 }

@@ -47,12 +47,12 @@ public final class ExchangeExec: StageBoundary {
     /// Runs the map stage. Each task keeps its buckets in memory while the pool allows; when
     /// it refuses, the task writes every bucket it holds to its spill file (one segment per
     /// bucket) and carries on, so a shuffle of any size fits any budget.
-    public func materialize(runtime: ExecutionRuntime, stage: Int) throws {
+    public func materialize(runtime: ExecutionRuntime, stage: Int) throws(SluiceError) {
         let input = self.input
         let partitioner = self.partitioner
         let metrics = self.metrics
         let schema = self.schema
-        let results = try runtime.runTasks(stage: stage, taskCount: input.partitioning.count) { context in
+        let results = try runtime.runTasks(stage: stage, taskCount: input.partitioning.count) { (context) throws(SluiceError) in
             let reservation = context.reservation("shuffle buffers")
             var items = [[BucketItem]](repeating: [], count: partitioner.bucketCount)
             var held = [[RecordBatch]](repeating: [], count: partitioner.bucketCount)
@@ -125,7 +125,7 @@ public final class ExchangeExec: StageBoundary {
         buffers.withLock { $0 = nil }
     }
 
-    public func execute(partition: Int, context: TaskContext) throws -> any BatchStream {
+    public func execute(partition: Int, context: TaskContext) throws(SluiceError) -> any BatchStream {
         let (items, reservation) = try buffers.withLock { (state: inout Materialized?) throws(SluiceError) -> ([BucketItem], MemoryReservation?) in
             guard var current = state else { throw SluiceError.internal("shuffle read before its map stage ran") }
             let items = current.byTask.flatMap { $0[partition] }
@@ -163,7 +163,7 @@ final class BucketStream: BatchStream {
         self.reservation = reservation
     }
 
-    func next() throws -> RecordBatch? {
+    func next() throws(SluiceError) -> RecordBatch? {
         switch items.popFirst() {
         case .memory(let batch):
             // The batch now belongs to the consumer, which reserves what it keeps.

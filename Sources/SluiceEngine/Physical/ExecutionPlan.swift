@@ -6,7 +6,7 @@ public import SluiceCore
 /// dropping the stream frees whatever it holds (memory reservations included).
 public protocol BatchStream: AnyObject {
     /// The next batch, or nil when the partition is exhausted.
-    func next() throws -> RecordBatch?
+    func next() throws(SluiceError) -> RecordBatch?
 }
 
 /// How an operator's output rows are spread over its partitions.
@@ -62,14 +62,14 @@ public protocol ExecutionPlan: AnyObject, Sendable {
 
     /// Opens the stream for output partition `partition` in the given task.
     /// - Precondition: every exchange below this node has been materialised by the scheduler.
-    func execute(partition: Int, context: TaskContext) throws -> any BatchStream
+    func execute(partition: Int, context: TaskContext) throws(SluiceError) -> any BatchStream
 }
 
 /// A node whose input must be produced by an earlier stage: the scheduler runs its child
 /// stage first (a shuffle, a broadcast, a gather), then the node serves the result.
 public protocol StageBoundary: ExecutionPlan {
     /// Runs the child stage and keeps its output for `execute`.
-    func materialize(runtime: ExecutionRuntime, stage: Int) throws
+    func materialize(runtime: ExecutionRuntime, stage: Int) throws(SluiceError)
     /// Frees the materialised output once the consuming stage is done.
     func release()
     /// How the child stage's output is written, for EXPLAIN (`shuffle hash(x) × 16`).
@@ -78,7 +78,7 @@ public protocol StageBoundary: ExecutionPlan {
 
 /// A leaf that needs work before its stage starts (finding record boundaries in a file).
 public protocol PreparableSource: ExecutionPlan {
-    func prepare(runtime: ExecutionRuntime) throws
+    func prepare(runtime: ExecutionRuntime) throws(SluiceError)
 }
 
 /// A stream over batches already in memory.
@@ -90,7 +90,7 @@ public final class MemoryBatchStream: BatchStream {
         self.batches = batches
     }
 
-    public func next() throws -> RecordBatch? {
+    public func next() throws(SluiceError) -> RecordBatch? {
         guard position < batches.count else {
             batches = []
             return nil
@@ -103,5 +103,5 @@ public final class MemoryBatchStream: BatchStream {
 /// A stream with no batches.
 public final class EmptyBatchStream: BatchStream {
     public init() {}
-    public func next() throws -> RecordBatch? { nil }
+    public func next() throws(SluiceError) -> RecordBatch? { nil }
 }

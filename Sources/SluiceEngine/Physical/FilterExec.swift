@@ -22,7 +22,7 @@ public final class FilterExec: ExecutionPlan {
     public var children: [any ExecutionPlan] { [input] }
     public var partitioning: Partitioning { input.partitioning }
 
-    public func execute(partition: Int, context: TaskContext) throws -> any BatchStream {
+    public func execute(partition: Int, context: TaskContext) throws(SluiceError) -> any BatchStream {
         FilterStream(plan: self, input: try input.execute(partition: partition, context: context), context: context)
     }
 }
@@ -38,7 +38,7 @@ final class FilterStream: BatchStream {
         self.context = context
     }
 
-    func next() throws -> RecordBatch? {
+    func next() throws(SluiceError) -> RecordBatch? {
         while let batch = try input.next() {
             try context.checkCancelled()
             let start = SystemInfo.monotonicNanos()

@@ -100,7 +100,7 @@ public final class HashAggregateExec: ExecutionPlan {
         return "keys=[\(keyText)] aggs=[\(aggregates.map { "\($0.function.name)(…) AS \($0.name)" }.joined(separator: ", "))]"
     }
 
-    public func execute(partition: Int, context: TaskContext) throws -> any BatchStream {
+    public func execute(partition: Int, context: TaskContext) throws(SluiceError) -> any BatchStream {
         HashAggregateStream(
             plan: self, input: try input.execute(partition: partition, context: context), context: context,
             readsStates: mode == .final, emitsStates: mode == .partial, level: 0

@@ -53,7 +53,7 @@ final class HashAggregateStream: BatchStream {
         partialCap = config.memoryLimit.map { max(1 << 20, $0 / max(1, config.workers * 4)) } ?? .max
     }
 
-    func next() throws -> RecordBatch? {
+    func next() throws(SluiceError) -> RecordBatch? {
         if accumulators.isEmpty, !plan.aggregates.isEmpty { try resetState() }
         while pending.isEmpty {
             try context.checkCancelled()
@@ -100,7 +100,7 @@ final class HashAggregateStream: BatchStream {
         accumulators = fresh
     }
 
-    private func consume(_ batch: RecordBatch) throws {
+    private func consume(_ batch: RecordBatch) throws(SluiceError) {
         guard batch.rowCount > 0 else { return }
         var keyColumns: [Column] = []
         if readsStates {
@@ -139,7 +139,7 @@ final class HashAggregateStream: BatchStream {
     /// Frees the state when the budget is short: the map side hands its groups on early (the
     /// emitted batches stay reserved until handed on; the final phase merges them), the
     /// reduce side spills them to the grace-hash partitions.
-    private func makeRoom(holding held: Int) throws {
+    private func makeRoom(holding held: Int) throws(SluiceError) {
         if emitsStates {
             try emit(final: false)
             try resetState()
@@ -161,14 +161,14 @@ final class HashAggregateStream: BatchStream {
     }
 
     /// The current groups as partial-state columns (keys first).
-    private func stateBatch() throws -> RecordBatch {
+    private func stateBatch() throws(SluiceError) -> RecordBatch {
         var columns = encoder.decode(table.keys, groupCount: table.groupCount)
         for accumulator in accumulators { columns += try accumulator.state() }
         return RecordBatch(unchecked: plan.partialSchema, columns: columns, rowCount: table.groupCount)
     }
 
     /// Writes the current groups' state to the spill partitions chosen by key hash.
-    private func spillState() throws {
+    private func spillState() throws(SluiceError) {
         if spilled.isEmpty { spilled = Array(repeating: [], count: Self.spillPartitions) }
         guard table.groupCount > 0 else { return }
         let file: SpillWriter
@@ -189,7 +189,7 @@ final class HashAggregateStream: BatchStream {
 
     /// Moves the recovery on: pulls the current spill partition's merged output into
     /// `pending`, or opens the next partition. Returns false when every partition is done.
-    private func recoverNext() throws -> Bool {
+    private func recoverNext() throws(SluiceError) -> Bool {
         guard var state = recovery else { return false }
         if let stream = state.stream {
             if let batch = try stream.next() {
@@ -215,7 +215,7 @@ final class HashAggregateStream: BatchStream {
     }
 
     /// Turns the current groups into output batches.
-    private func emit(final: Bool) throws {
+    private func emit(final: Bool) throws(SluiceError) {
         var groupCount = table.groupCount
         if groupCount == 0, plan.keys.isEmpty, !emitsStates, final {
             // A global aggregate over no rows still has one row (count = 0, sum = null).

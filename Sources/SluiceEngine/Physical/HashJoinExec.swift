@@ -65,7 +65,7 @@ public final class HashJoinExec: ExecutionPlan {
     public var children: [any ExecutionPlan] { [probe, build] }
     public var partitioning: Partitioning { probe.partitioning }
 
-    public func execute(partition: Int, context: TaskContext) throws -> any BatchStream {
+    public func execute(partition: Int, context: TaskContext) throws(SluiceError) -> any BatchStream {
         JoinStream(plan: self, index: try build.index(), input: try probe.execute(partition: partition, context: context), context: context)
     }
 }
@@ -87,7 +87,7 @@ final class JoinStream: BatchStream {
         encoder = index.encoder
     }
 
-    func next() throws -> RecordBatch? {
+    func next() throws(SluiceError) -> RecordBatch? {
         while let batch = try input.next() {
             try context.checkCancelled()
             let start = SystemInfo.monotonicNanos()

@@ -26,11 +26,11 @@ public final class MergeSortedExec: StageBoundary {
     public var partitioning: Partitioning { .single }
     public var boundaryDescription: String { "merges \(input.partitioning.count) sorted partitions into 1" }
 
-    public func materialize(runtime: ExecutionRuntime, stage: Int) throws {
+    public func materialize(runtime: ExecutionRuntime, stage: Int) throws(SluiceError) {
         let input = self.input
         let metrics = self.metrics
         let schema = input.schema
-        let results = try runtime.runTasks(stage: stage, taskCount: input.partitioning.count) { context in
+        let results = try runtime.runTasks(stage: stage, taskCount: input.partitioning.count) { (context) throws(SluiceError) in
             let stream = try input.execute(partition: context.partition, context: context)
             let spool = BatchSpool(schema: schema, purpose: "merge-s\(stage)-t\(context.partition)", context: context)
             while let batch = try stream.next() {
@@ -48,7 +48,7 @@ public final class MergeSortedExec: StageBoundary {
         runs.withLock { $0 = nil }
     }
 
-    public func execute(partition: Int, context: TaskContext) throws -> any BatchStream {
+    public func execute(partition: Int, context: TaskContext) throws(SluiceError) -> any BatchStream {
         let runs = try self.runs.withLock { (state: inout [BatchSpool]?) throws(SluiceError) -> [BatchSpool] in
             guard let state else { throw SluiceError.internal("merge read before its input stage ran") }
             return state

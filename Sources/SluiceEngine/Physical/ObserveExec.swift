@@ -33,7 +33,7 @@ public final class ObserveExec: ExecutionPlan {
     public var children: [any ExecutionPlan] { [input] }
     public var partitioning: Partitioning { input.partitioning }
 
-    public func execute(partition: Int, context: TaskContext) throws -> any BatchStream {
+    public func execute(partition: Int, context: TaskContext) throws(SluiceError) -> any BatchStream {
         ObserveStream(plan: self, input: try input.execute(partition: partition, context: context), context: context)
     }
 
@@ -69,7 +69,7 @@ final class ObserveStream: BatchStream {
         self.context = context
     }
 
-    func next() throws -> RecordBatch? {
+    func next() throws(SluiceError) -> RecordBatch? {
         guard let batch = try input.next() else { return nil }
         let start = SystemInfo.monotonicNanos()
         plan.metrics.recordInput(rows: batch.rowCount)

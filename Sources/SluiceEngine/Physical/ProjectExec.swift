@@ -48,7 +48,7 @@ public final class ProjectExec: ExecutionPlan {
         return nil
     }
 
-    public func execute(partition: Int, context: TaskContext) throws -> any BatchStream {
+    public func execute(partition: Int, context: TaskContext) throws(SluiceError) -> any BatchStream {
         ProjectStream(plan: self, input: try input.execute(partition: partition, context: context))
     }
 }
@@ -62,7 +62,7 @@ final class ProjectStream: BatchStream {
         self.input = input
     }
 
-    func next() throws -> RecordBatch? {
+    func next() throws(SluiceError) -> RecordBatch? {
         guard let batch = try input.next() else { return nil }
         let start = SystemInfo.monotonicNanos()
         plan.metrics.recordInput(rows: batch.rowCount)

@@ -45,12 +45,12 @@ public final class RejectExec: ExecutionPlan {
     public var children: [any ExecutionPlan] { [input] }
     public var partitioning: Partitioning { input.partitioning }
 
-    public func execute(partition: Int, context: TaskContext) throws -> any BatchStream {
+    public func execute(partition: Int, context: TaskContext) throws(SluiceError) -> any BatchStream {
         RejectStream(plan: self, input: try input.execute(partition: partition, context: context), context: context)
     }
 
     /// Splits `batch` into the rows that pass and the rejects of the others.
-    func split(_ batch: RecordBatch, rejects sink: RejectSink) throws -> RecordBatch {
+    func split(_ batch: RecordBatch, rejects sink: RejectSink) throws(SluiceError) -> RecordBatch {
         let rejected = try predicate.selectedRows(batch)
         guard !rejected.isEmpty else { return batch }
         let matched = batch.take(rejected)
@@ -109,7 +109,7 @@ final class RejectStream: BatchStream {
         self.context = context
     }
 
-    func next() throws -> RecordBatch? {
+    func next() throws(SluiceError) -> RecordBatch? {
         while let batch = try input.next() {
             try context.checkCancelled()
             let start = SystemInfo.monotonicNanos()

@@ -24,11 +24,11 @@ public final class ScanExec: PreparableSource {
         "\(source.displayName) columns=[\(schema.names.joined(separator: ", "))] partitions=\(partitionCount)"
     }
 
-    public func prepare(runtime: ExecutionRuntime) throws {
+    public func prepare(runtime: ExecutionRuntime) throws(SluiceError) {
         try source.prepare(runtime: runtime)
     }
 
-    public func execute(partition: Int, context: TaskContext) throws -> any BatchStream {
+    public func execute(partition: Int, context: TaskContext) throws(SluiceError) -> any BatchStream {
         CountingStream(inner: try source.open(partition: partition, projection: projection, context: context), metrics: metrics)
     }
 }
@@ -43,7 +43,7 @@ final class CountingStream: BatchStream {
         self.metrics = metrics
     }
 
-    func next() throws -> RecordBatch? {
+    func next() throws(SluiceError) -> RecordBatch? {
         let start = SystemInfo.monotonicNanos()
         let batch = try inner.next()
         metrics.addTime(since: start)

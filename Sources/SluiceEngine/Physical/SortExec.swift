@@ -24,7 +24,7 @@ public final class SortExec: ExecutionPlan {
     public var children: [any ExecutionPlan] { [input] }
     public var partitioning: Partitioning { input.partitioning }
 
-    public func execute(partition: Int, context: TaskContext) throws -> any BatchStream {
+    public func execute(partition: Int, context: TaskContext) throws(SluiceError) -> any BatchStream {
         SortStream(plan: self, input: try input.execute(partition: partition, context: context), context: context)
     }
 
@@ -54,7 +54,7 @@ final class SortStream: BatchStream {
         reservation = context.reservation("Sort")
     }
 
-    func next() throws -> RecordBatch? {
+    func next() throws(SluiceError) -> RecordBatch? {
         if output == nil { output = try sortAll() }
         guard let batch = try output?.next() else {
             reservation.free()
@@ -64,7 +64,7 @@ final class SortStream: BatchStream {
         return batch
     }
 
-    private func sortAll() throws -> any BatchStream {
+    private func sortAll() throws(SluiceError) -> any BatchStream {
         var held: [RecordBatch] = []
         var runs: [[SpillSegment]] = []
         var writer: SpillWriter?
@@ -96,7 +96,7 @@ final class SortStream: BatchStream {
         return try RunMerger(schema: plan.schema, comparator: plan.comparator, cursors: cursors, batchRows: context.batchRows)
     }
 
-    private func write(_ sorted: RecordBatch, to file: SpillWriter) throws -> [SpillSegment] {
+    private func write(_ sorted: RecordBatch, to file: SpillWriter) throws(SluiceError) -> [SpillSegment] {
         var segments: [SpillSegment] = []
         for part in slices(sorted) {
             let segment = try file.write(part)
@@ -122,7 +122,7 @@ struct RunCursor {
     }
 
     /// Loads the next non-empty batch when the current one is used up; false at the end.
-    mutating func ready() throws -> Bool {
+    mutating func ready() throws(SluiceError) -> Bool {
         while batch == nil || row >= (batch?.rowCount ?? 0) {
             guard let next = try stream.next() else {
                 batch = nil
@@ -143,7 +143,7 @@ final class RunMerger: BatchStream {
     private var cursors: [RunCursor]
     private let batchRows: Int
 
-    init(schema: Schema, comparator: RowComparator, cursors: [RunCursor], batchRows: Int) throws {
+    init(schema: Schema, comparator: RowComparator, cursors: [RunCursor], batchRows: Int) throws(SluiceError) {
         self.schema = schema
         self.comparator = comparator
         self.cursors = cursors
@@ -151,7 +151,7 @@ final class RunMerger: BatchStream {
         for index in self.cursors.indices { _ = try self.cursors[index].ready() }
     }
 
-    func next() throws -> RecordBatch? {
+    func next() throws(SluiceError) -> RecordBatch? {
         var builders = schema.fields.map { ColumnBuilder(type: $0.type, capacity: batchRows) }
         var produced = 0
         while produced < batchRows {

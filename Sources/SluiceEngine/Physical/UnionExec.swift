@@ -19,7 +19,7 @@ public final class UnionExec: ExecutionPlan {
     public var children: [any ExecutionPlan] { inputs }
     public var partitioning: Partitioning { .unknown(inputs.reduce(0) { $0 + $1.partitioning.count }) }
 
-    public func execute(partition: Int, context: TaskContext) throws -> any BatchStream {
+    public func execute(partition: Int, context: TaskContext) throws(SluiceError) -> any BatchStream {
         var remaining = partition
         for input in inputs {
             if remaining < input.partitioning.count {
@@ -42,7 +42,7 @@ final class RenamingStream: BatchStream {
         self.schema = schema
     }
 
-    func next() throws -> RecordBatch? {
+    func next() throws(SluiceError) -> RecordBatch? {
         try inner.next().map { $0.withSchema(schema) }
     }
 }

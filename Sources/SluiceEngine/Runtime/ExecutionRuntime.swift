@@ -38,20 +38,26 @@ public final class ExecutionRuntime: Sendable {
     }
 
     /// Runs `taskCount` tasks of one stage on the worker pool, each with its own context.
+    /// The first task to fail cancels the others; its error is the one thrown.
     public func runTasks<Result: Sendable>(
         stage: Int,
         taskCount: Int,
-        _ body: @escaping @Sendable (TaskContext) throws -> Result
-    ) throws -> [Result] {
-        try workerPool.run(taskCount: taskCount, cancellation: cancellation) { [self] index in
-            let context = TaskContext(runtime: self, stage: stage, partition: index)
-            do {
-                return try body(context)
-            } catch {
-                // Any failure — whatever its type — stops the other tasks of the run.
-                if (error as? SluiceError)?.kind != .cancelled { cancellation.cancel("task \(index) of stage \(stage) failed") }
-                throw error
+        _ body: @escaping @Sendable (TaskContext) throws(SluiceError) -> Result
+    ) throws(SluiceError) -> [Result] {
+        do {
+            return try workerPool.run(taskCount: taskCount, cancellation: cancellation) { [self] index in
+                let context = TaskContext(runtime: self, stage: stage, partition: index)
+                do throws(SluiceError) {
+                    return try body(context)
+                } catch {
+                    if error.kind != .cancelled { cancellation.cancel("task \(index) of stage \(stage) failed") }
+                    throw error
+                }
             }
+        } catch let error as SluiceError {
+            throw error
+        } catch {
+            throw SluiceError(.execution, "a task of stage \(stage) failed: \(error)")
         }
     }
 

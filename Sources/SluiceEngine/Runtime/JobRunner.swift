@@ -86,7 +86,7 @@ public enum JobRunner {
         DispatchQueue.global().async {
             defer { group.leave() }
             do {
-                let results = try runtime.runTasks(stage: stageID, taskCount: later) { context in
+                let results = try runtime.runTasks(stage: stageID, taskCount: later) { (context) throws(SluiceError) in
                     let partition = context.partition + 1
                     let own = TaskContext(runtime: runtime, stage: stageID, partition: partition)
                     let spool = BatchSpool(schema: schema, purpose: "final-s\(stageID)-t\(partition)", context: own)

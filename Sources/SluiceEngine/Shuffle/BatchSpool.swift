@@ -70,7 +70,7 @@ private final class SpoolStream: BatchStream {
         self.reservation = reservation
     }
 
-    func next() throws -> RecordBatch? {
+    func next() throws(SluiceError) -> RecordBatch? {
         if let batch = try spilled.next() { return batch }
         guard let batch = held.popFirst() else {
             reservation.free()

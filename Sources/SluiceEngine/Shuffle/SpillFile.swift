@@ -189,7 +189,7 @@ public final class SpillReadStream: BatchStream {
         self.schema = schema
     }
 
-    public func next() throws -> RecordBatch? {
+    public func next() throws(SluiceError) -> RecordBatch? {
         guard let segment = segments.popFirst() else { return nil }
         return try segment.read(schema: schema)
     }

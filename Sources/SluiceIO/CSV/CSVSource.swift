@@ -130,7 +130,7 @@ public final class CSVSource: TableSource {
 
     /// Counts quotes and newlines per split in parallel, giving each split its starting quote
     /// state and line number.
-    public func prepare(runtime: ExecutionRuntime) throws {
+    public func prepare(runtime: ExecutionRuntime) throws(SluiceError) {
         let ranges = FileSplitter.ranges(dataStart: dataStart, fileSize: file.size,
                                          splitBytes: FileSplitter.splitBytes(fileSize: file.size, config: runtime.config))
         runtime.progress.bytesTotal.wrappingAdd(file.size - dataStart, ordering: .relaxed)
@@ -138,7 +138,7 @@ public final class CSVSource: TableSource {
         let quote = dialect.escape == nil || dialect.escape == dialect.quote ? dialect.quote : nil
         var counts: [FileSplitter.RangeCounts] = []
         if ranges.count > 1 {
-            counts = try runtime.runTasks(stage: 0, taskCount: ranges.count - 1) { context in
+            counts = try runtime.runTasks(stage: 0, taskCount: ranges.count - 1) { (context) throws(SluiceError) in
                 try FileSplitter.count(file, range: ranges[context.partition], quote: quote)
             }
         }
@@ -161,7 +161,7 @@ public final class CSVSource: TableSource {
         }
     }
 
-    public func open(partition: Int, projection: [Int], context: TaskContext) throws -> any BatchStream {
+    public func open(partition: Int, projection: [Int], context: TaskContext) throws(SluiceError) -> any BatchStream {
         let split = try prepared.withLock { (state: inout Prepared?) throws(SluiceError) -> (Range<Int>, Bool, Int) in
             guard let state else { throw SluiceError.internal("CSV split opened before prepare") }
             return (state.ranges[partition], state.startsInQuotes[partition], state.firstLines[partition])

@@ -170,7 +170,7 @@ final class CSVSplitReader: BatchStream {
         }
     }
 
-    func next() throws -> RecordBatch? {
+    func next() throws(SluiceError) -> RecordBatch? {
         while !finished {
             if let batch = try readBatch() { return batch }
         }
@@ -178,14 +178,14 @@ final class CSVSplitReader: BatchStream {
     }
 
     /// Parses up to a batch of rows; nil when every record read was rejected or skipped.
-    private func readBatch() throws -> RecordBatch? {
+    private func readBatch() throws(SluiceError) -> RecordBatch? {
         if !started { try start() }
         let batchRows = context.batchRows
         var builders = plans.indices.map { ColumnBuilder(type: schema[$0].type, capacity: min(batchRows, 8_192)) }
         var rows = 0
         var read = 0
         var rejects: [Reject] = []
-        try builders.withUnsafeMutableBufferPointer { builders in
+        try builders.withUnsafeMutableBufferPointer { (builders: inout UnsafeMutableBufferPointer<ColumnBuilder>) throws(SluiceError) in
         while rows < batchRows {
             let recordOffset = bufferOffset + position
             if recordOffset >= range.upperBound || (atFileEnd && position >= count) {

@@ -104,13 +104,13 @@ public final class ArchiveJSONSource: TableSource {
 
     public func partitionCount(config: ExecutionConfig) -> Int { max(1, partitions.count) }
 
-    public func open(partition: Int, projection: [Int], context: TaskContext) throws -> any BatchStream {
+    public func open(partition: Int, projection: [Int], context: TaskContext) throws(SluiceError) -> any BatchStream {
         guard partition < partitions.count else { return EmptyBatchStream() }
         return ArchiveJSONStream(source: self, entries: partitions[partition], schema: Schema(projection.map { schema[$0] }), context: context)
     }
 
     /// Decodes one entry into batches; corrupt entries follow the `onError` policy.
-    func decode(_ entry: ZipEntryRef, decoder: JSONRecordDecoder, context: TaskContext) throws -> RecordBatch? {
+    func decode(_ entry: ZipEntryRef, decoder: JSONRecordDecoder, context: TaskContext) throws(SluiceError) -> RecordBatch? {
         let reservation = context.reservation("ZIP entry")
         _ = reservation.tryResize(to: entry.uncompressedSize)
         defer { reservation.free() }
@@ -151,7 +151,7 @@ final class ArchiveJSONStream: BatchStream {
         self.context = context
     }
 
-    func next() throws -> RecordBatch? {
+    func next() throws(SluiceError) -> RecordBatch? {
         while pending.isEmpty {
             try context.checkCancelled()
             guard let entry = entries.popFirst() else { return nil }

@@ -33,7 +33,7 @@ public final class JSONSource: TableSource {
     public var displayName: String { paths.count == 1 ? paths[0] : "\(paths.count) JSON files" }
     public func partitionCount(config: ExecutionConfig) -> Int { paths.count }
 
-    public func open(partition: Int, projection: [Int], context: TaskContext) throws -> any BatchStream {
+    public func open(partition: Int, projection: [Int], context: TaskContext) throws(SluiceError) -> any BatchStream {
         let path = paths[partition]
         let file = try ReadableFile(path: path)
         let reservation = context.reservation("JSON reader")

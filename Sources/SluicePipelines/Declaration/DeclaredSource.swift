@@ -16,7 +16,7 @@ public final class DeclaredSource: TableSource {
 
     public func partitionCount(config: ExecutionConfig) -> Int { config.workers * 2 }
 
-    public func open(partition: Int, projection: [Int], context: TaskContext) throws -> any BatchStream {
+    public func open(partition: Int, projection: [Int], context: TaskContext) throws(SluiceError) -> any BatchStream {
         throw SluiceError.plan("\(displayName) is a declared input for explain; it cannot be read")
     }
 }
