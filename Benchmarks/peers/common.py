@@ -1,6 +1,11 @@
-"""Helpers shared by the peer scripts: the command line, the NDJSON extraction step that
-Polars, DuckDB and PySpark need before they can read the ecommerce events (none of them reads
-ZIP archives, let alone nested ones), and a temporary directory that is always removed.
+"""Helpers shared by the peer scripts: the command line, the reading of the ecommerce part files
+out of the nested archives (none of the peers reads ZIP archives, let alone archives inside
+archives): in memory for pandas and Polars, extracted to files for DuckDB and PySpark, and a
+temporary directory that is always removed.
+
+Every part file is kept as it is, one JSON array (the original task's layout is
+`json.dump(events, f, indent=2)`: one key per line), and read by each engine's own JSON array
+reader; nothing assumes one event per line. Ids are text (`c042`, `p013`).
 
 Everything here runs inside the timed process: the extraction is part of each peer's time.
 """
@@ -9,8 +14,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import decimal
 import io
-import json
 import os
 import shutil
 import sys
@@ -61,63 +66,79 @@ def weekly_archives(events: Path) -> list[Path]:
     return archives
 
 
-def json_part_to_ndjson(data: bytes) -> bytes:
-    """One part file (a JSON array of events, or already NDJSON) as NDJSON bytes.
-
-    Fast path: an array with one element per line (`[`, `{…},` lines, `{…}`, `]`, which is what
-    the generator and most exporters write) becomes NDJSON by dropping the brackets and the
-    commas that end lines. It is taken only when every line break sits between two elements and
-    no line holds two of them (every `},` ends a line); an element spread over several lines leaves a
-    line that is not a complete object, which DuckDB's and Polars' NDJSON readers reject (and
-    PySpark's FAILFAST mode too), so a layout the check misses fails loudly rather than being
-    read wrong — and the runner compares every result with Sluice's anyway. Any other array
-    layout (one line, pretty-printed) is parsed and re-serialised with the standard library.
-    """
-    text = data.strip()
-    if not text.startswith(b"["):
-        return text + b"\n" if text else b""  # already NDJSON
-    if not text.endswith(b"]"):
-        raise ValueError("a JSON array part that does not end with ']'")
-    body = text[1:-1].strip()
-    if b"\r" in body:
-        body = body.replace(b"\r\n", b"\n")
-    if not body:
-        return b""
-    separators = body.count(b"},\n{")
-    one_per_line = (
-        body.startswith(b"{")
-        and body.endswith(b"}")
-        and body.count(b"\n") == separators  # every line break is between two elements
-        and body.count(b"},") == separators  # and no line holds two (`},{`, `}, {`: a compact array)
-    )
-    if one_per_line:
-        return body.replace(b"},\n{", b"}\n{") + b"\n"
-    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-    return "\n".join(map(encoder.encode, json.loads(text))).encode() + b"\n"
+def _is_part(name: str) -> bool:
+    return name.lower().endswith(".json") and not name.endswith("/")
 
 
-def _extract_day(inner: bytes, target: Path) -> Path:
-    with zipfile.ZipFile(io.BytesIO(inner)) as day, open(target, "wb") as out:
-        for name in sorted(n for n in day.namelist() if n.endswith(".json")):
-            out.write(json_part_to_ndjson(day.read(name)))
-    return target
+def _is_day(name: str) -> bool:
+    return name.lower().endswith(".zip") and not name.endswith("/")
 
 
-def extract_ndjson(events: Path, into: Path) -> list[Path]:
-    """The extraction step: every weekly archive's daily archives → one NDJSON file per day in
-    `into`, a process per core converting one daily archive at a time."""
-    files: list[Path] = []
+def part_files(events: Path):
+    """Every part file of every daily archive of every weekly archive, in name order, as
+    `(name, bytes)` with the bytes as stored (one JSON array of events, laid out however the
+    writer chose — the original task's is `json.dump(events, f, indent=2)`, one key per line).
+    One weekly and one daily archive in memory at a time."""
+    for weekly in weekly_archives(events):
+        with zipfile.ZipFile(weekly) as week:
+            for daily in sorted(n for n in week.namelist() if _is_day(n)):
+                for part, data in day_parts(week.read(daily)):
+                    yield f"{weekly.name}/{daily}/{part}", data
+
+
+def map_daily_archives(events: Path, function, *args) -> list:
+    """`function(daily archive bytes, tag, *args)` for every daily archive of every weekly
+    archive, in a process per core, one week's compressed days in memory at a time; the
+    results in archive order. `tag` (`w0000-d000`: week and day by position) is unique across
+    the weekly archives, whatever the archives inside them are called."""
+    results = []
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        for weekly in weekly_archives(events):  # one week's compressed days in memory at a time
+        for w, weekly in enumerate(weekly_archives(events)):
             with zipfile.ZipFile(weekly) as week:
                 futures = [
-                    pool.submit(_extract_day, week.read(name), into / (Path(name).stem + ".ndjson"))
-                    for name in sorted(n for n in week.namelist() if n.endswith(".zip"))
+                    pool.submit(function, week.read(name), f"w{w:04d}-d{d:03d}", *args)
+                    for d, name in enumerate(sorted(n for n in week.namelist() if _is_day(n)))
                 ]
-            files += [f.result() for f in futures]
+            results += [future.result() for future in futures]
+    return results
+
+
+def day_parts(inner: bytes):
+    """The part files of one daily archive (its bytes), in name order, as stored."""
+    with zipfile.ZipFile(io.BytesIO(inner)) as day:
+        for name in sorted(n for n in day.namelist() if _is_part(n)):
+            yield name, day.read(name)
+
+
+def _extract_day(inner: bytes, tag: str, into: Path) -> list[Path]:
+    written = []
+    for index, (_, data) in enumerate(day_parts(inner)):
+        target = into / f"{tag}-p{index:05d}.json"
+        target.write_bytes(data)
+        written.append(target)
+    return written
+
+
+def extract_parts(events: Path, into: Path) -> list[Path]:
+    """The extraction step: every part file of every daily archive of every weekly archive,
+    inflated into `into` as it is — a JSON array — for an engine that reads JSON arrays from
+    files (DuckDB `read_json(format = 'array')`, Spark `multiLine`) but not from ZIP archives.
+    A process per core inflates one daily archive at a time. Files are named by position
+    (week, day, part), so equal names in different archives cannot collide."""
+    files = [f for written in map_daily_archives(events, _extract_day, into) for f in written]
     if not files:
-        sys.exit(f"error: no daily archives in {events}")
+        sys.exit(f"error: no part files (*.json) in the daily archives of {events}")
     return files
+
+
+def price_cents(text: str) -> int:
+    """A catalogue price as written (`123.45`, `12.3`, `7`) in exact integer cents; an amount
+    with more than two decimals is an error rather than rounded."""
+    value = decimal.Decimal(text.strip())
+    cents = value * 100
+    if cents != cents.to_integral_value():
+        raise ValueError(f"price {text!r} has more than two decimals")
+    return int(cents)
 
 
 def cents_to_text(cents: int) -> str:

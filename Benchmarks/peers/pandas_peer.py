@@ -9,14 +9,13 @@ what happened).
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
+import sys
 
 import numpy as np
 import pandas as pd
 
-from common import cents_to_text, parse_args, weekly_archives
+from common import cents_to_text, parse_args, part_files, price_cents
 
 
 def transactions(source, out) -> None:
@@ -47,32 +46,31 @@ def transactions(source, out) -> None:
 
 
 def read_events(events) -> pd.DataFrame:
-    """Every part file of every daily archive of every weekly archive, purchases only."""
+    """Every part file of every daily archive of every weekly archive, purchases only. Each part
+    is one JSON array (indented, one key per line), parsed whole with `json.loads`; ids stay
+    the strings they are in the JSON."""
     columns = ["customer_id", "product_id", "event_type", "quantity"]
     frames = []
-    for weekly in weekly_archives(events):
-        with zipfile.ZipFile(weekly) as week:
-            for daily in sorted(n for n in week.namelist() if n.endswith(".zip")):
-                with zipfile.ZipFile(io.BytesIO(week.read(daily))) as day:
-                    for part in sorted(n for n in day.namelist() if n.endswith(".json")):
-                        text = day.read(part)
-                        if text.lstrip().startswith(b"["):
-                            records = json.loads(text)
-                        else:  # newline-delimited JSON
-                            records = [json.loads(line) for line in text.splitlines() if line.strip()]
-                        frame = pd.DataFrame.from_records(records, columns=columns)
-                        frames.append(frame[frame["event_type"] == "purchase"])
+    for _, data in part_files(events):
+        frame = pd.DataFrame.from_records(json.loads(data), columns=columns)
+        frames.append(frame[frame["event_type"] == "purchase"])
+    if not frames:
+        sys.exit(f"error: no part files (*.json) in the daily archives of {events}")
     return pd.concat(frames, ignore_index=True)
 
 
 def ecommerce(events, products_csv, customers_csv, out) -> None:
     purchases = read_events(events)
     purchases["quantity"] = purchases["quantity"].fillna(1).astype("int64")
+    purchases["customer_id"] = purchases["customer_id"].astype("str")
+    purchases["product_id"] = purchases["product_id"].astype("str")
 
-    products = pd.read_csv(products_csv, usecols=["product_id", "category", "price"])
-    products["price_cents"] = (products["price"] * 100).round().astype("int64")  # exact to the cent
-    customers = pd.read_csv(customers_csv, usecols=["customer_id", "segment"])
+    # every column as text (ids are `c042` / `p013`, never numbers); the price exact in cents
+    products = pd.read_csv(products_csv, usecols=["product_id", "category", "price"], dtype=str, keep_default_na=False)
+    products["price_cents"] = products["price"].map(price_cents).astype("int64")
+    customers = pd.read_csv(customers_csv, usecols=["customer_id", "segment"], dtype=str, keep_default_na=False)
 
+    # inner joins: a purchase of an unknown product or by an unknown customer is left out
     sales = purchases.merge(products, on="product_id").merge(customers, on="customer_id")
     sales["revenue_cents"] = sales["quantity"] * sales["price_cents"]
 
