@@ -9,10 +9,13 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
-/// Hot-path targets also drop exclusivity checks in release builds; they never rely on them.
-let hotPathSettings: [SwiftSetting] = strictSettings + [
-    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
-]
+/// Hot-path targets share the strict settings. They used to pass
+/// `-enforce-exclusivity=unchecked` as an unsafe flag, which made SwiftPM refuse Sluice as a
+/// versioned dependency (tools < 6.2); the few classes whose stored properties are touched per
+/// row mark them `@exclusivity(unchecked)` instead, which recovers the same instructions
+/// (callgrind: flag 6.770 G / attributes 6.779 G / neither 8.115 G on 2M transactions rows;
+/// 8.41 G / 8.41 G / 12.20 G on a week of ecommerce events).
+let hotPathSettings: [SwiftSetting] = strictSettings
 
 let package = Package(
     name: "Sluice",

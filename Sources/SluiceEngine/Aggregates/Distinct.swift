@@ -43,9 +43,10 @@ struct DistinctFunction: AggregateFunction {
 final class DistinctAccumulator: GroupsAccumulator {
     let element: DataType
     let mode: DistinctFunction.Mode
-    var pairs = GroupedValues()
-    var interner = StringInterner()
-    var groupCount = 0
+    // Touched for every row: no dynamic exclusivity checks (no access here overlaps another).
+    @exclusivity(unchecked) var pairs = GroupedValues()
+    @exclusivity(unchecked) var interner = StringInterner()
+    @exclusivity(unchecked) var groupCount = 0
 
     init(element: DataType, mode: DistinctFunction.Mode) {
         self.element = element

@@ -8,6 +8,9 @@ import Synchronization
 /// the range's end. Bytes come through `pread` into one reusable buffer that grows only for
 /// a record longer than the buffer. Each row is appended straight into the column
 /// builders; a row that fails is truncated off again and becomes a reject.
+///
+/// Its mutable state is touched for every field, so it carries `@exclusivity(unchecked)`: the
+/// reader is used by one task at a time and no access to it overlaps another.
 final class CSVSplitReader: BatchStream {
     private let source: CSVSource
     private let split: Int
@@ -22,27 +25,27 @@ final class CSVSplitReader: BatchStream {
     private let outputs: [Output]
     private let outputSchema: Schema
     private let wantsLines: Bool
-    private var lines: [Int64] = []
+    @exclusivity(unchecked) private var lines: [Int64] = []
     private let context: TaskContext
     private let tokenizer: CSVTokenizer
     private let expectedFields: Int
     private let reservation: MemoryReservation
     private let blockBytes: Int
 
-    private var buffer: UnsafeMutableRawBufferPointer
-    private var bufferOffset: Int
-    private var count = 0
-    private var position = 0
-    private var atFileEnd = false
-    private var line: Int
-    private var started = false
-    private var finished = false
+    @exclusivity(unchecked) private var buffer: UnsafeMutableRawBufferPointer
+    @exclusivity(unchecked) private var bufferOffset: Int
+    @exclusivity(unchecked) private var count = 0
+    @exclusivity(unchecked) private var position = 0
+    @exclusivity(unchecked) private var atFileEnd = false
+    @exclusivity(unchecked) private var line: Int
+    @exclusivity(unchecked) private var started = false
+    @exclusivity(unchecked) private var finished = false
     private let startsInQuotes: Bool
-    private var spans: UnsafeMutableBufferPointer<FieldSpan>
-    private var firstRecordOffset: Int?
-    private var scratch: [UInt8] = []
-    private var caches: [ParseCache]
-    private var reportedBytes: Int
+    @exclusivity(unchecked) private var spans: UnsafeMutableBufferPointer<FieldSpan>
+    @exclusivity(unchecked) private var firstRecordOffset: Int?
+    @exclusivity(unchecked) private var scratch: [UInt8] = []
+    @exclusivity(unchecked) private var caches: [ParseCache]
+    @exclusivity(unchecked) private var reportedBytes: Int
 
     init(source: CSVSource, split: Int, range: Range<Int>, startsInQuotes: Bool, firstLine: Int,
          projection: [Int], context: TaskContext) throws(SluiceError) {

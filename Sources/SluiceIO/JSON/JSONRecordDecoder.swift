@@ -9,18 +9,21 @@ public import SluiceCore
 /// type (a string where a number belongs) makes the whole object a `type_conflict` reject
 /// with the key path and byte position; numbers are read exactly (decimals never pass
 /// through floating point).
+///
+/// Its builders and scratch buffers are touched for every value, so they carry
+/// `@exclusivity(unchecked)`: a decoder belongs to one task and no access to it overlaps another.
 public final class JSONRecordDecoder {
     public let schema: Schema
     private let names: [[UInt8]]
     private let plans: [FieldPlan]
     /// Prefixes of flattened names (`a.`), to know when to descend into an object.
     private let objectPrefixes: Set<[UInt8]>
-    private var builders: [ColumnBuilder]
-    private var seen: [Bool]
-    private var scratch: [UInt8] = []
-    private var path: [UInt8] = []
-    private var rows = 0
-    private var caches: [ParseCache]
+    @exclusivity(unchecked) private var builders: [ColumnBuilder]
+    @exclusivity(unchecked) private var seen: [Bool]
+    @exclusivity(unchecked) private var scratch: [UInt8] = []
+    @exclusivity(unchecked) private var path: [UInt8] = []
+    @exclusivity(unchecked) private var rows = 0
+    @exclusivity(unchecked) private var caches: [ParseCache]
 
     /// - Parameter formats: date / timestamp formats tried per column after ISO 8601.
     public init(schema: Schema, formats: [String: [DateTimeFormat]] = [:]) {

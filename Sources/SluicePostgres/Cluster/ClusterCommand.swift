@@ -81,6 +81,10 @@ struct ClusterCommand {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else of ours may reach the child: `pg_ctl start` leaves a server running,
+        // and a descriptor it inherited (the write end of the pipe our own caller reads our
+        // output from, say) would stay open as long as the server runs.
+        for descriptor in inheritableDescriptors() { posix_spawn_file_actions_addclose(&actions, descriptor) }
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
         var noSignals = sigset_t()
@@ -111,6 +115,17 @@ struct ClusterCommand {
         }
         let signal = status & 0x7F
         return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+    }
+
+    /// This process's open descriptors above 2 that a child would inherit (no close-on-exec).
+    private static func inheritableDescriptors() -> [Int32] {
+        let listed = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd"))?.compactMap { Int32($0) }
+        let candidates = listed ?? Array(3..<1_024)
+        return candidates.filter { descriptor in
+            guard descriptor > 2 else { return false }
+            let flags = fcntl(descriptor, F_GETFD)
+            return flags >= 0 && flags & FD_CLOEXEC == 0
+        }
     }
 
     /// Gives `path` and everything under it to the `postgres` user (`chown -R postgres: path`).
