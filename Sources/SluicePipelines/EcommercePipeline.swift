@@ -120,6 +120,20 @@ public enum EcommercePipeline: Pipeline {
             archives: [], parameters: Parameters(events: "<events folder>"))
     }
 
+    /// The weekly archives, and `customers.csv` and `products.csv` beside them.
+    public static func generate(_ sample: EcommerceGenerator, to destination: String, workers: Int) throws -> GeneratedSample {
+        try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
+        let (paths, events) = try sample.write(to: destination, workers: max(1, workers))
+        let customers = (destination as NSString).appendingPathComponent("customers.csv")
+        let products = (destination as NSString).appendingPathComponent("products.csv")
+        try CSVFileSink.write([sample.customerTable()], schema: customerSchema, to: customers)
+        try CSVFileSink.write([sample.productTable()], schema: productSchema, to: products)
+        let files = paths + [customers, products]
+        let bytes = files.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
+        return GeneratedSample(files: files, rows: events, bytes: bytes,
+                               description: "events in \(paths.count) weekly archive(s), plus customers.csv and products.csv")
+    }
+
     static func job(events: any TableSource, products: any TableSource, customers: any TableSource, archives: [String],
                     parameters: Parameters) -> Job {
         Job(

@@ -11,16 +11,49 @@ struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Generate deterministic sample data for a pipeline.",
-        subcommands: [GenerateTransactions.self, GenerateEcommerce.self, GenerateEcommerceDatabase.self]
+        subcommands: [GeneratePipelineCommand<TransactionsSampleOptions>.self, GeneratePipelineCommand<EcommerceSampleOptions>.self,
+                      GenerateEcommerceDatabase.self]
     )
 }
 
+/// The options of one pipeline's generator: the only part of `generate` a pipeline adds.
+protocol SampleOptions: ParsableArguments {
+    associatedtype Definition: Pipeline
+    static var abstract: String { get }
+    static var discussion: String { get }
+    /// The generator's settings from the parsed options.
+    func sample() -> Definition.Sample
+}
+
+/// `sluice generate <name> [the generator's options] --out PATH [--workers N]`, the same for
+/// every pipeline: runs its declared generator and says what it wrote.
+struct GeneratePipelineCommand<Options: SampleOptions>: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: Options.Definition.name, abstract: Options.abstract, discussion: Options.discussion)
+    }
+
+    @OptionGroup var options: Options
+
+    @Option(help: "Where to write (a file or a folder, as the pipeline reads it).")
+    var out: String
+
+    @Option(help: "Threads used to generate.")
+    var workers: Int = ExecutionConfig.coreCount
+
+    func run() throws {
+        let started = SystemInfo.monotonicNanos()
+        let written = try Options.Definition.generate(options.sample(), to: out, workers: max(1, workers))
+        let elapsed = SystemInfo.monotonicNanos() - started
+        let rate = Double(written.rows) / max(1e-9, Double(elapsed) / 1e9)
+        print("wrote \(Terminal.count(written.rows)) rows (\(Terminal.bytes(written.bytes))) \(written.description) to \(out) in \(Terminal.seconds(elapsed)) (\(ProgressBar.short(rate)) rows/s)")
+    }
+}
+
 /// `sluice generate transactions --rows N --customers M --products P --seed S --out FILE`
-struct GenerateTransactions: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "transactions",
-        abstract: "Pipe-delimited transactions in the seed file's shape, with skewed customer activity."
-    )
+struct TransactionsSampleOptions: SampleOptions {
+    typealias Definition = TransactionsPipeline
+    static let abstract = "Pipe-delimited transactions in the seed file's shape, with skewed customer activity."
+    static let discussion = ""
 
     @Option(help: "Rows to write (suffixes k, M accepted: 20M).")
     var rows: String = "1M"
@@ -34,46 +67,26 @@ struct GenerateTransactions: ParsableCommand {
     @Option(help: "Random seed; the same seed gives the same file.")
     var seed: UInt64 = 42
 
-    @Option(help: "Output file.")
-    var out: String
-
-    @Option(help: "Threads used to generate.")
-    var workers: Int = ExecutionConfig.coreCount
-
     func validate() throws {
         guard RowCount.parse(rows) != nil else { throw ValidationError("--rows '\(rows)' is not a count like 20M") }
         if let customers, customers < 1 { throw ValidationError("--customers must be at least 1") }
         guard products >= 1 else { throw ValidationError("--products must be at least 1") }
     }
 
-    func run() throws {
-        let count = RowCount.parse(rows) ?? 0
-        let generator = TransactionsGenerator(rows: count, customers: customers, products: products, seed: seed)
-        let started = SystemInfo.monotonicNanos()
-        let file = try AtomicFileWriter(path: out)
-        var bytes = 0
-        try generator.write(workers: max(1, workers)) { chunk in
-            bytes += chunk.count
-            try file.write(&chunk)
-        }
-        try file.commit()
-        let elapsed = SystemInfo.monotonicNanos() - started
-        let rate = Double(count) / max(1e-9, Double(elapsed) / 1e9)
-        print("wrote \(Terminal.count(count)) rows (\(Terminal.bytes(bytes))) for \(Terminal.count(generator.customers)) customers and \(generator.products) products to \(out) in \(Terminal.seconds(elapsed)) (\(ProgressBar.short(rate)) rows/s)")
+    func sample() -> TransactionsGenerator {
+        TransactionsGenerator(rows: RowCount.parse(rows) ?? 0, customers: customers, products: products, seed: seed)
     }
 }
 
 /// `sluice generate ecommerce --weeks N --parts-per-day P --events-per-part K --seed S --out DIR`
-struct GenerateEcommerce: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "ecommerce",
-        abstract: "Weekly ZIP archives of daily ZIP archives of part-NNN.json event files, in the original task's shape.",
-        discussion: """
+struct EcommerceSampleOptions: SampleOptions {
+    typealias Definition = EcommercePipeline
+    static let abstract = "Weekly ZIP archives of daily ZIP archives of part-NNN.json event files, in the original task's shape."
+    static let discussion = """
         Writes DIR/events_week_43.zip … (the ISO week of each Monday, from 2023-10-23), each holding events_2023-10-23.zip … \
         holding part-001.json … (JSON arrays indented by two spaces; text ids c001…, p001…), and, beside them, customers.csv and \
         products.csv, the dimension tables the events refer to (sluice generate ecommerce-db loads the same tables into PostgreSQL).
         """
-    )
 
     @Option(help: "Weeks of events (one archive each).")
     var weeks: Int = 1
@@ -96,12 +109,6 @@ struct GenerateEcommerce: ParsableCommand {
     @Option(help: "Random seed; the same seed gives the same archives.")
     var seed: UInt64 = 42
 
-    @Option(help: "Output directory.")
-    var out: String
-
-    @Option(help: "Threads used to generate.")
-    var workers: Int = ExecutionConfig.coreCount
-
     func validate() throws {
         guard weeks >= 1, partsPerDay >= 1, eventsPerPart >= 0 else { throw ValidationError("--weeks and --parts-per-day must be at least 1") }
         guard partsPerDay <= 999 else { throw ValidationError("--parts-per-day is at most 999 (part-NNN.json)") }
@@ -110,24 +117,12 @@ struct GenerateEcommerce: ParsableCommand {
         guard (0...1_000).contains(unknownPermille) else { throw ValidationError("--unknown-permille must be between 0 and 1000") }
     }
 
-    var generator: EcommerceGenerator {
+    func sample() -> EcommerceGenerator {
         var generator = EcommerceGenerator(weeks: weeks, partsPerDay: partsPerDay, eventsPerPart: eventsPerPart, seed: seed)
         generator.customers = customers
         generator.products = products
         generator.unknownPermille = unknownPermille
         return generator
-    }
-
-    func run() throws {
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let generator = self.generator
-        let started = SystemInfo.monotonicNanos()
-        let (paths, events) = try generator.write(to: out, workers: max(1, workers))
-        try CSVFileSink.write([generator.customerTable()], schema: EcommercePipeline.customerSchema, to: (out as NSString).appendingPathComponent("customers.csv"))
-        try CSVFileSink.write([generator.productTable()], schema: EcommercePipeline.productSchema, to: (out as NSString).appendingPathComponent("products.csv"))
-        let elapsed = SystemInfo.monotonicNanos() - started
-        let bytes = paths.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
-        print("wrote \(Terminal.count(events)) events in \(paths.count) weekly archive(s) (\(Terminal.bytes(bytes))) plus customers.csv and products.csv to \(out) in \(Terminal.seconds(elapsed))")
     }
 }
 

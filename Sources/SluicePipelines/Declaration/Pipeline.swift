@@ -20,6 +20,8 @@ public import SluicePostgres
 public protocol Pipeline {
     /// What one run is given (paths, table names, policies), parsed by the CLI.
     associatedtype Parameters: Sendable
+    /// The settings of the pipeline's generator (sizes, seed): `sluice generate <name>`.
+    associatedtype Sample: Sendable
 
     /// The name users type: `sluice run <name>`.
     static var name: String { get }
@@ -42,6 +44,28 @@ public protocol Pipeline {
 
     /// The same plan over declared, unread inputs, for `sluice explain`.
     static func declaredJob(config: ExecutionConfig) throws -> Job
+
+    /// Writes deterministic sample input in the original task's shape to `destination` (a
+    /// file or a folder, as the pipeline reads it), using up to `workers` threads; the same
+    /// settings give the same bytes.
+    static func generate(_ sample: Sample, to destination: String, workers: Int) throws -> GeneratedSample
+}
+
+/// What a generator wrote.
+public struct GeneratedSample: Sendable {
+    public var files: [String]
+    /// Rows (or events) written.
+    public var rows: Int
+    public var bytes: Int
+    /// One phrase on what the rows are (`for 100,000 customers and 12 products`).
+    public var description: String
+
+    public init(files: [String], rows: Int, bytes: Int, description: String) {
+        self.files = files
+        self.rows = rows
+        self.bytes = bytes
+        self.description = description
+    }
 }
 
 extension Pipeline {
