@@ -1,4 +1,3 @@
-import Synchronization
 
 /// The run's memory budget. Every operator that keeps data reserves bytes here before it
 /// grows and gives them back when done; a refused reservation is the signal to flush or
@@ -8,7 +7,7 @@ import Synchronization
 public final class MemoryPool: Sendable {
     /// The budget in bytes, or nil for unbounded.
     public let limit: Int?
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     private struct State {
         var reserved = 0

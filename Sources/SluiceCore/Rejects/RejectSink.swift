@@ -1,5 +1,4 @@
 
-import Synchronization
 
 /// Why a row was rejected: a short machine-readable kind (`field_count`, `invalid_value`,
 /// `unknown_action`, …) that groups rejects in reports. Sources use the kinds below; any
@@ -74,7 +73,7 @@ public final class RejectSink: Sendable {
     public let maxRejects: Int?
     /// Fail the run when rejected / read exceeds this ratio at the end (nil: no ratio limit).
     public let maxRejectRatio: Double?
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     private struct State {
         var kept: [Reject] = []

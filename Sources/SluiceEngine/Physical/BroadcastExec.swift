@@ -1,5 +1,4 @@
 public import SluiceCore
-import Synchronization
 
 /// The build side of a broadcast hash join: the child stage runs in parallel, its rows are
 /// gathered into one batch, and a hash index on the join keys is built once and shared by
@@ -8,7 +7,7 @@ public final class BroadcastExec: StageBoundary {
     public let input: any ExecutionPlan
     public let keyNames: [String]
     public let metrics = OperatorMetrics()
-    private let built = Mutex<JoinIndex?>(nil)
+    private let built = Locked<JoinIndex?>(nil)
 
     public init(input: any ExecutionPlan, keys: [String]) throws(SluiceError) {
         self.input = input

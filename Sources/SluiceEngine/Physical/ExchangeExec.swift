@@ -1,5 +1,4 @@
 public import SluiceCore
-import Synchronization
 
 /// A shuffle: the child stage runs one task per child partition and hashes every row into
 /// one of `count` buckets (or gathers everything into one); each output partition then
@@ -13,7 +12,7 @@ public final class ExchangeExec: StageBoundary {
     public let partitioning: Partitioning
     public let metrics = OperatorMetrics()
     private let partitioner: HashPartitioner
-    private let buffers = Mutex<Materialized?>(nil)
+    private let buffers = Locked<Materialized?>(nil)
 
     private struct Materialized: @unchecked Sendable {
         var byTask: [[[BucketItem]]]

@@ -1,5 +1,4 @@
 public import SluiceCore
-import Synchronization
 
 /// Gathers sorted partitions into one globally sorted partition: the child stage runs its
 /// partitions in parallel, each into a ``BatchSpool`` (held in memory while the budget
@@ -11,7 +10,7 @@ public final class MergeSortedExec: StageBoundary {
     public let keys: [SortKey]
     let comparator: RowComparator
     public let metrics = OperatorMetrics()
-    private let runs = Mutex<[BatchSpool]?>(nil)
+    private let runs = Locked<[BatchSpool]?>(nil)
 
     public init(input: any ExecutionPlan, keys: [SortKey]) throws(SluiceError) {
         self.input = input

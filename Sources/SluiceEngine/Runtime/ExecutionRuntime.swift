@@ -1,5 +1,4 @@
 public import SluiceCore
-import Synchronization
 
 /// Everything a run shares across its stages and tasks: configuration, the memory pool, the
 /// worker pool, cancellation, progress and the metrics of finished stages.
@@ -16,7 +15,7 @@ public final class ExecutionRuntime: Sendable {
     public let rejects: RejectSink
     /// Named figures that ``DataFrame/observe(_:)`` stages add up while the run goes on.
     public let observations: Observations
-    private let finishedStages = Mutex<[StageMetrics]>([])
+    private let finishedStages = Locked<[StageMetrics]>([])
 
     public init(config: ExecutionConfig = ExecutionConfig(), cancellation: Cancellation = Cancellation(),
                 rejects: RejectSink = RejectSink()) {

@@ -1,6 +1,5 @@
 public import SluiceCore
 import Dispatch
-import Synchronization
 
 /// Runs a physical plan stage by stage on the runtime's worker pool.
 ///
@@ -127,7 +126,7 @@ public enum JobRunner {
 
 /// The spools of a final stage's later partitions, handed from the pool's thread back.
 private final class SpoolResults: Sendable {
-    private let value = Mutex<Result<[BatchSpool], any Error>>(.success([]))
+    private let value = Locked<Result<[BatchSpool], any Error>>(.success([]))
 
     func finish(_ result: Result<[BatchSpool], any Error>) {
         value.withLock { $0 = result }

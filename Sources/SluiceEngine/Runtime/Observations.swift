@@ -1,10 +1,10 @@
-import Synchronization
+import SluiceCore
 
 /// Named integer figures a run adds up as rows flow (Spark's `Dataset.observe`): purchases
 /// with an unknown product, rows of a kind. Tasks add their batch's figure under a lock once
 /// per batch; the totals are read when the run is over.
 public final class Observations: Sendable {
-    private let state = Mutex<(order: [String], values: [String: Int64])>(([], [:]))
+    private let state = Locked<(order: [String], values: [String: Int64])>(([], [:]))
 
     public init() {}
 

@@ -67,11 +67,11 @@ public final class WorkerPool: Sendable {
 private final class RunState<Result: Sendable>: Sendable {
     let next = Atomic<Int>(0)
     let failed = Atomic<Bool>(false)
-    let results: Mutex<[Result?]>
-    let errors = Mutex<[(Int, any Error)]>([])
+    let results: Locked<[Result?]>
+    let errors = Locked<[(Int, any Error)]>([])
 
     init(taskCount: Int) {
-        results = Mutex(Array(repeating: nil, count: taskCount))
+        results = Locked(Array(repeating: nil, count: taskCount))
     }
 }
 
@@ -79,7 +79,7 @@ private final class RunState<Result: Sendable>: Sendable {
 /// operator between batches.
 public final class Cancellation: Sendable {
     private let flag = Atomic<Bool>(false)
-    private let reason = Mutex<String>("")
+    private let reason = Locked<String>("")
 
     public init() {}
 

@@ -5,7 +5,6 @@ import Darwin
 #endif
 public import SluiceCore
 import Foundation
-import Synchronization
 
 /// Owns the run's spill directory (`<temp-dir>/sluice-spill-<pid>-<n>`): creates spill files
 /// in it, counts what was written, and removes it all at the end of the run — after success,
@@ -13,7 +12,7 @@ import Synchronization
 /// unwinds through `cleanup`). Directories left by killed runs are removed at the next start.
 public final class SpillManager: Sendable {
     public let directory: String
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     private struct State {
         var created = false

@@ -23,7 +23,7 @@ public final class CSVSource: TableSource {
     /// The file's own columns; with provenance, the schema has two more after them.
     let fileFieldCount: Int
     let notNullIndices: [Int]
-    private let prepared = Mutex<Prepared?>(nil)
+    private let prepared = Locked<Prepared?>(nil)
 
     struct Prepared {
         var ranges: [Range<Int>]

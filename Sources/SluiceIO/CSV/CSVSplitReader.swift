@@ -1,6 +1,6 @@
+import Synchronization
 import SluiceCore
 import SluiceEngine
-import Synchronization
 
 /// Parses the records of one split of a CSV file into batches.
 ///

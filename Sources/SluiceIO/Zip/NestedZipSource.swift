@@ -1,5 +1,4 @@
 public import SluiceCore
-import Synchronization
 
 /// Finds the entries matching a name pattern inside ZIP archives nested in ZIP archives, and
 /// reads them — all in memory, nothing extracted to disk.
@@ -38,7 +37,7 @@ public final class NestedZipSource: Sendable {
     public let detectsArchivesBySignature: Bool
     /// How many opened innermost archives are kept for later reads.
     public let cacheCapacity: Int
-    private let cache = Mutex<[CachedArchive]>([])
+    private let cache = Locked<[CachedArchive]>([])
 
     /// Creates a source; nothing is opened until `entries()` or `listEntries()`.
     /// - Parameters:

@@ -1,6 +1,5 @@
 import SluiceCore
 import SluiceEngine
-import Synchronization
 
 /// Generates transaction files in the seed's shape: pipe-delimited, 7-digit customer ids
 /// with leading zeros, product codes like `PURA250`, ISO dates, and baskets of several
