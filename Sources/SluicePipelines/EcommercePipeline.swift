@@ -54,10 +54,6 @@ public enum EcommercePipeline: Pipeline {
         Field("timestamp", .timestamp), Field("customer_id", .string), Field("event_type", .string),
         Field("product_id", .string), Field("quantity", .int64),
     ]
-    public static let reportSchema = Schema([
-        Field("category", .string), Field("customer_segment", .string), Field("total_revenue", .decimal(precision: 18, scale: 2)),
-        Field("units_sold", .int64), Field("unique_customers", .int64),
-    ])
 
     /// The original task's dimension tables (DESIGN §6.2), as `generate ecommerce-db` creates them.
     public static let productColumns = [
@@ -107,10 +103,11 @@ public enum EcommercePipeline: Pipeline {
     public static func job(_ parameters: Parameters, context: JobContext) throws -> Job {
         let archives = try archives(at: parameters.events)
         let (products, customers) = try dimensionTables(parameters, context: context)
+        let dimensionFiles = [parameters.productsFile, parameters.customersFile].compactMap { $0 }
         let listed = try ArchiveJSONSource(archives: archives, pattern: "*.json", schema: Schema(eventFields), limits: parameters.limits,
                                            onError: parameters.onError, rejects: context.runtime.rejects)
         let events = listed.reading(try eventSchema(sampled: listed.sampleSchema(), products: products, customers: customers))
-        return job(events: events, products: products, customers: customers, archives: archives, parameters: parameters)
+        return job(events: events, products: products, customers: customers, archives: archives + dimensionFiles, parameters: parameters)
     }
 
     public static func declaredJob(config: ExecutionConfig) throws -> Job {
@@ -139,7 +136,9 @@ public enum EcommercePipeline: Pipeline {
         Job(
             inputs: archives,
             parameters: "events=\(parameters.events) table=\(parameters.table) on-error=\(parameters.onError.rawValue)",
-            steps: [JobStep(name: "report", frame: frame(events: events, products: products, customers: customers), schema: reportSchema, outputs: [
+            // The report's types are the plan's: revenue has the scale of the prices as the
+            // dimension table holds them.
+            steps: [JobStep(name: "report", frame: frame(events: events, products: products, customers: customers), outputs: [
                 .csv("sales_report.csv"),
                 .csvPerValue(folder: "by_category", column: "category"),
                 .table(TableOutput(name: parameters.table, key: ["category", "customer_segment"], mode: .replacePartitions([]))),
@@ -207,9 +206,12 @@ public enum EcommercePipeline: Pipeline {
             return (try csvTable(productsFile, required: ["product_id", "category", "price"], exact: ["price"], rejects: context.runtime.rejects),
                     try csvTable(customersFile, required: ["customer_id", "segment"], exact: [], rejects: context.runtime.rejects))
         }
-        let url = try context.requireDatabase(for: "reading the products and customers tables").url.connectionString
-        return (try PostgresTableSource(connectionString: url, table: parameters.productsTable, columns: ["product_id", "category", "price"]),
-                try PostgresTableSource(connectionString: url, table: parameters.customersTable, columns: ["customer_id", "segment"]))
+        let database = try context.requireDatabase(for: "reading the products and customers tables")
+        let url = database.url.connectionString
+        return (try PostgresTableSource(connectionString: url, table: parameters.productsTable, columns: ["product_id", "category", "price"],
+                                        retry: database.retry),
+                try PostgresTableSource(connectionString: url, table: parameters.customersTable, columns: ["customer_id", "segment"],
+                                        retry: database.retry))
     }
 
     /// A dimension CSV file: its columns sniffed, except money, which is read as an exact

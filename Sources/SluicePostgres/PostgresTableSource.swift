@@ -13,15 +13,15 @@ public final class PostgresTableSource: TableSource {
     public let connectionString: String
     public let table: QualifiedName
     public let schema: Schema
-    /// The PostgreSQL type of each column, as `format_type` prints it (`character varying(10)`).
-    public let postgresTypes: [String]
+    /// How connecting is retried (the run's `--db-timeout`).
+    public let retry: RetryPolicy
 
     /// A source with a schema given by the caller (types are not checked against the table).
     public init(connectionString: String, table: QualifiedName, schema: Schema) {
         self.connectionString = connectionString
         self.table = table
         self.schema = schema
-        self.postgresTypes = schema.fields.map { TargetTable.postgresType(for: $0.type) }
+        self.retry = .default
     }
 
     /// Reads the table's columns from the catalog and types the source after them.
@@ -49,19 +49,17 @@ public final class PostgresTableSource: TableSource {
             order.append(name)
         }
         var fields: [Field] = []
-        var postgres: [String] = []
         for name in columns ?? order {
             guard let type = types[name] else {
                 throw SluiceError(.configuration, "table \(table) has no column \(Identifier.quote(name)); it has: \(order.joined(separator: ", "))",
                                   location: connection.host, hint: "check the table, or point the job at the right database")
             }
             fields.append(Field(name, try Self.dataType(forPostgres: type, column: name, table: table)))
-            postgres.append(type)
         }
         self.connectionString = connectionString
         self.table = table
         self.schema = Schema(fields)
-        self.postgresTypes = postgres
+        self.retry = retry
     }
 
     /// The Sluice type a PostgreSQL column type is read as: integers → int64, `numeric(p,s)`
@@ -80,7 +78,7 @@ public final class PostgresTableSource: TableSource {
         if type.hasPrefix("character") || type.hasPrefix("varchar") || type.hasPrefix("char") { return .string }
         if type.hasPrefix("timestamp") { return .timestamp }
         if type.hasPrefix("numeric("), type.hasSuffix(")") {
-            let parts = type.dropFirst("numeric(".count).dropLast().split(separator: ",").compactMap { Int($0.trimmingSpaces) }
+            let parts = type.dropFirst("numeric(".count).dropLast().split(separator: ",").compactMap { Int($0.filter { $0 != " " }) }
             if parts.count == 2, parts[0] <= 18, parts[1] >= 0, parts[1] <= parts[0] { return .decimal(precision: parts[0], scale: parts[1]) }
         }
         throw SluiceError(.configuration, "column \(Identifier.quote(column)) of \(table) is \(type), which Sluice cannot read exactly",
@@ -96,7 +94,7 @@ public final class PostgresTableSource: TableSource {
         var batches: [RecordBatch] = []
         let reservation = context.reservation("PostgreSQL table \(table)")
         do {
-            let connection = try PostgresConnection.connect(connectionString)
+            let connection = try PostgresConnection.connect(connectionString, retry: retry)
             defer { connection.close() }
             try connection.copyOut(table: table, schema: columns, batchRows: context.batchRows) { batch in
                 try reservation.grow(by: batch.byteSize)
@@ -113,14 +111,5 @@ public final class PostgresTableSource: TableSource {
             throw SluiceError(.io, "reading table \(table) failed: \(error)")
         }
         return MemoryBatchStream(batches)
-    }
-}
-
-extension Substring {
-    var trimmingSpaces: Substring {
-        var text = self
-        while text.first == " " { text.removeFirst() }
-        while text.last == " " { text.removeLast() }
-        return text
     }
 }

@@ -84,13 +84,13 @@ struct RunsCommand: ParsableCommand {
         }
         // Run ids start with the start time in milliseconds: newest first across databases.
         found.sort { ($0[0] ?? "") > ($1[0] ?? "") }
-        let result = (rows: Array(found.prefix(max(1, limit))), ())
+        let recent = Array(found.prefix(max(1, limit)))
         let header = ["run", "job", "status", "started (UTC)", "seconds", "read", "loaded", "rejected", "inserted", "updated", "unchanged", "deleted"]
         var rows = [header]
-        for row in result.rows { rows.append((0..<12).map { row[$0] ?? "-" }) }
+        for row in recent { rows.append((0..<12).map { row[$0] ?? "-" }) }
         let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         for row in rows { print(row.enumerated().map { Terminal.pad($0.element, widths[$0.offset], right: $0.offset >= 4) }.joined(separator: "  ")) }
-        for row in result.rows where row[2] == "failed" {
+        for row in recent where row[2] == "failed" {
             print("\(row[0] ?? "?") failed: \(row[12] ?? "")")
         }
     }

@@ -125,11 +125,12 @@ struct PlanStepTests {
         #expect(largestBatch < budget)
     }
 
-    @Test("an unsorted multi-partition result comes out in partition order, the later partitions spooled within the budget")
-    func partitionOrder() throws {
+    @Test("an unsorted multi-partition result comes out in partition order, the later partitions spooled within the budget",
+          arguments: [2, 3])
+    func partitionOrder(workers: Int) throws {
         let table = try Self.numbers(120_000, partitions: 6)
         let budget = 1 << 20
-        let runtime = TestSupport.runtime(workers: 2, memory: budget, batchRows: 2_048)
+        let runtime = TestSupport.runtime(workers: workers, memory: budget, batchRows: 2_048)
         var ids: [Int64] = []
         try DataFrame(table).filter(col("id").gtEq(lit(0))).forEachBatch(runtime: runtime) { batch in
             if case .int64(let values) = batch.columns[0].storage { ids += values }
@@ -138,5 +139,33 @@ struct PlanStepTests {
         #expect(runtime.memoryPool.peak <= budget)
         // A filter keeps no state: what spilled were the later partitions waiting their turn.
         #expect(runtime.spill.bytesWritten > 0)
+    }
+
+    @Test("with one worker the partitions stream one after another, in order, with nothing spooled")
+    func oneWorkerStreams() throws {
+        let runtime = TestSupport.runtime(workers: 1, memory: 1 << 20, batchRows: 2_048)
+        var ids: [Int64] = []
+        try DataFrame(try Self.numbers(60_000, partitions: 6)).filter(col("id").gtEq(lit(0))).forEachBatch(runtime: runtime) { batch in
+            if case .int64(let values) = batch.columns[0].storage { ids += values }
+        }
+        #expect(ids == (0..<60_000).map(Int64.init))
+        #expect(runtime.spill.bytesWritten == 0)
+    }
+
+    @Test("a reject after a join or an aggregation is refused: its rows no longer stand for one input line each")
+    func rejectAfterJoin() throws {
+        let batch = try TestSupport.batch([("k", .int64), (Provenance.sourceColumn, .string), (Provenance.lineColumn, .int64)],
+                                          [[.int64(1), .string("a.csv"), .int64(2)]])
+        let frame = DataFrame(TestSupport.table(batch))
+        let joined = frame.join(frame.select(col("k")), on: "k").rejectWhen(col("k").isNull(), kind: "x", reason: "x")
+        let grouped = frame.groupBy("k", Provenance.sourceColumn, Provenance.lineColumn).agg(Agg.count().as("n"))
+            .rejectWhen(col("n").gt(lit(1)), kind: "x", reason: "x")
+        for plan in [joined, grouped] {
+            #expect(performing: { _ = try plan.collectBatch(runtime: TestSupport.runtime()) },
+                    throws: { ($0 as? SluiceError)?.kind == .plan && "\($0)".contains("one input line") })
+        }
+        // Before the join, the same rule is fine.
+        let early = try frame.rejectWhen(col("k").isNull(), kind: "x", reason: "x").collectBatch(runtime: TestSupport.runtime())
+        #expect(early.rowCount == 1)
     }
 }

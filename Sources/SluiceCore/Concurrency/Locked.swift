@@ -46,6 +46,11 @@ enum ThreadSanitizerHooks {
 
     private static func lookUp(_ name: String) -> Hook? {
         // RTLD_DEFAULT: the process's global symbols (the sanitizer runtime is linked in).
-        dlsym(UnsafeMutableRawPointer(bitPattern: 0), name).map { unsafeBitCast($0, to: Hook.self) }
+        #if os(Linux)
+        let everywhere = UnsafeMutableRawPointer(bitPattern: 0)
+        #else
+        let everywhere = UnsafeMutableRawPointer(bitPattern: -2)
+        #endif
+        return dlsym(everywhere, name).map { unsafeBitCast($0, to: Hook.self) }
     }
 }

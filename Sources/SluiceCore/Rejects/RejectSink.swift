@@ -10,10 +10,6 @@ public struct RejectKind: RawRepresentable, Hashable, Sendable, CustomStringConv
         self.rawValue = rawValue
     }
 
-    public init(_ rawValue: String) {
-        self.rawValue = rawValue
-    }
-
     public init(stringLiteral value: String) {
         self.rawValue = value
     }
@@ -106,8 +102,8 @@ public final class RejectSink: Sendable {
         }
     }
 
-    /// Adds to the per-source counts.
-    public func count(source: String, read: Int, passed: Int, rejected: Int) {
+    /// Adds to the per-source counts; `apart` counts rows a pipeline sets aside (duplicates).
+    public func count(source: String, read: Int, passed: Int, rejected: Int, apart: Int = 0) {
         state.withLock { state in
             if state.counts[source] == nil {
                 state.counts[source] = SourceCounts(source: source)
@@ -116,6 +112,7 @@ public final class RejectSink: Sendable {
             state.counts[source]?.read += read
             state.counts[source]?.passed += passed
             state.counts[source]?.rejected += rejected
+            state.counts[source]?.apart += apart
         }
     }
 
@@ -123,19 +120,6 @@ public final class RejectSink: Sendable {
     /// rows that the source had passed on, so `read == passed + rejected` still holds.
     public func movePassedToRejected(source: String, rows: Int) {
         count(source: source, read: 0, passed: -rows, rejected: rows)
-    }
-
-    /// Moves `rows` rows of `source` from passed to counted apart (duplicates, for example):
-    /// `read == passed + rejected + apart` per source.
-    public func movePassedApart(source: String, rows: Int) {
-        state.withLock { state in
-            if state.counts[source] == nil {
-                state.counts[source] = SourceCounts(source: source)
-                state.order.append(source)
-            }
-            state.counts[source]?.passed -= rows
-            state.counts[source]?.apart += rows
-        }
     }
 
     /// The rejects kept, sorted by source, then line.

@@ -42,10 +42,8 @@ enum ProjectionPushdown {
         case .union(let inputs):
             return .union(inputs.map { apply($0, required: nil) })
         case .reject(let rule, let input):
-            // The reject renders the row and names its source: keep the provenance columns.
-            var used = rule.predicate.referencedColumns.union(rule.reason.referencedColumns)
-            used.formUnion([Provenance.sourceColumn, Provenance.lineColumn])
-            return .reject(rule, apply(input, required: required.map { $0.union(used) }))
+            // A reject keeps the whole row as its raw text, so everything below is read.
+            return .reject(rule, apply(input, required: nil))
         case .observe(let observations, let input):
             let used = observations.reduce(into: Set<String>()) { $0.formUnion($1.referencedColumns) }
             return .observe(observations, apply(input, required: required.map { $0.union(used) }))

@@ -8,18 +8,7 @@ public import SluiceCore
 /// thread-safe. Nothing is visible to readers until `commit`; a sink dropped without a
 /// commit (an error, a cancellation) leaves no trace of its output.
 public protocol BatchSink: AnyObject {
-    /// Takes one result batch.
     func write(_ batch: RecordBatch) throws
     /// Makes everything written visible (renames files into place); called once, at the end.
     func commit() throws
-}
-
-extension DataFrame {
-    /// Runs the job and hands every result batch to each sink in turn, as it is produced;
-    /// the caller commits the sinks when the rest of the run (loads, checks) has succeeded.
-    public func write(to sinks: [any BatchSink], runtime: ExecutionRuntime) throws {
-        try forEachBatch(runtime: runtime) { batch in
-            for sink in sinks { try sink.write(batch) }
-        }
-    }
 }

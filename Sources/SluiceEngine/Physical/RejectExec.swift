@@ -88,12 +88,7 @@ public final class RejectExec: ExecutionPlan {
             if value.isNull { return "" }
             let text = value.description
             guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-            var quoted = "\""
-            for character in text {
-                if character == "\"" { quoted.append("\"") }
-                quoted.append(character)
-            }
-            return quoted + "\""
+            return "\"" + text.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
         }.joined(separator: ",")
     }
 }

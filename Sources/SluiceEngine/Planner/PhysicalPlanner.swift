@@ -52,6 +52,10 @@ public struct PhysicalPlanner: Sendable {
             for input in inputs { children.append(try build(input, hint: nil)) }
             return try UnionExec(inputs: children)
         case .reject(let rule, let input):
+            if let reason = Self.rowsNotOnePerLine(input) {
+                throw SluiceError.plan("rejectWhen(\(rule.kind.rawValue)) comes after \(reason), where a row no longer stands for one input line",
+                                       hint: "validate rows before joining or aggregating them")
+            }
             return try RejectExec(input: try build(input, hint: hint), rule: rule)
         case .observe(let observations, let input):
             return try ObserveExec(input: try build(input, hint: hint), observations: observations)
@@ -87,6 +91,22 @@ public struct PhysicalPlanner: Sendable {
         }
         let exchange = try ExchangeExec(input: partial, partitioning: target)
         return try HashAggregateExec(input: exchange, mode: .final, keys: namedKeys, aggregates: aggregates, rawSchema: child.schema)
+    }
+
+    /// The first step below `plan` after which a row may stand for several input lines, or
+    /// none (a join fans rows out, an aggregate or union mixes them), so a per-line reject
+    /// would be counted wrongly; nil when rows still map one to one onto source lines.
+    static func rowsNotOnePerLine(_ plan: LogicalPlan) -> String? {
+        switch plan {
+        case .scan: nil
+        case .filter(_, let input), .project(_, let input), .extend(_, let input), .sort(_, let input),
+             .reject(_, let input), .observe(_, let input):
+            rowsNotOnePerLine(input)
+        case .aggregate: "an aggregation"
+        case .distinct: "distinct()"
+        case .join: "a join"
+        case .union: "a union"
+        }
     }
 
     /// Translates hint column names from a projection's output to its input; nil when a

@@ -1,5 +1,6 @@
 public import SluiceCore
 import Dispatch
+import Foundation
 
 /// Runs a physical plan stage by stage on the runtime's worker pool.
 ///
@@ -57,70 +58,98 @@ public enum JobRunner {
     }
 
     /// Runs the final stage, handing its batches to `consume` in partition order.
+    ///
+    /// Partition 0 streams on the calling thread. With one worker the later partitions follow
+    /// it there, one after another; with more, a pool of `workers - 1` threads (started from a
+    /// thread of its own, never from a Dispatch queue it would block) runs them into spools
+    /// meanwhile, so no more than `workers` tasks run at once.
     private static func runFinal(
         _ stage: Stage, root: any ExecutionPlan, runtime: ExecutionRuntime, consume: (RecordBatch) throws -> Void
     ) throws -> (rows: Int, bytes: Int) {
         var rows = 0, bytes = 0
-        func hand(_ batch: RecordBatch) throws {
-            rows += batch.rowCount
-            bytes += batch.byteSize
-            try consume(batch)
-        }
-        let direct = TaskContext(runtime: runtime, stage: stage.id, partition: 0)
-        guard stage.taskCount > 1 else {
-            let stream = try root.execute(partition: 0, context: direct)
+        func drain(_ stream: any BatchStream) throws {
             while let batch = try stream.next() {
                 try runtime.cancellation.check()
-                try hand(batch)
+                rows += batch.rowCount
+                bytes += batch.byteSize
+                try consume(batch)
             }
+        }
+        func direct(_ partition: Int) throws -> any BatchStream {
+            try root.execute(partition: partition, context: TaskContext(runtime: runtime, stage: stage.id, partition: partition))
+        }
+        guard stage.taskCount > 0 else { return (0, 0) }
+        guard stage.taskCount > 1, runtime.config.workers > 1 else {
+            for partition in 0..<stage.taskCount { try drain(try direct(partition)) }
             return (rows, bytes)
         }
-        // The later partitions run on the pool into spools while partition 0 streams here.
-        let later = stage.taskCount - 1
-        let stageID = stage.id
-        let schema = root.schema
-        let spools = SpoolResults()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            defer { group.leave() }
-            do {
-                let results = try runtime.runTasks(stage: stageID, taskCount: later) { (context) throws(SluiceError) in
-                    let partition = context.partition + 1
-                    let own = TaskContext(runtime: runtime, stage: stageID, partition: partition)
-                    let spool = BatchSpool(schema: schema, purpose: "final-s\(stageID)-t\(partition)", context: own)
-                    let stream = try root.execute(partition: partition, context: own)
-                    while let batch = try stream.next() { try spool.append(batch) }
-                    return spool
-                }
-                spools.finish(.success(results))
-            } catch {
-                spools.finish(.failure(error))
-            }
-        }
+        let later = LaterPartitions(stage: stage.id, root: root, runtime: runtime)
+        later.start(count: stage.taskCount - 1)
         do {
-            let stream = try root.execute(partition: 0, context: direct)
-            while let batch = try stream.next() {
-                try runtime.cancellation.check()
-                try hand(batch)
-            }
+            try drain(try direct(0))
         } catch {
             let cancelled = (error as? SluiceError)?.kind == .cancelled
             if !cancelled { runtime.cancellation.cancel("the final stage failed") }
-            group.wait()
             // When partition 0 only saw the cancellation, the cause is a later partition's.
-            if cancelled { _ = try spools.result() }
+            let spools = Result { try later.wait() }
+            if cancelled, case .failure(let cause) = spools { throw cause }
             throw error
         }
-        group.wait()
-        for spool in try spools.result() {
-            let stream = spool.stream()
-            while let batch = try stream.next() {
-                try runtime.cancellation.check()
-                try hand(batch)
-            }
+        var spools = try later.wait()
+        while !spools.isEmpty {
+            let spool = spools.removeFirst()
+            try drain(spool.stream())
         }
         return (rows, bytes)
+    }
+}
+
+/// The final stage's partitions 1…n, run on a pool of one worker fewer than the run's (the
+/// calling thread streams partition 0) into spools, driven from a thread of their own.
+private final class LaterPartitions: Sendable {
+    let stage: Int
+    let root: any ExecutionPlan
+    let runtime: ExecutionRuntime
+    private let outcome = SpoolResults()
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(stage: Int, root: any ExecutionPlan, runtime: ExecutionRuntime) {
+        self.stage = stage
+        self.root = root
+        self.runtime = runtime
+    }
+
+    func start(count: Int) {
+        let pool = WorkerPool(workers: max(1, runtime.config.workers - 1))
+        let thread = Thread { [self] in
+            defer { finished.signal() }
+            do {
+                let schema = root.schema
+                let spools = try pool.run(taskCount: count, cancellation: runtime.cancellation) { [self] index in
+                    let partition = index + 1
+                    let context = TaskContext(runtime: runtime, stage: stage, partition: partition)
+                    do throws(SluiceError) {
+                        let spool = BatchSpool(schema: schema, purpose: "final-s\(stage)-t\(partition)", context: context)
+                        let stream = try root.execute(partition: partition, context: context)
+                        while let batch = try stream.next() { try spool.append(batch) }
+                        return spool
+                    } catch {
+                        if error.kind != .cancelled { runtime.cancellation.cancel("task \(partition) of stage \(stage) failed") }
+                        throw error
+                    }
+                }
+                outcome.finish(.success(spools))
+            } catch {
+                outcome.finish(.failure(error))
+            }
+        }
+        thread.start()
+    }
+
+    /// Waits for the later partitions; their spools in partition order, or the first failure.
+    func wait() throws -> [BatchSpool] {
+        finished.wait()
+        return try outcome.result()
     }
 }
 

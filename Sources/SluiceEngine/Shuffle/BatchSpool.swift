@@ -7,6 +7,10 @@ public import SluiceCore
 /// the next refusal. Reading back (``stream()``) yields the spilled segments, then the batches
 /// still in memory — exactly the order they were appended in. Used where a stage's output
 /// must wait for another (sorted runs before their merge, a final stage's later partitions).
+///
+/// Not thread-safe: one task appends, then hands the spool on (through the worker pool's
+/// results, which happen after the task) to one reader; that hand-over is why it may be
+/// `@unchecked Sendable`.
 public final class BatchSpool: @unchecked Sendable {
     public let schema: Schema
     private let purpose: String
@@ -15,9 +19,7 @@ public final class BatchSpool: @unchecked Sendable {
     private var held: [RecordBatch] = []
     private var segments: [SpillSegment] = []
     private var writer: SpillWriter?
-    /// Bytes written to spill files.
     public private(set) var spilledBytes = 0
-    /// Rows appended.
     public private(set) var rows = 0
 
     /// - Parameter purpose: names the reservation and the spill file (`merge-s3-t1`).
@@ -53,9 +55,12 @@ public final class BatchSpool: @unchecked Sendable {
     }
 
     /// The batches in append order: spilled segments first (read back one at a time), then
-    /// those still in memory. The spool's memory is returned when the stream is dropped.
+    /// those still in memory, which move to the stream (the spool keeps none), so their memory
+    /// and its reservation go as the stream is drained. Call once.
     public func stream() -> any BatchStream {
-        SpoolStream(spilled: SpillReadStream(segments: segments, schema: schema), held: held, reservation: reservation)
+        let batches = held
+        held = []
+        return SpoolStream(spilled: SpillReadStream(segments: segments, schema: schema), held: batches, reservation: reservation)
     }
 }
 

@@ -100,6 +100,10 @@ public final class CSVSource: TableSource {
             let type = options.columnTypes[name] ?? CSVSniffer.inferType(body.prefix(2_000).compactMap { index < $0.count ? $0[index] : nil })
             fields.append(Field(name, type))
         }
+        if options.provenance, let clash = names.first(where: Provenance.isProvenance) {
+            throw SluiceError(.data, "the header has a column named \(clash), which Sluice adds itself to say where each row came from",
+                              location: path, hint: "rename that column in the file")
+        }
         fileFieldCount = fields.count
         schema = Schema(options.provenance ? fields + Provenance.fields : fields)
         fieldPlans = fields.map { FieldPlan(type: $0.type, formats: options.formats[$0.name] ?? []) }

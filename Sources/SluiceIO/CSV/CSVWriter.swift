@@ -72,14 +72,8 @@ public struct CSVWriter: Sendable {
 public enum CSVFileSink {
     /// Writes `batches` (all of `schema`) with a header to `path`.
     public static func write(_ batches: [RecordBatch], schema: Schema, to path: String, writer: CSVWriter = CSVWriter()) throws(SluiceError) {
-        let file = try AtomicFileWriter(path: path)
-        var buffer: [UInt8] = []
-        writer.appendHeader(schema, to: &buffer)
-        for batch in batches {
-            writer.appendRows(batch, to: &buffer)
-            try file.write(&buffer)
-        }
-        try file.write(&buffer)
-        try file.commit()
+        let file = try CSVFileOutput(path: path, schema: schema, writer: writer)
+        for batch in batches { try file.append(batch) }
+        try file.finish()
     }
 }

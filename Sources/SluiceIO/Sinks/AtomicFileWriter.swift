@@ -14,11 +14,13 @@ public final class AtomicFileWriter {
     private var descriptor: Int32
     private var pending: [UInt8] = []
     private var committed = false
-    private static let flushBytes = 1 << 20
+    private let flushBytes: Int
 
     /// Creates the temporary file (and any missing parent directories).
-    public init(path: String) throws(SluiceError) {
+    /// - Parameter flushBytes: how much is buffered before a `write(2)`.
+    public init(path: String, flushBytes: Int = 1 << 20) throws(SluiceError) {
         self.path = path
+        self.flushBytes = flushBytes
         let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
         if !directory.isEmpty { try Self.makeDirectories(directory) }
         temporaryPath = "\(path).tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max) & 0xFFFF_FFFF)"
@@ -39,14 +41,14 @@ public final class AtomicFileWriter {
     /// Appends bytes (buffered).
     public func write(_ bytes: [UInt8]) throws(SluiceError) {
         pending.append(contentsOf: bytes)
-        if pending.count >= Self.flushBytes { try flush() }
+        if pending.count >= flushBytes { try flush() }
     }
 
     /// Appends bytes and lets the caller reuse its buffer.
     public func write(_ bytes: inout [UInt8]) throws(SluiceError) {
         pending.append(contentsOf: bytes)
         bytes.removeAll(keepingCapacity: true)
-        if pending.count >= Self.flushBytes { try flush() }
+        if pending.count >= flushBytes { try flush() }
     }
 
     private func flush() throws(SluiceError) {

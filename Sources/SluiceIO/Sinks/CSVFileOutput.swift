@@ -15,11 +15,13 @@ public final class CSVFileOutput: BatchSink {
 
     /// Creates the temporary file (and missing directories) and writes the header.
     /// - Parameter schema: the header; batches are written as they are, column by column.
-    public init(path: String, schema: Schema, writer: CSVWriter = CSVWriter()) throws(SluiceError) {
+    /// - Parameter flushBytes: how much is buffered before a write (many files open at once
+    ///   each keep this much).
+    public init(path: String, schema: Schema, writer: CSVWriter = CSVWriter(), flushBytes: Int = 1 << 20) throws(SluiceError) {
         self.path = path
         self.schema = schema
         self.writer = writer
-        file = try AtomicFileWriter(path: path)
+        file = try AtomicFileWriter(path: path, flushBytes: flushBytes)
         writer.appendHeader(schema, to: &buffer)
     }
 
@@ -36,6 +38,11 @@ public final class CSVFileOutput: BatchSink {
     }
 
     public func commit() throws {
+        try finish()
+    }
+
+    /// Flushes and renames the file into place (typed-throws form of ``commit()``).
+    public func finish() throws(SluiceError) {
         guard let file else { return }
         try file.write(&buffer)
         try file.commit()

@@ -1,15 +1,20 @@
 public import SluiceCore
 public import SluiceEngine
+import Foundation
 
 /// One CSV file per value of a key column (`by_category/Books.csv`), written as batches
 /// arrive, each file atomically (temporary name, renamed on ``commit()``).
 ///
-/// File names are derived from the value alone, so they are the same on every run: a value
-/// made only of letters, digits, `-`, `_`, `.` and spaces (not starting with a dot) is its
-/// own name with spaces as `_`; any other value, and a value whose name would clash with
-/// another's ignoring case, gets the safe part followed by `-` and eight hex digits of a
-/// stable hash of the value. Two values therefore never share a file, and no value can name
-/// a path outside the folder. Null is `_null_`.
+/// File names come from the value, so they are the same on every run: a value made only of
+/// letters, digits, `-`, `_` and `.` (not starting with a dot) is its own name; any other gets
+/// its safe part (other characters as `_`) followed by `-` and eight hex digits of a stable
+/// hash of the value. Two values never share a file and no value can name a path outside the
+/// folder; values equal but for case (`Books`, `books`), which would share a file on a
+/// case-insensitive file system, are told apart by the same suffix on the one that comes later
+/// in the result (whose order is deterministic). Null is `_null_`.
+///
+/// On ``commit()`` the folder ends up holding exactly this run's files: `.csv` files left by
+/// an earlier run for values this run does not have are removed.
 public final class PartitionedCSVOutput: BatchSink {
     public let folder: String
     public let column: Int
@@ -17,27 +22,27 @@ public final class PartitionedCSVOutput: BatchSink {
     /// The most files one output may create (an accidental key with millions of values
     /// would otherwise exhaust file descriptors).
     public let maxFiles: Int
-    private var files: [String: CSVFileOutput] = [:]
-    private var order: [String] = []
-    private var takenNames: [String: String] = [:]
+    private var files: [String?: CSVFileOutput] = [:]
+    private var order: [String?] = []
+    private var takenNames: [String: String?] = [:]
 
     /// - Parameter column: the key column's name in `schema`.
-    public init(folder: String, column: String, schema: Schema, maxFiles: Int = 10_000) throws(SluiceError) {
+    public init(folder: String, column: String, schema: Schema, maxFiles: Int = 512) throws(SluiceError) {
         self.folder = folder
         self.column = try schema.requireIndex(of: column, in: "per-value output")
         self.schema = schema
         self.maxFiles = maxFiles
     }
 
-    /// The files written so far, by key value, in the order first seen.
-    public var paths: [(value: String, path: String)] { order.compactMap { value in files[value].map { (value, $0.path) } } }
+    /// The files written so far, by key value (nil: null), in the order first seen.
+    public var paths: [(value: String?, path: String)] { order.compactMap { value in files[value].map { (value, $0.path) } } }
 
     public func write(_ batch: RecordBatch) throws {
-        var rowsByValue: [String: [Int32]] = [:]
-        var seen: [String] = []
+        var rowsByValue: [String?: [Int32]] = [:]
+        var seen: [String?] = []
         let keys = batch.columns[column]
         for row in 0..<batch.rowCount {
-            let value = keys.isNull(row) ? Self.nullKey : keys.value(at: row).description
+            let value: String? = keys.isNull(row) ? nil : keys.value(at: row).description
             if rowsByValue[value] == nil { seen.append(value) }
             rowsByValue[value, default: []].append(Int32(row))
         }
@@ -49,22 +54,26 @@ public final class PartitionedCSVOutput: BatchSink {
 
     public func commit() throws {
         for value in order { try files[value]?.commit() }
+        let written = Set(files.values.map { ($0.path as NSString).lastPathComponent })
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasSuffix(".csv") && !written.contains(name) {
+            try? FileManager.default.removeItem(atPath: "\(folder)/\(name)")
+        }
     }
 
-    private static let nullKey = "\u{0}null"
-
-    private func output(for value: String) throws(SluiceError) -> CSVFileOutput {
+    private func output(for value: String?) throws(SluiceError) -> CSVFileOutput {
         if let file = files[value] { return file }
         guard files.count < maxFiles else {
             throw SluiceError(.data, "more than \(maxFiles) distinct values of \(schema[column].name) for one file each", location: folder,
                               hint: "partition the output by a column with fewer values")
         }
-        var name = value == Self.nullKey ? "_null_" : Self.fileName(for: value)
+        var name = value.map(Self.fileName(for:)) ?? "_null_"
         if let owner = takenNames[name.lowercased()], owner != value {
-            name = Self.safePart(of: value) + "-" + Self.stableHash(value)
+            let text = value ?? "_null_"
+            name = Self.safePart(of: text) + "-" + Self.stableHash(text)
         }
         takenNames[name.lowercased()] = value
-        let file = try CSVFileOutput(path: "\(folder)/\(name).csv", schema: schema)
+        // Many files may be open at once: each buffers little.
+        let file = try CSVFileOutput(path: "\(folder)/\(name).csv", schema: schema, flushBytes: 64 << 10)
         files[value] = file
         order.append(value)
         return file
@@ -73,7 +82,7 @@ public final class PartitionedCSVOutput: BatchSink {
     /// The file name (without `.csv`) for a value, before clashes are looked at.
     public static func fileName(for value: String) -> String {
         let safe = safePart(of: value)
-        let plain = !value.isEmpty && !value.hasPrefix(".") && value.unicodeScalars.allSatisfy { isSafe($0) || $0 == " " }
+        let plain = !value.isEmpty && !value.hasPrefix(".") && value.unicodeScalars.allSatisfy(isSafe)
         return plain ? safe : (safe.isEmpty ? "value" : safe) + "-" + stableHash(value)
     }
 

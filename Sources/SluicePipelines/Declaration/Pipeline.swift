@@ -40,9 +40,13 @@ public protocol Pipeline {
     static func readsDatabase(_ parameters: Parameters) -> Bool
 
     /// Opens and checks the run's sources and builds its plan; reads no data yet.
+    /// - Throws: a `.configuration` error for a missing input or table, a `.data` error for
+    ///   an input that cannot be read as the pipeline needs (a wrong header, join keys of
+    ///   types that cannot meet), naming the file or table.
     static func job(_ parameters: Parameters, context: JobContext) throws -> Job
 
     /// The same plan over declared, unread inputs, for `sluice explain`.
+    /// - Throws: a `.plan` error when the plan itself is wrong (a bug in the pipeline).
     static func declaredJob(config: ExecutionConfig) throws -> Job
 
     /// Writes deterministic sample input in the original task's shape to `destination` (a
@@ -97,11 +101,14 @@ public struct JobContext {
 /// Every pipeline Sluice ships, for the commands that are generic over all of them
 /// (`explain`, `runs`).
 public enum PipelineCatalog {
+    /// Every pipeline, in the order the CLI lists them.
     public static let all: [any Pipeline.Type] = [TransactionsPipeline.self, EcommercePipeline.self]
 
+    /// The pipeline users call `name`, or nil.
     public static func named(_ name: String) -> (any Pipeline.Type)? {
         all.first { $0.name == name }
     }
 
+    /// The names users can type.
     public static var names: [String] { all.map { $0.name } }
 }

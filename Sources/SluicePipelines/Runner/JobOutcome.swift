@@ -5,9 +5,11 @@ public import SluicePostgres
 /// What a run did: rows per source, rejects, observed figures, rows per result, the files
 /// written and the tables loaded, and the run's stage metrics.
 public struct JobOutcome: Sendable {
+    /// The pipeline's name.
     public var pipeline: String
     /// Per-source counts; for each, `read == passed + rejected + apart`.
     public var sourceCounts: [SourceCounts]
+    /// The run's rejects (the first ones in full, all of them counted).
     public var rejects: RejectSink
     /// The figures the plan's `observe` stages added up, by name.
     public var observations: [String: Int64]
@@ -19,9 +21,13 @@ public struct JobOutcome: Sendable {
     public var loads: [(table: String, result: LoadResult)]
     /// The ledger's run id, when the run used a database.
     public var runID: String?
+    /// Per-stage figures of every step, in the order they ran (`--stats`).
     public var stages: [StageMetrics]
+    /// Wall time from the start of the run to the end of the load.
     public var elapsedNanos: UInt64
+    /// The memory pool's peak over the run.
     public var peakPoolBytes: Int
+    /// Spill files written over the run.
     public var spillFiles: Int
 
     public var rowsRead: Int { sourceCounts.reduce(0) { $0 + $1.read } }

@@ -33,8 +33,13 @@ public struct RunSettings {
 /// recorded as `running` in `sluice_runs` before it computes (a killed run is marked
 /// `abandoned` by the next).
 public enum PipelineRunner {
+    /// Runs `job`, writes its outputs and returns what it did.
+    /// - Throws: the first failure (a source, a check, the load), after which no output has
+    ///   changed; or, when the database load has committed but renaming a CSV output into place
+    ///   failed, an `.io` error that says so (the ledger keeps the run as succeeded).
     public static func run(_ job: Job, pipeline: String, settings: RunSettings, runtime: ExecutionRuntime) throws -> JobOutcome {
         let started = SystemInfo.monotonicNanos()
+        try validate(job)
         var outcome = JobOutcome(
             pipeline: pipeline, sourceCounts: [], rejects: runtime.rejects, observations: [:], stepRows: [], files: [], loads: [],
             runID: nil, stages: [], elapsedNanos: 0, peakPoolBytes: 0, spillFiles: 0
@@ -53,8 +58,9 @@ public enum PipelineRunner {
         try RunLedger.start(runID: runID, job: pipeline, parameters: job.parameters,
                             fingerprint: InputFingerprint.of(job.inputs), on: connection)
         outcome.runID = runID
+        let files: [(step: String, sink: any BatchSink)]
         do {
-            let files = try connection.transaction { connection in
+            files = try connection.transaction { connection in
                 let files = try compute(job, settings: settings, runtime: runtime, connection: connection, outcome: &outcome, started: started)
                 for view in job.views {
                     try connection.execute("CREATE OR REPLACE VIEW \(view.name.quoted) AS \(view.query)")
@@ -69,12 +75,42 @@ public enum PipelineRunner {
                 try RunLedger.finish(runID: runID, summary: summary, rejects: outcome.rejects.rejects, on: connection)
                 return files
             }
-            try commit(files, outcome: &outcome)
-            try writeRejects(outcome, directory: settings.outputDirectory)
-            return outcome
         } catch {
             try? RunLedger.fail(runID: runID, error: String(describing: error), on: connection)
             throw error
+        }
+        // The load has committed: a failure from here on does not undo it, and says so.
+        do {
+            try commit(files, outcome: &outcome)
+            try writeRejects(outcome, directory: settings.outputDirectory)
+        } catch {
+            throw SluiceError(.io, "the load committed (run \(runID)), but writing the CSV outputs failed: \(error)",
+                              location: settings.outputDirectory, hint: "free space or fix the folder's permissions, then run again")
+        }
+        return outcome
+    }
+
+    /// Checks the job's shape before anything runs: at most one table per step, and each
+    /// declared schema a relabelling of its plan's (same column count and types; decimals may
+    /// differ in precision only).
+    static func validate(_ job: Job) throws(SluiceError) {
+        for step in job.steps {
+            let tables = step.outputs.filter { if case .table = $0 { true } else { false } }
+            guard tables.count <= 1 else { throw SluiceError.plan("step \(step.name) loads \(tables.count) tables; give each its own step") }
+            guard let declared = step.schema else { continue }
+            let planned = try step.frame.schema()
+            guard declared.count == planned.count else {
+                throw SluiceError.plan("step \(step.name) declares \(declared.count) columns but its plan makes \(planned.count): \(planned)")
+            }
+            for (want, have) in zip(declared.fields, planned.fields) {
+                switch (want.type, have.type) {
+                case (.decimal(_, let a), .decimal(_, let b)) where a == b: continue
+                case let (a, b) where a == b: continue
+                default:
+                    throw SluiceError.plan("step \(step.name) declares \(want.name) as \(want.type) but its plan makes \(have.name) \(have.type)",
+                                           hint: "cast in the plan, or declare the type the plan makes")
+                }
+            }
         }
     }
 
@@ -99,27 +135,34 @@ public enum PipelineRunner {
                     guard let directory = settings.outputDirectory else { continue }
                     sinks.append(try PartitionedCSVOutput(folder: (directory as NSString).appendingPathComponent(folder), column: column, schema: schema))
                 case .table(let output):
-                    guard connection != nil else { continue }
-                    guard table == nil else { throw SluiceError.plan("step \(step.name) loads two tables; give each its own step") }
-                    table = output.target(schema: schema)
+                    if connection != nil { table = output.target(schema: schema) }
                 }
+            }
+            // The load starts with the step's first result batch, so no statement of the load
+            // transaction (and no COPY) is open while the job reads and shuffles.
+            var load: StagedLoad?
+            func loader() throws -> StagedLoad? {
+                guard let table, let connection else { return nil }
+                if let load { return load }
+                let started = try StagedLoad(into: table, on: connection)
+                load = started
+                return started
             }
             var rows = 0
-            let conform = step.schema
-            func each(_ write: (RecordBatch) throws -> Void) throws {
+            do {
                 try step.frame.forEachBatch(runtime: runtime) { produced in
-                    let batch = conform.map { produced.withSchema($0) } ?? produced
+                    let batch = step.schema.map { produced.withSchema($0) } ?? produced
                     rows += batch.rowCount
                     for sink in sinks { try sink.write(batch) }
-                    try write(batch)
+                    try loader()?.write(batch)
                 }
-            }
-            if let table, let connection {
-                let load = try StagedLoad(into: table, on: connection)
-                try load.copy { write in try each(write) }
-                loads.append((table.name.description, load))
-            } else {
-                try each { _ in }
+                if let started = try loader() {
+                    try started.finishCopy()
+                    loads.append((started.target.name.description, started))
+                }
+            } catch {
+                load?.abort()
+                throw error
             }
             outcome.stepRows.append((step.name, rows))
             files += sinks.map { (step.name, $0) }

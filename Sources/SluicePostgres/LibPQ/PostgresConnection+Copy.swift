@@ -1,7 +1,8 @@
 public import SluiceCore
 
-/// Streams bytes into a running `COPY … FROM STDIN`; handed to the body of
-/// ``PostgresConnection/copyIn(sql:_:)`` and valid only inside it.
+/// Streams bytes into a running `COPY … FROM STDIN`: handed to the body of
+/// ``PostgresConnection/copyIn(sql:_:)`` and valid only inside it, or returned by
+/// ``PostgresConnection/startCopyIn(sql:)`` and valid until ``finish()`` or ``abort()``.
 ///
 /// Writes are buffered and sent with `PQputCopyData` in chunks of about ``chunkSize`` bytes.
 /// The data must be complete rows in the format the COPY statement names; ``write(_:)-(RecordBatch)``
@@ -56,6 +57,21 @@ public final class CopyInWriter {
         buffer = []
     }
 
+    /// Sends the rest, ends the COPY and checks its result; the writer is closed after it.
+    /// - Returns: the number of rows the server copied.
+    /// - Throws: a ``PostgresError`` (bad data, a constraint, a lost connection).
+    public func finish() throws -> Int {
+        try checkOpen()
+        return try connection.endCopyIn(self, handle: handle, query: query)
+    }
+
+    /// Ends the COPY with an error so the server keeps none of its rows; does nothing when
+    /// the writer was already finished or aborted.
+    public func abort() {
+        guard isOpen else { return }
+        connection.abortCopyIn(self, handle: handle)
+    }
+
     private func checkOpen() throws(PostgresError) {
         guard isOpen else {
             throw PostgresError.misuse("the COPY writer was used after copyIn's body returned", query: query)
@@ -91,6 +107,22 @@ extension PostgresConnection {
     /// - Throws: `body`'s error, or a ``PostgresError`` (bad data, a constraint, a lost connection).
     @discardableResult
     public func copyIn(sql: String, _ body: (CopyInWriter) throws -> Void) throws -> Int {
+        let writer = try startCopyIn(sql: sql)
+        do {
+            try body(writer)
+        } catch {
+            writer.abort()
+            throw error
+        }
+        return try writer.finish()
+    }
+
+    /// Starts a `COPY … FROM STDIN` statement and returns the writer that feeds it, for a
+    /// caller whose rows arrive from elsewhere (a job's result, batch by batch). The caller
+    /// must end it with ``CopyInWriter/finish()`` or ``CopyInWriter/abort()`` before using the
+    /// connection for anything else.
+    /// - Throws: a ``PostgresError`` when the statement is not a COPY FROM STDIN or fails.
+    public func startCopyIn(sql: String) throws(PostgresError) -> CopyInWriter {
         let connection = try openHandle(for: sql)
         guard let start = PQ.exec(connection, sql) else { throw failure(connection, sql) }
         let status = PQ.status(start)
@@ -103,19 +135,29 @@ extension PostgresConnection {
             throw failure(connection, sql, result: start)
         }
         PQ.clear(start)
-        let writer = CopyInWriter(connection: self, handle: connection, query: sql)
+        return CopyInWriter(connection: self, handle: connection, query: sql)
+    }
+
+    /// Ends a COPY the writer fed: sends what is buffered, `PQputCopyEnd`, and the result.
+    func endCopyIn(_ writer: CopyInWriter, handle: OpaquePointer, query: String) throws -> Int {
         do {
-            try body(writer)
             try writer.flush()
         } catch {
             writer.close()
-            _ = PQ.putCopyEnd(connection, errorMessage: "COPY aborted by the client")
-            drainResults(connection)
+            _ = PQ.putCopyEnd(handle, errorMessage: "COPY aborted by the client")
+            drainResults(handle)
             throw error
         }
         writer.close()
-        guard PQ.putCopyEnd(connection, errorMessage: nil) else { throw failure(connection, sql) }
-        return try finishCopy(connection, sql)
+        guard PQ.putCopyEnd(handle, errorMessage: nil) else { throw failure(handle, query) }
+        return try finishCopy(handle, query)
+    }
+
+    /// Ends a COPY with an error, so the server discards every row of it.
+    func abortCopyIn(_ writer: CopyInWriter, handle: OpaquePointer) {
+        writer.close()
+        _ = PQ.putCopyEnd(handle, errorMessage: "COPY aborted by the client")
+        drainResults(handle)
     }
 
     /// Copies batches into `table` through `COPY "schema"."table" ("a", "b") FROM STDIN`, with

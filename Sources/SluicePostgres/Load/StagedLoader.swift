@@ -107,8 +107,9 @@ public enum StagedLoader {
 }
 
 /// One load in progress, in three steps so the rows can stream in while the job produces
-/// them: ``init(into:on:)`` checks or creates the table and the staging table, ``copy(_:)``
-/// COPYs the rows as they come, ``merge()`` merges them into the target.
+/// them: ``init(into:on:)`` checks or creates the table and the staging table, ``write(_:)``
+/// COPYs the rows as they come (the COPY starts with the first batch), ``merge()`` merges
+/// them into the target.
 ///
 /// An empty target skips the staging table: the rows are copied straight into it (still
 /// inside the caller's transaction, so a failure or a kill leaves it empty).
@@ -119,6 +120,7 @@ public final class StagedLoad {
     private let direct: Bool
     private let stage: QualifiedName
     private var result = LoadResult()
+    private var writer: CopyInWriter?
 
     public init(into target: TargetTable, on connection: PostgresConnection) throws {
         self.target = target
@@ -134,15 +136,39 @@ public final class StagedLoad {
 
     /// COPYs every batch `produce` hands to its `write` argument (columns in the order of the
     /// target's columns). `produce` runs while the COPY is open, on this thread.
+    /// - Throws: `produce`'s error (the COPY is aborted: none of its rows stay), or a
+    ///   ``PostgresError``.
     public func copy(_ produce: ((RecordBatch) throws -> Void) throws -> Void) throws {
-        let sql = PostgresConnection.copySQL(table: stage, columns: target.columns.map(\.name), direction: "FROM STDIN")
-        result.staged += try connection.copyIn(sql: sql) { writer in
-            try produce { batch in try writer.write(batch) }
+        try produce { batch in try write(batch) }
+        try finishCopy()
+    }
+
+    /// Copies one batch; the COPY statement starts with the first one.
+    public func write(_ batch: RecordBatch) throws {
+        if writer == nil {
+            let sql = PostgresConnection.copySQL(table: stage, columns: target.columns.map(\.name), direction: "FROM STDIN")
+            writer = try connection.startCopyIn(sql: sql)
         }
+        try writer?.write(batch)
+    }
+
+    /// Ends the COPY (when one was started); call once after the last ``write(_:)``.
+    public func finishCopy() throws {
+        guard let writer else { return }
+        self.writer = nil
+        result.staged += try writer.finish()
+    }
+
+    /// Ends an unfinished COPY with an error, so the connection can roll the transaction back.
+    public func abort() {
+        writer?.abort()
+        writer = nil
     }
 
     /// Merges the staged rows into the target; returns what changed.
+    /// - Throws: a ``PostgresError`` from the merge statements.
     public func merge() throws -> LoadResult {
+        try finishCopy()
         StagedLoader.pauseForTests()
         if direct {
             result.inserted = result.staged
