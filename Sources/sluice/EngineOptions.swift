@@ -35,9 +35,19 @@ struct EngineOptions: ParsableArguments {
 
     func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        let most = ExecutionConfig.coreCount * 16
+        guard workers <= most else {
+            throw ValidationError("--workers \(workers) is more than 16 per core (\(ExecutionConfig.coreCount) cores here: at most \(most)); more threads only slow a run down")
+        }
         guard batchRows >= 1 else { throw ValidationError("--batch-rows must be at least 1") }
-        if let memory, ByteCount.parse(memory) == nil { throw ValidationError("--memory '\(memory)' is not a size like 256MB") }
-        if let splitSize, ByteCount.parse(splitSize) == nil { throw ValidationError("--split-size '\(splitSize)' is not a size like 64MB") }
+        if let memory {
+            guard let bytes = ByteCount.parse(memory) else { throw ValidationError("--memory '\(memory)' is not a size like 256MB") }
+            guard bytes >= 16 << 20 else { throw ValidationError("--memory \(memory) is below the 16MB a run needs at the least") }
+        }
+        if let splitSize {
+            guard let bytes = ByteCount.parse(splitSize) else { throw ValidationError("--split-size '\(splitSize)' is not a size like 64MB") }
+            guard bytes >= 64 << 10 else { throw ValidationError("--split-size \(splitSize) is below 64KB; smaller splits only add overhead") }
+        }
         if let maxRejectRatio, !(0...1).contains(maxRejectRatio) { throw ValidationError("--max-reject-ratio must be between 0 and 1") }
     }
 

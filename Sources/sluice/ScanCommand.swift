@@ -25,6 +25,12 @@ struct ScanCommand: ParsableCommand {
 
     @OptionGroup var engine: EngineOptions
 
+    func validate() throws {
+        if let delimiter, CSVDialect.delimiter(named: delimiter) == nil {
+            throw ValidationError("--delimiter '\(delimiter)' cannot separate fields: give , | ; tab or another punctuation character")
+        }
+    }
+
     func run() throws {
         var isDirectory: ObjCBool = false
         _ = FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory)

@@ -22,7 +22,7 @@ struct TransactionsOptions: PipelineOptions {
     func validate() throws {
         guard source != nil || !inputs.isEmpty else { throw ValidationError("give the input file with --source PATH") }
         guard (source == nil ? 0 : 1) + inputs.count == 1 else { throw ValidationError("transactions takes exactly one input file") }
-        if let delimiter, CSVDialect.delimiter(named: delimiter) == nil { throw ValidationError("--delimiter must be one character or 'tab'") }
+        if let delimiter, CSVDialect.delimiter(named: delimiter) == nil { throw ValidationError("--delimiter '\(delimiter)' cannot separate fields: give , | ; tab or another punctuation character") }
         try TableNameOption.validate(table, option: "--table")
     }
 

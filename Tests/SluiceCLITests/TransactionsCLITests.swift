@@ -92,3 +92,20 @@ struct TransactionsCLITests {
         #expect(String(decoding: a, as: UTF8.self).split(separator: "\n").count == 5_001)
     }
 }
+
+/// Issue 10 (items 2, 3, 9): nonsense options are one line and exit 2, before any work.
+@Suite("options that cannot work are refused up front (the binary)")
+struct OptionBoundsCLITests {
+    @Test("split size, memory, workers and delimiter bounds", arguments: [
+        (["--split-size", "1"], "--split-size"), (["--split-size", "0"], "--split-size"), (["--memory", "0"], "--memory"),
+        (["--memory", "1"], "--memory"), (["--workers", "100000"], "--workers"), (["--delimiter", "x"], "--delimiter"),
+        (["--table", "a.b.c"], "--table"),
+    ])
+    func bounds(arguments: [String], option: String) throws {
+        let output = try CLI.run(["run", "transactions", "--source", TestSupport.seedFile("transaction.csv")] + arguments + ["--out", NSTemporaryDirectory()])
+        #expect(output.status == 2, "\(output.stderr)")
+        let lines = output.stderr.split(separator: "\n").filter { !$0.isEmpty }
+        #expect(lines.first?.contains(option) == true, "\(output.stderr)")
+        #expect(!output.stderr.contains("CommandError"))
+    }
+}

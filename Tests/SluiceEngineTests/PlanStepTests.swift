@@ -169,3 +169,33 @@ struct PlanStepTests {
         #expect(early.rowCount == 1)
     }
 }
+
+/// Issue 10 (item 3): the final merge is a heap, so many sorted partitions merge correctly.
+@Suite("merging many sorted partitions")
+struct ManyRunMergeTests {
+    @Test("500 sorted partitions merge into the stable global order", arguments: [1, 2])
+    func manyPartitions(workers: Int) throws {
+        var random = 12_345 as UInt64
+        let parts = (0..<500).map { part -> [RecordBatch] in
+            let keys = (0..<40).map { _ -> Int64 in
+                random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return Int64((random >> 33) % 97)
+            }
+            return [RecordBatch(unchecked: Schema([Field("key", .int64), Field("at", .int64)]),
+                                columns: [.int64(keys), .int64((0..<40).map { Int64(part * 40 + $0) })], rowCount: 40)]
+        }
+        let table = MemoryTable(schema: Schema([Field("key", .int64), Field("at", .int64)]), partitions: parts)
+        let result = try DataFrame(table).sort(.asc("key")).collectBatch(runtime: TestSupport.runtime(workers: workers, batchRows: 64))
+        let rows = result.rows.map { ($0[0], $0[1]) }
+        var expected: [(Value, Value)] = []
+        for part in parts { expected += part[0].rows.map { ($0[0], $0[1]) } }
+        // A stable sort of the concatenation: equal keys keep their partition order.
+        let order = expected.enumerated().sorted { a, b in
+            guard case .int64(let x) = a.element.0, case .int64(let y) = b.element.0 else { return false }
+            return x != y ? x < y : a.offset < b.offset
+        }.map(\.element)
+        #expect(rows.count == 20_000)
+        #expect(rows.map(\.0) == order.map(\.0))
+        #expect(rows.map(\.1) == order.map(\.1))
+    }
+}

@@ -54,7 +54,8 @@ public final class MergeSortedExec: StageBoundary {
         }
         let cursors = runs.filter { $0.rows > 0 }.map { RunCursor(stream: $0.stream()) }
         return CountingStream(
-            inner: try RunMerger(schema: schema, comparator: comparator, cursors: cursors, batchRows: context.batchRows),
+            inner: try RunMerger(schema: schema, comparator: comparator, cursors: cursors, batchRows: context.batchRows,
+                                 cancellation: context.runtime.cancellation),
             metrics: metrics
         )
     }

@@ -26,12 +26,18 @@ public struct CSVDialect: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Parses a delimiter as users type it: `,` `|` `;` `tab` or `\t`.
+    /// A delimiter as users write it: `tab` (or `\t`), or one ASCII punctuation character or
+    /// space; nil for anything that cannot separate fields (letters, digits, the quote, a line
+    /// break, several characters).
     public static func delimiter(named text: String) -> UInt8? {
         switch text {
         case "tab", "\\t", "\t": return UInt8(ascii: "\t")
         default:
             let bytes = Array(text.utf8)
-            return bytes.count == 1 ? bytes[0] : nil
+            guard bytes.count == 1, let byte = bytes.first else { return nil }
+            let letterOrDigit = (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+            let usable = (0x20...0x7E).contains(byte) && !letterOrDigit && byte != UInt8(ascii: "\"")
+            return usable ? byte : nil
         }
     }
 }

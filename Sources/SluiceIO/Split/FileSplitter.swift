@@ -9,11 +9,18 @@ public import SluiceEngine
 /// So one parallel pass that counts quote and newline bytes per range gives every range its
 /// starting state, and no split ever cuts a record, even one with newlines inside quotes.
 public enum FileSplitter {
+    /// The most splits one file is cut into.
+    public static let maxSplits = 4_096
+
     /// The split size for a file: about two splits per worker, so each task's partial
     /// aggregation sees enough rows to reduce them, bounded so a split's read-ahead and
     /// partial state fit the memory budget.
+    ///
+    /// A given split size is honoured down to what keeps a file within ``maxSplits`` splits
+    /// (each split has state of its own: `--split-size 1` on a large file must not mean
+    /// millions of them).
     public static func splitBytes(fileSize: Int, config: ExecutionConfig) -> Int {
-        if let fixed = config.splitBytes { return max(1, fixed) }
+        if let fixed = config.splitBytes { return max(1, fixed, fileSize / maxSplits + 1) }
         var size = fileSize / max(1, config.workers * 2) + 1
         size = min(max(size, 4 << 20), 512 << 20)
         if let limit = config.memoryLimit {
