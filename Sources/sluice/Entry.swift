@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import SluiceCore
 import SluicePostgres
+import Synchronization
 
 /// `sluice`: the command-line front of the engine.
 struct Sluice: ParsableCommand {
@@ -14,12 +15,15 @@ struct Sluice: ParsableCommand {
 }
 
 /// Exit codes (DESIGN §7): 0 ok; 1 the job failed (bad data past the limits, a failed
-/// run); 2 usage or configuration error.
+/// run); 2 usage or configuration error; 128 + N when signal N cancelled the run (130 for
+/// SIGINT, 143 for SIGTERM).
 enum ExitStatus {
     static func code(for error: SluiceError) -> Int32 {
+        let signal = RunSession.receivedSignal.load(ordering: .relaxed)
+        if error.kind == .cancelled, signal != 0 { return 128 + signal }
         switch error.kind {
-        case .configuration, .plan: 2
-        default: 1
+        case .configuration, .plan: return 2
+        default: return 1
         }
     }
 }

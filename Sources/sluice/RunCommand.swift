@@ -5,6 +5,7 @@ import SluiceEngine
 import SluiceIO
 import SluicePipelines
 import SluicePostgres
+import Synchronization
 
 /// `sluice run <pipeline> …`
 struct RunCommand: ParsableCommand {
@@ -53,18 +54,27 @@ struct RunPipelineCommand<Options: PipelineOptions>: ParsableCommand {
     }
 }
 
-/// Runs a job with the progress bar and SIGINT / SIGTERM handling around it.
+/// Runs a job with the progress bar and signal handling around it: SIGINT, SIGTERM and SIGHUP
+/// cancel the run (its load rolls back, its spill files go), and the process then exits
+/// 128 + the signal's number.
 struct RunSession {
     let runtime: ExecutionRuntime
     let showProgress: Bool
 
+    /// The signal that cancelled the run, or 0.
+    static let receivedSignal = Atomic<Int32>(0)
+
+    static let names: [Int32: String] = [SIGINT: "interrupted (SIGINT)", SIGTERM: "terminated (SIGTERM)", SIGHUP: "hung up (SIGHUP)"]
+
     func run<T>(_ body: () throws -> T) throws -> T {
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
         let cancellation = runtime.cancellation
-        let sources = [SIGINT, SIGTERM].map { number -> any DispatchSourceSignal in
+        let sources = [SIGINT, SIGTERM, SIGHUP].map { number -> any DispatchSourceSignal in
+            signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { cancellation.cancel(number == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)") }
+            source.setEventHandler {
+                _ = Self.receivedSignal.compareExchange(expected: 0, desired: number, ordering: .relaxed)
+                cancellation.cancel(Self.names[number] ?? "signal \(number)")
+            }
             source.resume()
             return source
         }

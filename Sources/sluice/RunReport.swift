@@ -23,7 +23,7 @@ enum RunReport {
         if let first = outcome.rejects.rejects.first {
             let place = directory.map { ($0 as NSString).appendingPathComponent("rejects.csv") } ?? (target != nil ? "sluice_rejects" : "-")
             let also = directory != nil && target != nil ? " and sluice_rejects" : ""
-            lines.append("  rejects   \(Terminal.count(outcome.rowsRejected)) → \(place)\(also) (first: line \(first.line), \(first.kind.rawValue): \(first.message))")
+            lines.append("  rejects   \(Terminal.count(outcome.rejects.totalRejected)) → \(place)\(also) (first: line \(first.line), \(first.kind.rawValue): \(first.message))")
         }
         print(lines.joined(separator: "\n"))
         if !Terminal.stderrIsTerminal {

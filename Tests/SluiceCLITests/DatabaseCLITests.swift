@@ -85,6 +85,37 @@ struct DatabaseCLITests {
         #expect(try Self.ledger(url).map { $0[0] } == ["succeeded", "abandoned", "succeeded"])
     }
 
+    /// Issue 10 (item 8): a signal during the load rolls it back.
+    @Test("SIGTERM or SIGHUP during the load: rolled back, the run marked cancelled, exit 128 + signal", arguments: [SIGTERM, SIGHUP])
+    func signalMidLoad(signal number: Int32) throws {
+        let server = try TestCluster.url.get()
+        let database = TestCluster.uniqueName("signalled")
+        let url = DatabaseURL(server).withDatabase(database).connectionString
+        let seed = TestSupport.dataFile("transaction.csv")
+        #expect(try CLI.run(["run", "transactions", "--source", seed, "--db", server, "--database", database]).status == 0)
+        let before = try Self.table(url)
+        let directory = try TestSupport.temporaryDirectory()
+        let changed = directory.appendingPathComponent("changed.csv")
+        try Data((try String(contentsOfFile: seed, encoding: .utf8) + "x|0023510|2012-09-30|SUPA101|900\n").utf8).write(to: changed)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["run", "transactions", "--source", changed.path, "--db", server, "--database", database, "--no-progress"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["SLUICE_TEST_PAUSE_BEFORE_MERGE"] = "3"
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, try Self.ledger(url).last?[0] != "running" { usleep(100_000) }
+        usleep(1_500_000)
+        kill(process.processIdentifier, number)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 128 + number)
+        #expect(try Self.table(url) == before)
+        #expect(try Self.ledger(url).map { $0[0] } == ["succeeded", "cancelled"])
+    }
+
     @Test("PostgreSQL down: retries, then one clear error line and exit 1, within the timeout")
     func databaseDown() throws {
         let started = Date()

@@ -73,10 +73,13 @@ public enum PipelineRunner {
                     details: report.details
                 )
                 try RunLedger.finish(runID: runID, summary: summary, rejects: outcome.rejects.rejects, on: connection)
+                // A signal that arrived during the load still stops it: nothing commits.
+                try runtime.cancellation.check()
                 return files
             }
         } catch {
-            try? RunLedger.fail(runID: runID, error: String(describing: error), on: connection)
+            let cancelled = (error as? SluiceError)?.kind == .cancelled
+            try? RunLedger.fail(runID: runID, error: String(describing: error), status: cancelled ? "cancelled" : "failed", on: connection)
             throw error
         }
         // The load has committed: a failure from here on does not undo it, and says so.
@@ -175,7 +178,10 @@ public enum PipelineRunner {
         try runtime.rejects.checkRatio()
         try checkAccounting(outcome)
         for check in job.checks { try check.check(outcome) }
-        for (name, load) in loads { outcome.loads.append((name, try load.merge())) }
+        for (name, load) in loads {
+            try runtime.cancellation.check()
+            outcome.loads.append((name, try load.merge()))
+        }
         outcome.elapsedNanos = SystemInfo.monotonicNanos() - started
         return files
     }

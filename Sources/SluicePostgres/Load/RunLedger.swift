@@ -126,10 +126,11 @@ public enum RunLedger {
         try connection.copyIn(table: rejectsTable, columns: schema.names, batches: [batch])
     }
 
-    /// Marks the run failed (its data transaction has already rolled back).
-    public static func fail(runID: String, error: String, on connection: PostgresConnection) throws {
-        try connection.execute("UPDATE \(runsTable.quoted) SET status = 'failed', finished_at = now(), error = $2 WHERE run_id = $1",
-                               [.text(runID), .text(error)])
+    /// Marks the run `failed`, or `cancelled` (a signal stopped it); its data transaction has
+    /// already rolled back.
+    public static func fail(runID: String, error: String, status: String = "failed", on connection: PostgresConnection) throws {
+        try connection.execute("UPDATE \(runsTable.quoted) SET status = $3, finished_at = now(), error = $2 WHERE run_id = $1",
+                               [.text(runID), .text(error), .text(status)])
     }
 
     /// The most recent runs, newest first, optionally of one job.
