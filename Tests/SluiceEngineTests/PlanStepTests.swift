@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SluiceCore
 import SluiceEngine
 import SluiceTestSupport
@@ -50,6 +51,8 @@ struct PlanStepTests {
 
     final class FailingSource: TableSource, @unchecked Sendable {
         let schema = Schema([Field("x", .int64)])
+        /// Batches the healthy partitions produced, all of them together.
+        let produced = Atomic<Int>(0)
         var scanName: String { "Failing" }
         var displayName: String { "failing" }
         func partitionCount(config: ExecutionConfig) -> Int { 4 }
@@ -57,18 +60,23 @@ struct PlanStepTests {
             // The seams throw SluiceError only (typed throws), so a source wrapping a foreign
             // library converts its errors here; the engine never meets an error it does not know.
             if partition == 1 { throw SluiceError(.io, "the disk went away", location: "failing partition 1") }
-            return SlowStream(context: context)
+            return SlowStream(context: context, source: self)
         }
     }
 
     final class SlowStream: BatchStream {
         let context: TaskContext
+        let source: FailingSource
         var left = 2_000
-        init(context: TaskContext) { self.context = context }
+        init(context: TaskContext, source: FailingSource) {
+            self.context = context
+            self.source = source
+        }
         func next() throws(SluiceError) -> RecordBatch? {
             try context.checkCancelled()
             guard left > 0 else { return nil }
             left -= 1
+            source.produced.wrappingAdd(1, ordering: .relaxed)
             usleep(1_000)
             return RecordBatch(unchecked: Schema([Field("x", .int64)]), columns: [.int64([1])], rowCount: 1)
         }
@@ -77,12 +85,12 @@ struct PlanStepTests {
     @Test("a failing task cancels its siblings and its error, not a cancellation, is the one reported")
     func failureCancels() throws {
         let runtime = TestSupport.runtime(workers: 4)
-        let started = Date()
+        let source = FailingSource()
         #expect(performing: {
-            _ = try DataFrame(FailingSource()).groupBy([]).agg(Agg.count().as("n")).collectBatch(runtime: runtime)
+            _ = try DataFrame(source).groupBy([]).agg(Agg.count().as("n")).collectBatch(runtime: runtime)
         }, throws: { ($0 as? SluiceError)?.kind == .io && ($0 as? SluiceError)?.message == "the disk went away" })
-        // Without the cancellation the other three tasks would run their 2 s each.
-        #expect(Date().timeIntervalSince(started) < 1.5)
+        // Without the cancellation the other three tasks would produce 6,000 batches between them.
+        #expect(source.produced.load(ordering: .relaxed) < 3_000)
         #expect(runtime.cancellation.isCancelled)
     }
 
