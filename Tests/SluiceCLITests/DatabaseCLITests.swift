@@ -48,10 +48,12 @@ struct DatabaseCLITests {
         #expect(runs.stdout.split(separator: "\n").count == 4)
     }
 
-    @Test("SIGKILL in the middle of a load leaves the table and ledger as they were; a re-run ends as a clean run would")
-    func killMidLoad() throws {
+    /// Loads the seed file into a fresh database, then starts a second run of a changed file
+    /// that pauses `pause` seconds before its merge; returns once that run is recorded as
+    /// running and has staged its rows, with the table as the first run left it.
+    static func startPausedRun(_ prefix: String, pause: String) throws -> (url: String, before: [[String?]], process: Process) {
         let server = try TestCluster.url.get()
-        let database = TestCluster.uniqueName("killed")
+        let database = TestCluster.uniqueName(prefix)
         let url = DatabaseURL(server).withDatabase(database).connectionString
         let seed = TestSupport.dataFile("transaction.csv")
         #expect(try CLI.run(["run", "transactions", "--source", seed, "--db", server, "--database", database]).status == 0)
@@ -59,28 +61,35 @@ struct DatabaseCLITests {
         let directory = try TestSupport.temporaryDirectory()
         let changed = directory.appendingPathComponent("changed.csv")
         try Data((try String(contentsOfFile: seed, encoding: .utf8) + "x|0023510|2012-09-30|SUPA101|900\n").utf8).write(to: changed)
-
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.binary)
         process.arguments = ["run", "transactions", "--source", changed.path, "--db", server, "--database", database, "--no-progress"]
         var environment = ProcessInfo.processInfo.environment
-        environment["SLUICE_TEST_PAUSE_BEFORE_MERGE"] = "30"
+        environment["SLUICE_TEST_PAUSE_BEFORE_MERGE"] = pause
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // Wait until the run is recorded as started and has staged its rows, then kill it.
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline, try Self.ledger(url).last?[0] != "running" { usleep(100_000) }
+        return (url, before, process)
+    }
+
+    @Test("SIGKILL in the middle of a load leaves the table and ledger as they were; a re-run ends as a clean run would")
+    func killMidLoad() throws {
+        let (url, before, process) = try Self.startPausedRun("killed", pause: "30")
+        let server = try TestCluster.url.get()
+        let changed = try #require(process.arguments?[3])
+        let database = try #require(URL(string: url)?.lastPathComponent)
         usleep(2_000_000)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(try Self.table(url) == before)
         #expect(try Self.ledger(url).map { $0[0] } == ["succeeded", "running"])
 
-        #expect(try CLI.run(["run", "transactions", "--source", changed.path, "--db", server, "--database", database]).status == 0)
+        #expect(try CLI.run(["run", "transactions", "--source", changed, "--db", server, "--database", database]).status == 0)
         let clean = TestCluster.uniqueName("clean")
-        #expect(try CLI.run(["run", "transactions", "--source", changed.path, "--db", server, "--database", clean]).status == 0)
+        #expect(try CLI.run(["run", "transactions", "--source", changed, "--db", server, "--database", clean]).status == 0)
         #expect(try Self.table(url) == Self.table(DatabaseURL(server).withDatabase(clean).connectionString))
         #expect(try Self.ledger(url).map { $0[0] } == ["succeeded", "abandoned", "succeeded"])
     }
@@ -88,26 +97,7 @@ struct DatabaseCLITests {
     /// Issue 10 (item 8): a signal during the load rolls it back.
     @Test("SIGTERM or SIGHUP during the load: rolled back, the run marked cancelled, exit 128 + signal", arguments: [SIGTERM, SIGHUP])
     func signalMidLoad(signal number: Int32) throws {
-        let server = try TestCluster.url.get()
-        let database = TestCluster.uniqueName("signalled")
-        let url = DatabaseURL(server).withDatabase(database).connectionString
-        let seed = TestSupport.dataFile("transaction.csv")
-        #expect(try CLI.run(["run", "transactions", "--source", seed, "--db", server, "--database", database]).status == 0)
-        let before = try Self.table(url)
-        let directory = try TestSupport.temporaryDirectory()
-        let changed = directory.appendingPathComponent("changed.csv")
-        try Data((try String(contentsOfFile: seed, encoding: .utf8) + "x|0023510|2012-09-30|SUPA101|900\n").utf8).write(to: changed)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["run", "transactions", "--source", changed.path, "--db", server, "--database", database, "--no-progress"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["SLUICE_TEST_PAUSE_BEFORE_MERGE"] = "3"
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline, try Self.ledger(url).last?[0] != "running" { usleep(100_000) }
+        let (url, before, process) = try Self.startPausedRun("signalled", pause: "3")
         usleep(1_500_000)
         kill(process.processIdentifier, number)
         process.waitUntilExit()
