@@ -23,6 +23,16 @@ public struct RejectKind: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let typeConflict: RejectKind = "type_conflict"
     public static let invalidValue: RejectKind = "invalid_value"
     public static let corruptEntry: RejectKind = "corrupt_entry"
+    /// A number too large for its column's type (or a value a job declares impossible, such
+    /// as a negative quantity, is ``invalidValue``).
+    public static let overflow: RejectKind = "overflow"
+    /// A quoted value that does not close within the allowed number of lines, or by the end
+    /// of the input; the record is its first line and reading goes on at the next.
+    public static let unterminatedQuote: RejectKind = "unterminated_quote"
+    /// Bytes after the end of a JSON document that are not another document.
+    public static let trailingData: RejectKind = "trailing_data"
+    /// A dimension row whose key another row already has.
+    public static let duplicateKey: RejectKind = "duplicate_key"
 }
 
 /// One rejected input row: where it was, what was wrong, and the raw text.
