@@ -25,22 +25,26 @@ public enum TransactionsPipeline: Pipeline {
         Field("customer_id", .string), Field("favourite_product", .string), Field("longest_streak", .int64),
     ])
 
-    /// One run: the input file, its delimiter (nil: detected) and the table to upsert.
+    /// One run: the input file, its delimiter (nil: detected), the table to upsert and the
+    /// lines a quoted value may span.
     public struct Parameters: Sendable {
         public var source: String
         public var delimiter: UInt8?
         public var table: QualifiedName
+        public var maxQuotedLines: Int
 
-        public init(source: String, delimiter: UInt8? = nil, table: QualifiedName = QualifiedName(name: "customers")) {
+        public init(source: String, delimiter: UInt8? = nil, table: QualifiedName = QualifiedName(name: "customers"),
+                    maxQuotedLines: Int = CSVOptions.defaultMaxQuotedLines) {
             self.source = source
             self.delimiter = delimiter
             self.table = table
+            self.maxQuotedLines = maxQuotedLines
         }
     }
 
     /// How the input is read: ids as text (leading zeros kept), dates as dates, units as
     /// integers; rows with an empty customer, product, date or quantity are rejects.
-    public static func csvOptions(delimiter: UInt8? = nil) -> CSVOptions {
+    public static func csvOptions(delimiter: UInt8? = nil, maxQuotedLines: Int = CSVOptions.defaultMaxQuotedLines) -> CSVOptions {
         var options = CSVOptions(
             delimiter: delimiter,
             columnTypes: [
@@ -50,6 +54,7 @@ public enum TransactionsPipeline: Pipeline {
             requiredColumns: ["custId", "transactionDate", "productSold", "unitsSold"]
         )
         options.notNullColumns = ["custId", "transactionDate", "productSold", "unitsSold"]
+        options.maxQuotedLines = maxQuotedLines
         return options
     }
 
@@ -68,7 +73,7 @@ public enum TransactionsPipeline: Pipeline {
     }
 
     public static func job(_ parameters: Parameters, context: JobContext) throws -> Job {
-        let source = try CSVSource(path: parameters.source, options: csvOptions(delimiter: parameters.delimiter), rejects: context.runtime.rejects)
+        let source = try CSVSource(path: parameters.source, options: csvOptions(delimiter: parameters.delimiter, maxQuotedLines: parameters.maxQuotedLines), rejects: context.runtime.rejects)
         return job(over: source, parameters: parameters)
     }
 

@@ -24,6 +24,7 @@ struct ScanCommand: ParsableCommand {
     var type: [String] = []
 
     @OptionGroup var engine: EngineOptions
+    @OptionGroup var csv: CSVReadOptions
 
     func validate() throws {
         if let delimiter, CSVDialect.delimiter(named: delimiter) == nil {
@@ -39,6 +40,7 @@ struct ScanCommand: ParsableCommand {
             return
         }
         var options = CSVOptions(delimiter: delimiter.flatMap(CSVDialect.delimiter(named:)))
+        options.maxQuotedLines = csv.maxQuotedLines
         for entry in type {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, let parsed = DataType(parsing: parts[1]) else {

@@ -19,6 +19,8 @@ struct TransactionsOptions: PipelineOptions {
     @Option(help: "Field delimiter: , | ; or tab (default: detected).")
     var delimiter: String?
 
+    @OptionGroup var csv: CSVReadOptions
+
     func validate() throws {
         guard source != nil || !inputs.isEmpty else { throw ValidationError("give the input file with --source PATH") }
         guard (source == nil ? 0 : 1) + inputs.count == 1 else { throw ValidationError("transactions takes exactly one input file") }
@@ -28,6 +30,6 @@ struct TransactionsOptions: PipelineOptions {
 
     func parameters() throws -> TransactionsPipeline.Parameters {
         TransactionsPipeline.Parameters(source: source ?? inputs[0], delimiter: delimiter.flatMap(CSVDialect.delimiter(named:)),
-                                        table: try QualifiedName(parsing: table))
+                                        table: try QualifiedName(parsing: table), maxQuotedLines: csv.maxQuotedLines)
     }
 }

@@ -81,15 +81,19 @@ struct CSVReaderTests {
         #expect(counts.rejected == 4)
     }
 
-    @Test("an unclosed quote with tiny splits is a clear error, never silently misread rows")
-    func unclosedQuoteSplits() throws {
+    @Test("an unclosed quote is one unterminated_quote reject and the rows after it are read, whatever the splits",
+          arguments: [3, 5, 8, 13, 1 << 20])
+    func unclosedQuoteSplits(splitBytes: Int) throws {
         let path = try TestSupport.writeTemporaryFile("id,name\n1,a\n2,\"open\n3,b\n4,c\n5,d\n")
         var options = CSVOptions(columnTypes: ["id": .int64, "name": .string])
-        options.maxLineBytes = 8
+        options.maxQuotedLines = 3
         let source = try CSVSource(path: path, options: options)
-        #expect(performing: {
-            _ = try DataFrame(source).collectBatch(runtime: ExecutionRuntime(config: ExecutionConfig(workers: 2, splitBytes: 3)))
-        }, throws: { ($0 as? SluiceError)?.message.contains("splits disagree") == true })
+        let batch = try DataFrame(source).collectBatch(runtime: ExecutionRuntime(config: ExecutionConfig(workers: 2, splitBytes: splitBytes)))
+        #expect(batch.rows.map { $0[0] } == [.int64(1), .int64(3), .int64(4), .int64(5)])
+        #expect(source.rejects.rejects.map(\.kind) == [.unterminatedQuote])
+        #expect(source.rejects.rejects.map(\.line) == [3])
+        #expect(source.rejects.rejects.first?.raw == "2,\"open")
+        #expect(source.sourceCountsTotal == SourceCountsTotal(read: 5, passed: 4, rejected: 1))
     }
 
     @Test("bad inputs are clear errors of the right kind")

@@ -60,6 +60,14 @@ public struct CSVOptions: Sendable {
     public var formats: [String: [DateTimeFormat]] = [:]
     /// A record longer than this is rejected as `line_too_long`.
     public var maxLineBytes = 1 << 20
+    /// The most lines one record may span through newlines inside quoted values. A quote
+    /// that does not close within them (or before the end of the file) makes its line an
+    /// `unterminated_quote` reject, and reading goes on at the next line. The bound is what
+    /// lets splits find their first record without reading the file before them.
+    public var maxQuotedLines = CSVOptions.defaultMaxQuotedLines
+    /// The default of ``maxQuotedLines``: multi-line addresses and notes fit, and a stray
+    /// quote costs one row.
+    public static let defaultMaxQuotedLines = 8
     /// Bytes read from the start of the file to detect the dialect and infer types.
     public var sampleBytes = 1 << 20
     /// Adds the ``Provenance`` columns (the file's path and each record's first line) after

@@ -174,4 +174,27 @@ enum CSVFieldParser {
             }
         }
     }
+
+    /// True when `bytes` (trimmed) is a plain number — optional sign, digits, at most one
+    /// point: text that failed to parse as an integer or decimal only because it is too
+    /// large, so the reject says `overflow` rather than `cast_failure`.
+    static func isPlainNumber(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let text = trimmed(bytes)
+        var index = text.startIndex
+        if index < text.endIndex, text[index] == UInt8(ascii: "-") || text[index] == UInt8(ascii: "+") { index += 1 }
+        var digits = 0
+        var points = 0
+        while index < text.endIndex {
+            let byte = text[index]
+            if byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
+                digits += 1
+            } else if byte == UInt8(ascii: ".") {
+                points += 1
+            } else {
+                return false
+            }
+            index += 1
+        }
+        return digits > 0 && points <= 1
+    }
 }

@@ -10,14 +10,20 @@ public enum CSVSniffer {
     /// Splits the sample into records of field texts (at most `limit` records), as the
     /// reader would; the last record is dropped when the sample ends inside it.
     static func records(_ sample: UnsafeBufferPointer<UInt8>, dialect: CSVDialect, atEnd: Bool, limit: Int) -> [[String]] {
-        let tokenizer = CSVTokenizer(dialect)
+        let stepper = CSVRecordStepper(dialect: dialect, maxLineBytes: 1 << 20, maxQuotedLines: CSVOptions.defaultMaxQuotedLines)
+        let tokenizer = stepper.tokenizer
         let spans = UnsafeMutableBufferPointer<FieldSpan>.allocate(capacity: 4096)
         defer { spans.deallocate() }
         var records: [[String]] = []
         var position = 0
         var scratch: [UInt8] = []
         while position < sample.count, records.count < limit {
-            guard case .complete(let fields, let next, _) = tokenizer.scan(sample, from: position, atEnd: atEnd, spans: spans) else { break }
+            let step = stepper.step(sample, from: position, atEnd: atEnd, spans: spans)
+            if case .resync = step, let line = stepper.nextLine(sample, from: position, atEnd: atEnd) {
+                position = line
+                continue
+            }
+            guard case .record(let fields, let next, _) = step else { break }
             var texts: [String] = []
             for index in 0..<min(fields, spans.count) {
                 let span = spans[index]

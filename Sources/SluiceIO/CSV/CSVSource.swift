@@ -17,22 +17,20 @@ public final class CSVSource: TableSource {
     let options: CSVOptions
     /// The first byte after the BOM and header.
     let dataStart: Int
-    let headerQuotes: Int
     let headerLines: Int
     let fieldPlans: [FieldPlan]
     /// The file's own columns; with provenance, the schema has two more after them.
     let fileFieldCount: Int
     let notNullIndices: [Int]
+    let stepper: CSVRecordStepper
     private let prepared = Locked<Prepared?>(nil)
 
+    /// Per split: the records it owns (`starts[i]..<ends[i]`, empty when its bytes are read
+    /// by the split before it) and the line its first record is on.
     struct Prepared {
-        var ranges: [Range<Int>]
-        var startsInQuotes: [Bool]
+        var starts: [Int]
+        var ends: [Int]
         var firstLines: [Int]
-        /// Per split: where its first record starts, and where the record after its last
-        /// one starts; neighbours must agree or the splits were cut wrongly.
-        var firstRecord: [Int?]
-        var followingRecord: [Int?]
     }
 
     /// Opens the file and reads its start to settle dialect, header and schema.
@@ -62,7 +60,6 @@ public final class CSVSource: TableSource {
         let tokenizer = CSVTokenizer(dialect)
         var names: [String] = []
         var headerEnd = bom
-        var quotesInHeader = 0
         let records = sample.withUnsafeBufferPointer {
             CSVSniffer.records($0, dialect: CSVDialect(delimiter: dialect.delimiter, quote: dialect.quote, escape: dialect.escape, hasHeader: false), atEnd: atEnd, limit: 2_001)
         }
@@ -77,13 +74,12 @@ public final class CSVSource: TableSource {
                 throw SluiceError(.data, "the header is not valid UTF-8 text", location: path)
             }
             headerEnd = bom + next
-            quotesInHeader = sample[0..<next].reduce(0) { $0 + ($1 == (dialect.quote ?? 0) && dialect.quote != nil ? 1 : 0) }
             names = Self.uniqueNames(header)
         } else {
             names = (1...max(1, records.first?.count ?? 1)).map { "column\($0)" }
         }
         dataStart = headerEnd
-        headerQuotes = quotesInHeader
+        stepper = CSVRecordStepper(dialect: dialect, maxLineBytes: options.maxLineBytes, maxQuotedLines: options.maxQuotedLines)
         headerLines = dialect.hasHeader ? sample[0..<(headerEnd - bom)].reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) } : 0
         let missing = options.requiredColumns.filter { !names.contains($0) }
         if !missing.isEmpty {
@@ -132,66 +128,55 @@ public final class CSVSource: TableSource {
                             splitBytes: FileSplitter.splitBytes(fileSize: file.size, config: config)).count
     }
 
-    /// Counts quotes and newlines per split in parallel, giving each split its starting quote
-    /// state and line number.
+    /// Finds, in parallel, where each split's records begin (``CSVSynchronizer``) and the
+    /// newlines before it, giving each split its records and its first line number.
     public func prepare(runtime: ExecutionRuntime) throws(SluiceError) {
         let ranges = FileSplitter.ranges(dataStart: dataStart, fileSize: file.size,
                                          splitBytes: FileSplitter.splitBytes(fileSize: file.size, config: runtime.config))
         runtime.progress.bytesTotal.wrappingAdd(file.size - dataStart, ordering: .relaxed)
         let file = self.file
-        let quote = dialect.escape == nil || dialect.escape == dialect.quote ? dialect.quote : nil
-        var counts: [FileSplitter.RangeCounts] = []
+        let stepper = self.stepper
+        let window = min(64 << 20, max(4 << 20, 2 * options.maxLineBytes + (64 << 10)))
+        var found: [(newlines: Int, start: CSVSynchronizer.Point?)] = []
         if ranges.count > 1 {
-            counts = try runtime.runTasks(stage: 0, taskCount: ranges.count - 1) { (context) throws(SluiceError) in
-                try FileSplitter.count(file, range: ranges[context.partition], quote: quote)
+            found = try runtime.runTasks(stage: 0, taskCount: ranges.count - 1) { (context) throws(SluiceError) in
+                let range = ranges[context.partition]
+                let newlines = try FileSplitter.count(file, range: range, quote: nil).newlines
+                let reservation = context.reservation("CSV split search")
+                _ = reservation.tryResize(to: min(window, 64 << 10))
+                defer { reservation.free() }
+                return (newlines, try CSVSynchronizer.sharedRecordStart(in: file, from: range.upperBound, stepper: stepper, window: window))
             }
         }
-        var quotes = headerQuotes
+        var starts: [Int?] = [dataStart]
+        var firstLines = [headerLines + 1]
         var lines = headerLines + 1
-        var startsInQuotes: [Bool] = []
-        var firstLines: [Int] = []
-        for index in ranges.indices {
-            startsInQuotes.append(quotes % 2 == 1)
-            firstLines.append(lines)
-            if index < counts.count {
-                quotes += counts[index].quotes
-                lines += counts[index].newlines
+        for index in found.indices {
+            lines += found[index].newlines
+            starts.append(found[index].start?.offset)
+            firstLines.append(lines + (found[index].start?.newlines ?? 0))
+        }
+        // A split whose chains did not meet, or met at or past a later split's start, owns
+        // nothing: the split before reads on to the next start that is known.
+        var ends = Array(repeating: file.size, count: starts.count)
+        var following = file.size
+        for index in starts.indices.reversed() {
+            ends[index] = following
+            if let start = starts[index], start < following || index == 0 {
+                following = start
+            } else {
+                starts[index] = nil
             }
         }
-        prepared.withLock {
-            $0 = Prepared(ranges: ranges, startsInQuotes: startsInQuotes, firstLines: firstLines,
-                          firstRecord: Array(repeating: nil, count: ranges.count),
-                          followingRecord: Array(repeating: nil, count: ranges.count))
-        }
+        let owned = starts.indices.map { starts[$0] ?? ends[$0] }
+        prepared.withLock { $0 = Prepared(starts: owned, ends: ends, firstLines: firstLines) }
     }
 
     public func open(partition: Int, projection: [Int], context: TaskContext) throws(SluiceError) -> any BatchStream {
-        let split = try prepared.withLock { (state: inout Prepared?) throws(SluiceError) -> (Range<Int>, Bool, Int) in
+        let split = try prepared.withLock { (state: inout Prepared?) throws(SluiceError) -> (Range<Int>, Int) in
             guard let state else { throw SluiceError.internal("CSV split opened before prepare") }
-            return (state.ranges[partition], state.startsInQuotes[partition], state.firstLines[partition])
+            return (state.starts[partition]..<max(state.starts[partition], state.ends[partition]), state.firstLines[partition])
         }
-        return try CSVSplitReader(source: self, split: partition, range: split.0, startsInQuotes: split.1,
-                                  firstLine: split.2, projection: projection, context: context)
-    }
-
-    /// Records where split `split` began and ended its records, and checks it against its
-    /// neighbours: a split must start exactly where the previous one stopped.
-    func recordBoundaries(split: Int, first: Int, following: Int) throws(SluiceError) {
-        let mismatch = prepared.withLock { (state: inout Prepared?) -> Int? in
-            guard var current = state else { return nil }
-            current.firstRecord[split] = first
-            current.followingRecord[split] = following
-            state = current
-            if split > 0, let previous = current.followingRecord[split - 1], previous != first { return split }
-            if split + 1 < current.ranges.count, let next = current.firstRecord[split + 1], next != following { return split + 1 }
-            return nil
-        }
-        if let mismatch {
-            throw SluiceError(
-                .data, "parallel splits disagree on where a record starts near split \(mismatch); the file has quotes inside unquoted fields",
-                location: file.path,
-                hint: "rerun with --split-size larger than the file so it is read in one piece"
-            )
-        }
+        return try CSVSplitReader(source: self, range: split.0, firstLine: split.1, projection: projection, context: context)
     }
 }

@@ -4,8 +4,8 @@ import SluiceEngine
 
 /// Parses the records of one split of a CSV file into batches.
 ///
-/// The split owns the records that *start* inside its byte range; the last one may run past
-/// the range's end. Bytes come through `pread` into one reusable buffer that grows only for
+/// The split owns the records that start in its byte range, which begins and ends at record
+/// starts (found by ``CSVSynchronizer``). Bytes come through `pread` into one reusable buffer that grows only for
 /// a record longer than the buffer. Each row is appended straight into the column
 /// builders; a row that fails is truncated off again and becomes a reject.
 ///
@@ -13,7 +13,6 @@ import SluiceEngine
 /// reader is used by one task at a time and no access to it overlaps another.
 final class CSVSplitReader: BatchStream {
     private let source: CSVSource
-    private let split: Int
     private let range: Range<Int>
     /// The projected columns that are fields of the file (builders are in this order).
     private let projection: [Int]
@@ -28,6 +27,7 @@ final class CSVSplitReader: BatchStream {
     @exclusivity(unchecked) private var lines: [Int64] = []
     private let context: TaskContext
     private let tokenizer: CSVTokenizer
+    private let stepper: CSVRecordStepper
     private let expectedFields: Int
     private let reservation: MemoryReservation
     private let blockBytes: Int
@@ -40,19 +40,14 @@ final class CSVSplitReader: BatchStream {
     @exclusivity(unchecked) private var line: Int
     @exclusivity(unchecked) private var started = false
     @exclusivity(unchecked) private var finished = false
-    private let startsInQuotes: Bool
     @exclusivity(unchecked) private var spans: UnsafeMutableBufferPointer<FieldSpan>
-    @exclusivity(unchecked) private var firstRecordOffset: Int?
     @exclusivity(unchecked) private var scratch: [UInt8] = []
     @exclusivity(unchecked) private var caches: [ParseCache]
     @exclusivity(unchecked) private var reportedBytes: Int
 
-    init(source: CSVSource, split: Int, range: Range<Int>, startsInQuotes: Bool, firstLine: Int,
-         projection: [Int], context: TaskContext) throws(SluiceError) {
+    init(source: CSVSource, range: Range<Int>, firstLine: Int, projection: [Int], context: TaskContext) throws(SluiceError) {
         self.source = source
-        self.split = split
         self.range = range
-        self.startsInQuotes = startsInQuotes
         self.line = firstLine
         let fileProjection = projection.filter { $0 < source.fileFieldCount }
         self.projection = fileProjection
@@ -72,7 +67,8 @@ final class CSVSplitReader: BatchStream {
         self.outputSchema = Schema(projection.map { source.schema[$0] })
         self.wantsLines = outputs.contains { if case .line = $0 { true } else { false } }
         self.context = context
-        self.tokenizer = CSVTokenizer(source.dialect)
+        self.stepper = source.stepper
+        self.tokenizer = source.stepper.tokenizer
         self.expectedFields = source.fileFieldCount
         caches = Array(repeating: ParseCache(), count: fileProjection.count)
         // The read buffer is the scan's share of the budget: at most an eighth of a worker's
@@ -114,9 +110,9 @@ final class CSVSplitReader: BatchStream {
             _ = reservation.tryResize(to: buffer.count)
         }
         let fileOffset = bufferOffset + count
-        // Read to the split's end in large blocks; past it, only what the last record needs.
+        // Read to the split's end, where its last record ends.
         var want = buffer.count - count
-        if fileOffset >= range.upperBound { want = min(want, 64 << 10) } else { want = min(want, range.upperBound - fileOffset + (64 << 10)) }
+        if fileOffset >= range.upperBound { want = min(want, 64 << 10) } else { want = min(want, range.upperBound - fileOffset) }
         let got = try source.file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[count..<count + want]), at: fileOffset, count: want)
         count += got
         atFileEnd = bufferOffset + count >= source.file.size
@@ -124,52 +120,6 @@ final class CSVSplitReader: BatchStream {
         if consumed > reportedBytes {
             context.runtime.progress.bytesRead.wrappingAdd(consumed - reportedBytes, ordering: .relaxed)
             reportedBytes = consumed
-        }
-    }
-
-    /// Positions on the split's first record: the byte after the first newline outside
-    /// quotes at or after the range start (or the start itself after a newline).
-    private func start() throws(SluiceError) {
-        started = true
-        if range.lowerBound == source.dataStart {
-            try refill(keeping: 0)
-            firstRecordOffset = range.lowerBound
-            return
-        }
-        bufferOffset = range.lowerBound - 1
-        try refill(keeping: 0)
-        var quoted = startsInQuotes
-        var scan = 1
-        if count > 0, bytes[0] == UInt8(ascii: "\n"), !quoted {
-            position = 1
-            firstRecordOffset = range.lowerBound
-            return
-        }
-        let quote = source.dialect.quote
-        while true {
-            if scan >= count {
-                if atFileEnd {
-                    position = count
-                    firstRecordOffset = source.file.size
-                    return
-                }
-                position = scan
-                try refill(keeping: scan)
-                scan = 0
-                continue
-            }
-            let byte = bytes[scan]
-            if let quote, byte == quote {
-                quoted.toggle()
-            } else if byte == UInt8(ascii: "\n") {
-                line += 1
-                if !quoted {
-                    position = scan + 1
-                    firstRecordOffset = bufferOffset + position
-                    return
-                }
-            }
-            scan += 1
         }
     }
 
@@ -182,7 +132,10 @@ final class CSVSplitReader: BatchStream {
 
     /// Parses up to a batch of rows; nil when every record read was rejected or skipped.
     private func readBatch() throws(SluiceError) -> RecordBatch? {
-        if !started { try start() }
+        if !started {
+            started = true
+            try refill(keeping: 0)
+        }
         let batchRows = context.batchRows
         var builders = plans.indices.map { ColumnBuilder(type: schema[$0].type, capacity: min(batchRows, 8_192)) }
         var rows = 0
@@ -192,30 +145,25 @@ final class CSVSplitReader: BatchStream {
         while rows < batchRows {
             let recordOffset = bufferOffset + position
             if recordOffset >= range.upperBound || (atFileEnd && position >= count) {
-                try finish(following: min(recordOffset, source.file.size))
+                try finish(at: recordOffset)
                 break
             }
             if position >= count {
                 try refill(keeping: position)
                 continue
             }
-            let scanned = tokenizer.scan(bytes, from: position, atEnd: atFileEnd, spans: spans)
-            guard case .complete(let fields, let next, let newlines) = scanned else {
-                if count - position >= source.options.maxLineBytes {
-                    read += 1
-                    rejects.append(reject(from: position, to: min(count, position + 1_000), line: line, column: nil, kind: .lineTooLong,
-                                          message: "record longer than \(source.options.maxLineBytes) bytes (an unclosed quote?)"))
-                    try skipLine()
-                    continue
-                }
-                try refill(keeping: position)
-                continue
-            }
-            if next - position > source.options.maxLineBytes {
+            let next: Int, fields: Int, newlines: Int
+            switch stepper.step(bytes, from: position, atEnd: atFileEnd, spans: spans) {
+            case .record(let recordFields, let recordNext, let recordNewlines):
+                (fields, next, newlines) = (recordFields, recordNext, recordNewlines)
+            case .resync(let kind):
                 read += 1
-                rejects.append(reject(from: position, to: min(count, position + 1_000), line: line, column: nil, kind: .lineTooLong,
-                                      message: "record longer than \(source.options.maxLineBytes) bytes (an unclosed quote?)"))
+                let lineEnd = stepper.nextLine(bytes, from: position, atEnd: true) ?? count
+                rejects.append(reject(from: position, to: lineEnd, line: line, column: nil, kind: kind, message: stepper.message(for: kind)))
                 try skipLine()
+                continue
+            case .needMore:
+                try refill(keeping: position)
                 continue
             }
             let recordLine = line
@@ -303,6 +251,10 @@ final class CSVSplitReader: BatchStream {
             }
             if !ok {
                 field = UnsafeBufferPointer(rebasing: field[0..<min(field.count, 200)])
+                if plans[output].kind == .int64 || plans[output].kind == .decimal, CSVFieldParser.isPlainNumber(field) {
+                    return Failure(column: schema[output].name, kind: .overflow,
+                                   message: "\(String(decoding: field, as: UTF8.self)) does not fit column \(schema[output].name) (\(schema[output].type))")
+                }
                 return Failure(column: schema[output].name, kind: .castFailure,
                                message: "'\(String(decoding: field, as: UTF8.self))' is not a valid \(schema[output].type) for column \(schema[output].name)")
             }
@@ -334,9 +286,13 @@ final class CSVSplitReader: BatchStream {
         }
     }
 
-    private func finish(following: Int) throws(SluiceError) {
+    /// Ends the split; its last record must have ended exactly where the next split's first
+    /// begins, which the synchronizer guarantees.
+    private func finish(at offset: Int) throws(SluiceError) {
         finished = true
         reservation.free()
-        try source.recordBoundaries(split: split, first: firstRecordOffset ?? following, following: following)
+        if offset != range.upperBound, offset < source.file.size {
+            throw SluiceError.internal("CSV split \(range) of \(source.file.path) ended its records at byte \(offset)")
+        }
     }
 }

@@ -19,6 +19,9 @@ enum RecordScan {
     case complete(fields: Int, next: Int, newlines: Int)
     /// The buffer ends inside the record; read more and scan again from its start.
     case needMore
+    /// A quoted value is still open at `at`: at its `maxQuotedNewlines`-th newline, or at the
+    /// end of the input. The record cannot be trusted past its first line.
+    case unterminated(at: Int)
 }
 
 /// Splits bytes into records and fields for one dialect: the innermost loop of CSV reading.
@@ -55,10 +58,14 @@ struct CSVTokenizer {
 
     /// Scans the record starting at `start` of `bytes`, writing at most `spans.count` field
     /// spans (fields past that are counted but not stored).
-    /// - Parameter atEnd: true when `bytes` ends at the end of the input, so a record
-    ///   without a final newline is complete.
+    /// - Parameters:
+    ///   - atEnd: true when `bytes` ends at the end of the input, so a record without a final
+    ///     newline is complete.
+    ///   - maxQuotedNewlines: the newlines quoted values of one record may hold; the next one
+    ///     makes the record ``RecordScan/unterminated(at:)``.
     @inline(__always)
-    func scan(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, atEnd: Bool, spans: UnsafeMutableBufferPointer<FieldSpan>) -> RecordScan {
+    func scan(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, atEnd: Bool, spans: UnsafeMutableBufferPointer<FieldSpan>,
+              maxQuotedNewlines: Int = .max) -> RecordScan {
         let end = bytes.count
         let newline = UInt8(ascii: "\n")
         let carriage = UInt8(ascii: "\r")
@@ -88,21 +95,23 @@ struct CSVTokenizer {
                     }
                     if hasEscape, byte == escape {
                         flags |= FieldSpan.escaped
+                        if position + 1 < end, bytes[position + 1] == newline {
+                            if newlines >= maxQuotedNewlines { return .unterminated(at: position + 1) }
+                            newlines += 1
+                        }
                         position += 2
                         continue
                     }
-                    if byte == newline { newlines += 1 }
+                    if byte == newline {
+                        if newlines >= maxQuotedNewlines { return .unterminated(at: position) }
+                        newlines += 1
+                    }
                     if byte >= 0x80 { flags |= FieldSpan.nonASCII }
                     position += 1
                 }
-                if !closed {
-                    if !atEnd { return .needMore }
-                    flags |= FieldSpan.malformed
-                    fieldEnd = min(position, end)
-                } else {
-                    fieldEnd = position
-                    position += 1
-                }
+                guard closed else { return atEnd ? .unterminated(at: end) : .needMore }
+                fieldEnd = position
+                position += 1
                 // After the closing quote: a delimiter, a line end (CRLF included), or stray text.
                 if position < end {
                     let next = bytes[position]

@@ -1,13 +1,10 @@
 public import SluiceCore
 public import SluiceEngine
 
-/// Cuts a file into byte ranges for parallel parsing, and finds, for each range, whether
-/// its first byte lies inside a quoted field and which line it is on.
-///
-/// Quote parity: with RFC 4180 quoting (a quote inside a quoted field is doubled), a
-/// position is inside a quoted field exactly when an odd number of quote bytes precede it.
-/// So one parallel pass that counts quote and newline bytes per range gives every range its
-/// starting state, and no split ever cuts a record, even one with newlines inside quotes.
+/// Cuts a file into byte ranges for parallel parsing, and counts the newlines in each so
+/// every range knows its line numbers. Where a range's first record starts is found by
+/// ``CSVSynchronizer`` (quote parity, which this once used, is wrong as soon as a quote
+/// stands inside an unquoted field).
 public enum FileSplitter {
     /// The most splits one file is cut into.
     public static let maxSplits = 4_096
