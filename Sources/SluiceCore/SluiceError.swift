@@ -51,10 +51,16 @@ public struct SluiceError: Error, Sendable, CustomStringConvertible, CustomDebug
     }
 
     /// A copy with a location added in front of any existing one, for errors that pass
-    /// through several layers (file → split → operator).
+    /// through several layers (file → split → operator). A location that already names the
+    /// outer one (`a.zip!/b.json` under `a.zip`) is not repeated.
     public func at(_ outer: String) -> SluiceError {
         var copy = self
-        copy.location = location.map { "\(outer), \($0)" } ?? outer
+        if let location {
+            if location.contains(outer) { return copy }
+            copy.location = outer.contains(location) ? outer : "\(outer), \(location)"
+        } else {
+            copy.location = outer
+        }
         return copy
     }
 

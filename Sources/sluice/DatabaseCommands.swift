@@ -80,7 +80,7 @@ struct RunsCommand: ParsableCommand {
         for url in try Self.ledgers(target, database: database) {
             let connection = try PostgresConnection.connect(url.connectionString, retry: target.retry)
             defer { connection.close() }
-            found += try RunLedger.recent(limit: max(1, limit), job: job, on: connection).rows
+            found += try RunLedger.recent(limit: max(1, limit), job: job, on: connection)
         }
         // Run ids start with the start time in milliseconds: newest first across databases.
         found.sort { ($0[0] ?? "") > ($1[0] ?? "") }

@@ -28,6 +28,8 @@ struct EcommerceOptions: PipelineOptions {
     @Option(help: "Table for the report.")
     var table: String = "sales_report"
 
+    @OptionGroup(title: "Archive limits") var archiveLimits: ZipLimitOptions
+
     func validate() throws {
         guard OnError(rawValue: onError) != nil else { throw ValidationError("--on-error must be fail or skip") }
         guard (products == nil) == (customers == nil) else { throw ValidationError("give both --products and --customers, or neither") }
@@ -42,6 +44,7 @@ struct EcommerceOptions: PipelineOptions {
         parameters.productsTable = try QualifiedName(parsing: productsTable)
         parameters.customersTable = try QualifiedName(parsing: customersTable)
         parameters.onError = OnError(rawValue: onError) ?? .fail
+        parameters.limits = archiveLimits.limits()
         return parameters
     }
 }

@@ -25,6 +25,7 @@ struct ScanCommand: ParsableCommand {
 
     @OptionGroup var engine: EngineOptions
     @OptionGroup var csv: CSVReadOptions
+    @OptionGroup(title: "Archive limits") var archiveLimits: ZipLimitOptions
 
     func validate() throws {
         if let delimiter, CSVDialect.delimiter(named: delimiter) == nil {
@@ -73,14 +74,14 @@ struct ScanCommand: ParsableCommand {
     /// Scans the JSON entries of ZIP archives, with columns inferred from the first entry.
     private func scanArchives() throws {
         let archives = try EcommercePipeline.archives(at: file)
-        let zip = try NestedZipSource(archivePaths: archives, pattern: "*.json")
+        let zip = try NestedZipSource(archivePaths: archives, pattern: "*.json", limits: archiveLimits.limits())
         guard let first = try zip.entries().first else {
             throw SluiceError(.data, "no JSON entries in the archives", location: file)
         }
         let sample = try zip.read(first)
         let schema = sample.withUnsafeBufferPointer { JSONSchemaInference.infer($0) }
         let rejects = engine.rejectSink()
-        let source = try ArchiveJSONSource(archives: archives, schema: schema, rejects: rejects)
+        let source = try ArchiveJSONSource(archives: archives, schema: schema, limits: archiveLimits.limits(), rejects: rejects)
         let runtime = ExecutionRuntime(config: try engine.config(), rejects: rejects)
         let started = SystemInfo.monotonicNanos()
         let counted = try RunSession(runtime: runtime, showProgress: !engine.noProgress).run {

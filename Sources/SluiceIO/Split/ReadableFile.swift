@@ -29,13 +29,37 @@ public final class ReadableFile: Sendable {
         guard (info.st_mode & S_IFMT) != S_IFDIR else {
             throw SluiceError(.configuration, "input is a directory, not a file", location: path)
         }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // A pipe, socket or device has no size and cannot be read at an offset (and opening a
+        // FIFO with no writer blocks forever), so it is refused before it is opened.
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw SluiceError(.configuration, "input is \(Self.kind(of: info.st_mode)), not a regular file; splits are read in parallel at byte offsets",
+                              location: path, hint: "write the stream to a file first, e.g. `cat \(path) > input.csv`")
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             let reason = String(cString: strerror(errno))
             throw SluiceError(.configuration, "cannot open input file: \(reason)", location: path)
         }
         descriptor = fd
         size = Int(info.st_size)
+        if size == 0 {
+            // /proc and /sys files say they are empty and are not: refuse rather than read nothing.
+            var probe: UInt8 = 0
+            if pread(fd, &probe, 1, 0) == 1 {
+                throw SluiceError(.configuration, "input reports a size of 0 but has content (a /proc or /sys file?); its size cannot be trusted",
+                                  location: path, hint: "copy it to a regular file first, e.g. `cat \(path) > input.csv`")
+            }
+        }
+    }
+
+    private static func kind(of mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFIFO: "a named pipe (FIFO)"
+        case S_IFSOCK: "a socket"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        default: "a special file"
+        }
     }
 
     deinit {

@@ -195,6 +195,10 @@ public final class ZipArchive {
             return SluiceError(.configuration, "archive path is a directory, not a file", location: path,
                                hint: "give the .zip file itself")
         }
+        if (info.st_mode & S_IFMT) != S_IFREG {
+            return SluiceError(.configuration, "archive path is a pipe, socket or device, not a regular file; archives are read at offsets",
+                               location: path, hint: "write the archive to a file first")
+        }
         if info.st_size == 0 {
             return SluiceError(.data, "not a zip archive (the file is empty)", location: path,
                                hint: "check the file is a complete ZIP archive")

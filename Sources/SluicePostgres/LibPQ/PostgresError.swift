@@ -97,6 +97,9 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         public static let invalidConnectionString = Code("SL001")
         /// Sluice: the API was used out of order (COPY through `execute`, a closed connection).
         public static let clientMisuse = Code("SL002")
+        /// The host name of the URL does not resolve: a typo or a missing DNS entry, which
+        /// retrying does not cure.
+        public static let unknownHost = Code("SL003")
     }
 
     /// The SQLSTATE code (or an `SL` code for client-side failures).
@@ -147,7 +150,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
     /// True when the fault is in the configuration (authorization, unknown database or role,
     /// unparsable connection string) rather than in the job.
     public var isConfigurationError: Bool {
-        code.errorClass == "28" || code == .invalidCatalogName || code == .invalidConnectionString
+        code.errorClass == "28" || code == .invalidCatalogName || code == .invalidConnectionString || code == .unknownHost
     }
 
     /// One safe line: the summary after retries, `could not connect to HOST: reason` for
@@ -191,6 +194,14 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
             "create the database first, or name another one with --database"
         case .invalidConnectionString:
             "use postgresql://user:password@host:port/database or key=value pairs"
+        case .unknownHost:
+            "check the host name in the database URL (--db, SLUICE_DATABASE_URL or DATABASE_URL)"
+        case .notNullViolation:
+            "the table has a NOT NULL column this job does not write; drop the column, give it a default, or load into another --table"
+        case .insufficientPrivilege:
+            "the database role lacks a privilege this step needs (named above); grant it, or connect as a role that has it"
+        case .undefinedColumn:
+            "a table has a different shape than Sluice expects; if it is not one Sluice created, rename it or use another table name"
         default:
             nil
         }
@@ -230,6 +241,9 @@ extension PostgresError {
                     || lower.contains("invalid percent-encoded") || lower.contains("invalid sslmode")
                     || lower.contains("invalid integer value") || lower.contains("invalid port") {
             code = .invalidConnectionString
+        } else if lower.contains("could not translate host name") || lower.contains("name or service not known")
+                    || lower.contains("nodename nor servname") || lower.contains("no address associated with hostname") {
+            code = .unknownHost
         } else if lower.contains("reset by peer") || lower.contains("closed the connection unexpectedly")
                     || lower.contains("broken pipe") {
             code = .connectionFailure

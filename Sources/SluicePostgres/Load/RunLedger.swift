@@ -38,8 +38,33 @@ public enum RunLedger {
         }
     }
 
-    /// Creates both tables when missing.
+    /// The columns of `table` as the server resolves it, or nil when there is no such table.
+    static func columns(of table: QualifiedName, on connection: PostgresConnection) throws -> Set<String>? {
+        let exists = try connection.execute("SELECT to_regclass($1) IS NOT NULL", [.text(table.quoted)])
+        guard exists.rows.first?[0] == "t" else { return nil }
+        let names = try connection.execute("""
+            SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped
+            """, [.text(table.quoted)])
+        return Set(names.rows.compactMap { $0[0] })
+    }
+
+    /// Refuses a table of the ledger's name that is not the ledger (another tool's
+    /// `sluice_runs`): Sluice would otherwise add columns to it.
+    static func checkShape(_ table: QualifiedName, needs required: [String], on connection: PostgresConnection) throws {
+        guard let found = try columns(of: table, on: connection) else { return }
+        let missing = required.filter { !found.contains($0) }
+        guard missing.isEmpty else {
+            throw SluiceError(.configuration, "a table \(table) exists that is not Sluice's run ledger: it lacks \(missing.joined(separator: ", "))",
+                              location: "PostgreSQL at \(connection.host)",
+                              hint: "rename or drop that table, or run Sluice against another database")
+        }
+    }
+
+    /// Creates both tables when missing, after checking that tables of those names are
+    /// Sluice's.
     public static func ensureTables(on connection: PostgresConnection) throws {
+        try checkShape(runsTable, needs: ["run_id", "job", "parameters", "input_fingerprint", "started_at", "status"], on: connection)
+        try checkShape(rejectsTable, needs: ["run_id", "source", "kind", "message"], on: connection)
         try connection.executeScript("""
             CREATE TABLE IF NOT EXISTS \(runsTable.quoted) (
                 run_id text PRIMARY KEY,
@@ -133,9 +158,11 @@ public enum RunLedger {
                                [.text(runID), .text(error), .text(status)])
     }
 
-    /// The most recent runs, newest first, optionally of one job.
-    public static func recent(limit: Int, job: String?, on connection: PostgresConnection) throws -> PostgresResult {
-        try ensureTables(on: connection)
+    /// The most recent runs, newest first, optionally of one job; none when the database has
+    /// no ledger yet. Reads only, so a read-only role can list runs.
+    public static func recent(limit: Int, job: String?, on connection: PostgresConnection) throws -> [[String?]] {
+        guard try columns(of: runsTable, on: connection) != nil else { return [] }
+        try checkShape(runsTable, needs: ["run_id", "job", "status", "started_at", "finished_at", "rows_read", "error"], on: connection)
         return try connection.execute("""
             SELECT run_id, job, status, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS started,
                    round(extract(epoch FROM finished_at - started_at)::numeric, 2) AS seconds,
@@ -143,7 +170,7 @@ public enum RunLedger {
             FROM \(runsTable.quoted)
             WHERE $1::text IS NULL OR job = $1
             ORDER BY started_at DESC LIMIT $2
-            """, [job.map(PostgresValue.text), .int(Int64(limit))])
+            """, [job.map(PostgresValue.text), .int(Int64(limit))]).rows
     }
 }
 

@@ -71,16 +71,24 @@ public struct TargetTable: Sendable {
     /// with a compatible type and that the key is its primary key.
     /// - Throws: a configuration error naming the table and the mismatch; nothing is changed.
     func ensure(on connection: PostgresConnection) throws {
-        try connection.execute(createSQL)
-        let schemaName = name.schema?.name
+        // Created only when missing, so a role that may write the table but not create
+        // tables in its schema can still load.
+        let exists = try connection.execute("SELECT to_regclass($1) IS NOT NULL", [.text(name.quoted)])
+        if exists.rows.first?[0] != "t" { try connection.execute(createSQL) }
         let found = try connection.execute("""
-            SELECT a.attname, format_type(a.atttypid, a.atttypmod)
+            SELECT a.attname, format_type(a.atttypid, a.atttypmod),
+                   a.attnotnull AND NOT a.atthasdef AND a.attidentity = '' AND a.attgenerated = ''
             FROM pg_attribute a
             WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
             ORDER BY a.attnum
             """, [.text(name.quoted)])
         var existing: [String: String] = [:]
         for row in found.rows { if let column = row[0], let type = row[1] { existing[column] = type } }
+        let written = Set(columns.map(\.name))
+        if let unfillable = found.rows.first(where: { $0[2] == "t" && !written.contains($0[0] ?? "") }), let column = unfillable[0] {
+            throw SluiceError(.configuration, "table \(name) has column \(Identifier.quote(column)) NOT NULL without a default, which this job does not write",
+                              location: "\(name)", hint: "give the column a default, drop NOT NULL, or load into another --table")
+        }
         for column in columns {
             guard let type = existing[column.name] else {
                 throw SluiceError(.configuration, "table \(name) exists without column \(Identifier.quote(column.name))", location: "\(name)",
