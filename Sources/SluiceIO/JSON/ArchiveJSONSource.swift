@@ -13,8 +13,9 @@ public enum OnError: String, Sendable, CaseIterable {
 /// partitions of about `partitionBytes` uncompressed bytes (many small part files make one
 /// task; a large one is a task of its own). A task reads its entries one at a time straight
 /// from the archives in memory and decodes them into the schema's columns. A corrupt entry,
-/// or one whose name would escape the archive (`../x.json`), stops the run (`.fail`) or
-/// becomes a `corrupt_entry` reject named by its full nested path (`.skip`).
+/// one that is not JSON, or one whose name would escape the archive (`../x.json`), stops the
+/// run (`.fail`) or becomes a `corrupt_entry` reject named by its full nested path (`.skip`);
+/// bytes after an entry's last JSON document stop the run too, or are a `trailing_data` reject.
 public final class ArchiveJSONSource: TableSource {
     public let zip: NestedZipSource
     public let schema: Schema
@@ -109,22 +110,27 @@ public final class ArchiveJSONSource: TableSource {
         return ArchiveJSONStream(source: self, entries: partitions[partition], schema: Schema(projection.map { schema[$0] }), context: context)
     }
 
-    /// Decodes one entry into batches; corrupt entries follow the `onError` policy.
+    /// Decodes one entry into batches; corrupt entries, entries that are not JSON and
+    /// trailing data follow the `onError` policy.
     func decode(_ entry: ZipEntryRef, decoder: JSONRecordDecoder, context: TaskContext) throws(SluiceError) -> RecordBatch? {
         let reservation = context.reservation("ZIP entry")
         _ = reservation.tryResize(to: entry.uncompressedSize)
         defer { reservation.free() }
         var found: [Reject] = []
         let read: Int
-        do {
+        do throws(SluiceError) {
             let bytes = try zip.read(entry)
             context.runtime.progress.addBytes(entry.compressedSize)
             read = try bytes.withUnsafeBufferPointer { (buffer) throws(SluiceError) -> Int in
                 try decoder.decode(buffer, source: entry.displayPath, rejects: &found)
             }
+            if onError == .fail, let trailing = found.last, trailing.kind == .trailingData {
+                throw SluiceError(.data, trailing.message, location: "byte \(trailing.byteOffset), line \(trailing.line)",
+                                  hint: "remove the bytes after the last document, or run with --on-error skip")
+            }
         } catch {
             _ = decoder.takeBatch()
-            guard onError == .skip else { throw error.at(entry.displayPath) }
+            guard onError == .skip else { throw error.location?.hasPrefix(entry.displayPath) == true ? error : error.at(entry.displayPath) }
             try rejects.add([Reject(source: entry.displayPath, line: 0, byteOffset: 0, column: nil, kind: .corruptEntry, raw: "", message: error.message)])
             return nil
         }

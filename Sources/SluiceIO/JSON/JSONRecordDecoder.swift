@@ -56,63 +56,118 @@ public final class JSONRecordDecoder {
     }
 
     /// Decodes every object of `document`, appending rows and collecting rejects.
+    ///
+    /// A document is a sequence of top-level values, each an array of objects or one object
+    /// (NDJSON), so concatenated arrays (`[…][…]`) are read whole, as DuckDB and Polars read
+    /// them; UTF-8 byte order marks before a value are skipped. Bytes after an array that
+    /// begin no other value are one `trailing_data` reject, counted as one object read.
     /// - Returns: the number of objects read (rows appended + rejected).
     /// - Throws: a data error for malformed JSON inside an array (the rest of the document
-    ///   cannot be trusted); malformed lines of NDJSON are rejects instead.
+    ///   cannot be trusted), or for a document that starts with neither `[` nor `{` (it is not
+    ///   JSON at all); malformed lines of NDJSON are rejects instead.
     public func decode(_ document: UnsafeBufferPointer<UInt8>, source: String, rejects: inout [Reject]) throws(SluiceError) -> Int {
         var scanner = JSONScanner(document)
-        scanner.skipWhitespace()
-        guard let first = scanner.peek() else { return 0 }
+        var lines = LineCounter()
         var read = 0
+        var previous = Previous.nothing
+        while true {
+            scanner.skipWhitespaceAndByteOrderMarks()
+            guard let next = scanner.peek() else { return read }
+            if next == UInt8(ascii: "[") {
+                read += try array(&scanner, source: source, lines: &lines, rejects: &rejects)
+                previous = .array
+            } else if next == UInt8(ascii: "{") || previous == .objects {
+                read += 1
+                objectLine(&scanner, source: source, lines: &lines, rejects: &rejects)
+                previous = .objects
+            } else if previous == .array {
+                let start = scanner.position
+                let message = "trailing data after the last JSON document (\(document.count - start) bytes)"
+                rejects.append(reject(document, start..<document.count, source: source, line: lines.line(at: start, in: document),
+                                      failure: Failure(column: nil, kind: .trailingData, message: message)))
+                return read + 1
+            } else {
+                let start = scanner.position
+                throw SluiceError(.data, "not JSON: \(Self.describeStart(of: document, at: start))",
+                                  location: "\(source) at byte \(start), line \(lines.line(at: start, in: document))",
+                                  hint: "JSON input is an array of objects, or one object per line (NDJSON), in UTF-8")
+            }
+        }
+    }
+
+    /// The kind of the last top-level value: after an array, bytes that begin no value are
+    /// trailing data; among NDJSON objects, a line that is not an object is a rejected line.
+    private enum Previous {
+        case nothing, array, objects
+    }
+
+    /// Counts lines up to a byte position; positions asked for only grow, so each byte is
+    /// looked at once.
+    private struct LineCounter {
         var line = 1
         var counted = 0
-        func lineAt(_ position: Int) -> Int {
-            while counted < position {
+
+        mutating func line(at position: Int, in document: UnsafeBufferPointer<UInt8>) -> Int {
+            while counted < min(position, document.count) {
                 if document[counted] == 0x0A { line += 1 }
                 counted += 1
             }
             return line
         }
-        if first == UInt8(ascii: "[") {
-            scanner.position += 1
-            if scanner.consume(UInt8(ascii: "]")) { return 0 }
-            while true {
-                scanner.skipWhitespace()
-                let start = scanner.position
-                do {
-                    if let failure = try object(&scanner) {
-                        rejects.append(reject(document, start..<scanner.position, source: source, line: lineAt(start), failure: failure))
-                    }
-                } catch {
-                    throw SluiceError(.data, "malformed JSON: \(error.message)", location: "\(source) at byte \(error.position), line \(lineAt(error.position))",
-                                      hint: "the file is truncated or not JSON")
-                }
-                read += 1
-                if scanner.consume(UInt8(ascii: ",")) { continue }
-                if scanner.consume(UInt8(ascii: "]")) { break }
-                throw SluiceError(.data, "malformed JSON: expected ',' or ']' after an object", location: "\(source) at byte \(scanner.position)")
-            }
-            return read
-        }
-        // Newline-delimited: one object per line; a broken line is a reject.
+    }
+
+    /// Reads one array of objects from its `[` through its `]`; returns the objects read.
+    private func array(_ scanner: inout JSONScanner, source: String, lines: inout LineCounter, rejects: inout [Reject]) throws(SluiceError) -> Int {
+        let document = scanner.bytes
+        scanner.position += 1
+        if scanner.consume(UInt8(ascii: "]")) { return 0 }
+        var read = 0
         while true {
             scanner.skipWhitespace()
-            guard !scanner.atEnd else { return read }
             let start = scanner.position
-            read += 1
             do {
                 if let failure = try object(&scanner) {
-                    rejects.append(reject(document, start..<scanner.position, source: source, line: lineAt(start), failure: failure))
+                    rejects.append(reject(document, start..<scanner.position, source: source, line: lines.line(at: start, in: document), failure: failure))
                 }
             } catch {
-                var end = start
-                while end < document.count, document[end] != 0x0A { end += 1 }
-                for index in builders.indices { builders[index].truncate(to: rows) }
-                rejects.append(reject(document, start..<end, source: source, line: lineAt(start),
-                                      failure: Failure(column: nil, kind: .typeConflict, message: "malformed JSON: \(error.message) at byte \(error.position)")))
-                scanner.position = end
+                throw SluiceError(.data, "malformed JSON: \(error.message)",
+                                  location: "\(source) at byte \(error.position), line \(lines.line(at: error.position, in: document))",
+                                  hint: "the file is truncated or not JSON")
             }
+            read += 1
+            if scanner.consume(UInt8(ascii: ",")) { continue }
+            if scanner.consume(UInt8(ascii: "]")) { return read }
+            throw SluiceError(.data, "malformed JSON: expected ',' or ']' after an object",
+                              location: "\(source) at byte \(scanner.position), line \(lines.line(at: scanner.position, in: document))")
         }
+    }
+
+    /// Reads one NDJSON object; a broken one is a reject up to the end of its line, and
+    /// reading goes on at the next line.
+    private func objectLine(_ scanner: inout JSONScanner, source: String, lines: inout LineCounter, rejects: inout [Reject]) {
+        let document = scanner.bytes
+        let start = scanner.position
+        do {
+            if let failure = try object(&scanner) {
+                rejects.append(reject(document, start..<scanner.position, source: source, line: lines.line(at: start, in: document), failure: failure))
+            }
+        } catch {
+            var end = start
+            while end < document.count, document[end] != 0x0A { end += 1 }
+            for index in builders.indices { builders[index].truncate(to: rows) }
+            rejects.append(reject(document, start..<end, source: source, line: lines.line(at: start, in: document),
+                                  failure: Failure(column: nil, kind: .typeConflict, message: "malformed JSON: \(error.message) at byte \(error.position)")))
+            scanner.position = end
+        }
+    }
+
+    /// What a document that is not JSON starts with, for the error message.
+    private static func describeStart(of document: UnsafeBufferPointer<UInt8>, at start: Int) -> String {
+        let head = UnsafeBufferPointer(rebasing: document[start..<min(document.count, start + 2)])
+        if head.elementsEqual([0xFF, 0xFE]) || head.elementsEqual([0xFE, 0xFF]) { return "UTF-16 text (only UTF-8 is read)" }
+        let window = document[start..<min(document.count, start + 40)]
+        let preview = UnsafeBufferPointer(rebasing: window.prefix { (0x20..<0x7F).contains($0) })
+        return "neither an array nor newline-delimited objects" + (preview.isEmpty ? "" : " (starts with '\(String(decoding: preview, as: UTF8.self))')")
     }
 
     struct Failure {

@@ -20,6 +20,17 @@ struct JSONScanner {
         }
     }
 
+    /// Skips whitespace and UTF-8 byte order marks (`EF BB BF`): exporters put one at the
+    /// start of a file, and concatenating such files leaves one before each document.
+    @inline(__always)
+    mutating func skipWhitespaceAndByteOrderMarks() {
+        while true {
+            skipWhitespace()
+            guard position + 2 < bytes.count, bytes[position] == 0xEF, bytes[position + 1] == 0xBB, bytes[position + 2] == 0xBF else { return }
+            position += 3
+        }
+    }
+
     @inline(__always)
     func peek() -> UInt8? {
         position < bytes.count ? bytes[position] : nil

@@ -3,15 +3,14 @@ public import SluiceCore
 /// Infers a flattened schema from the first objects of a JSON document: keys in order of
 /// first appearance (nested objects as `parent.child`), each typed by every value seen —
 /// integers → int64, any fraction → float64, ISO dates / timestamps → date / timestamp,
-/// booleans → bool, arrays and mixed values → string (JSON text for arrays).
+/// booleans → bool, arrays and mixed values → string (JSON text for arrays). Byte order
+/// marks are skipped and concatenated arrays sampled in turn, as ``JSONRecordDecoder`` reads them.
 public enum JSONSchemaInference {
     public static func infer(_ document: UnsafeBufferPointer<UInt8>, sampleObjects: Int = 1_000) -> Schema {
         var order: [String] = []
         var kinds: [String: Kinds] = [:]
         var scanner = JSONScanner(document)
-        scanner.skipWhitespace()
-        let isArray = scanner.peek() == UInt8(ascii: "[")
-        if isArray { scanner.position += 1 }
+        var inArray = false
         var objects = 0
         var scratch: [UInt8] = []
         func visit(_ prefix: String) throws(JSONSyntaxError) {
@@ -40,11 +39,21 @@ public enum JSONSchemaInference {
             }
         }
         while objects < sampleObjects {
-            scanner.skipWhitespace()
-            guard let next = scanner.peek(), next == UInt8(ascii: "{") else { break }
+            scanner.skipWhitespaceAndByteOrderMarks()
+            guard let next = scanner.peek() else { break }
+            if next == UInt8(ascii: "["), !inArray {
+                scanner.position += 1
+                inArray = !scanner.consume(UInt8(ascii: "]"))
+                continue
+            }
+            guard next == UInt8(ascii: "{") else { break }
             do { try visit("") } catch { break }
             objects += 1
-            if isArray, !scanner.consume(UInt8(ascii: ",")) { break }
+            if inArray {
+                if scanner.consume(UInt8(ascii: ",")) { continue }
+                guard scanner.consume(UInt8(ascii: "]")) else { break }
+                inArray = false
+            }
         }
         return Schema(order.map { Field($0, kinds[$0]?.type ?? .string) })
     }
