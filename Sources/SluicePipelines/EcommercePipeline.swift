@@ -105,7 +105,9 @@ public enum EcommercePipeline: Pipeline {
         let (products, customers) = try dimensionTables(parameters, context: context)
         let dimensionFiles = [parameters.productsFile, parameters.customersFile].compactMap { $0 }
         let listed = try ArchiveJSONSource(archives: archives, pattern: "*.json", schema: Schema(eventFields), limits: parameters.limits,
-                                           onError: parameters.onError, rejects: context.runtime.rejects)
+                                           onError: parameters.onError, rejects: context.runtime.rejects,
+                                           memory: ZipMemoryPolicy(memoryLimit: context.runtime.config.memoryLimit, workers: context.runtime.config.workers,
+                                                                   temporaryDirectory: context.runtime.config.temporaryDirectory))
         let events = listed.reading(try eventSchema(sampled: listed.sampleSchema(), products: products, customers: customers))
         return job(events: events, products: products, customers: customers, archives: archives + dimensionFiles, parameters: parameters)
     }

@@ -81,8 +81,11 @@ struct ScanCommand: ParsableCommand {
         let sample = try zip.read(first)
         let schema = sample.withUnsafeBufferPointer { JSONSchemaInference.infer($0) }
         let rejects = engine.rejectSink()
-        let source = try ArchiveJSONSource(archives: archives, schema: schema, limits: archiveLimits.limits(), rejects: rejects)
-        let runtime = ExecutionRuntime(config: try engine.config(), rejects: rejects)
+        let config = try engine.config()
+        let source = try ArchiveJSONSource(archives: archives, schema: schema, limits: archiveLimits.limits(), rejects: rejects,
+                                           memory: ZipMemoryPolicy(memoryLimit: config.memoryLimit, workers: config.workers,
+                                                                   temporaryDirectory: config.temporaryDirectory))
+        let runtime = ExecutionRuntime(config: config, rejects: rejects)
         let started = SystemInfo.monotonicNanos()
         let counted = try RunSession(runtime: runtime, showProgress: !engine.noProgress).run {
             try DataFrame(source).groupBy([]).agg(Agg.count().as("rows")).collectBatch(runtime: runtime)

@@ -29,9 +29,10 @@ public final class ArchiveJSONSource: TableSource {
     ///   configuration error when no entry matches at all.
     public init(
         archives: [String], pattern: String = "*.json", schema: Schema, limits: ZipLimits = ZipLimits(), onError: OnError = .fail,
-        formats: [String: [DateTimeFormat]] = [:], rejects: RejectSink = RejectSink(), partitionBytes: Int = 32 << 20
+        formats: [String: [DateTimeFormat]] = [:], rejects: RejectSink = RejectSink(), partitionBytes: Int = 32 << 20,
+        memory: ZipMemoryPolicy = ZipMemoryPolicy()
     ) throws(SluiceError) {
-        zip = try NestedZipSource(archivePaths: archives, pattern: pattern, limits: limits)
+        zip = try NestedZipSource(archivePaths: archives, pattern: pattern, limits: limits, memory: memory)
         self.schema = schema
         self.rejects = rejects
         self.onError = onError
@@ -113,6 +114,7 @@ public final class ArchiveJSONSource: TableSource {
     /// Decodes one entry into batches; corrupt entries, entries that are not JSON and
     /// trailing data follow the `onError` policy.
     func decode(_ entry: ZipEntryRef, decoder: JSONRecordDecoder, context: TaskContext) throws(SluiceError) -> RecordBatch? {
+        try Self.checkFits(entry, config: context.runtime.config)
         let reservation = context.reservation("ZIP entry")
         _ = reservation.tryResize(to: entry.uncompressedSize)
         defer { reservation.free() }
@@ -139,6 +141,23 @@ public final class ArchiveJSONSource: TableSource {
         try rejects.add(found)
         context.runtime.progress.addRows(read)
         return batch
+    }
+}
+
+extension ArchiveJSONSource {
+    /// A JSON entry is decoded from its bytes whole, so one worker holds it at once: an entry
+    /// that declares more than one worker's share of `--memory` stops the run before it is
+    /// read (whatever `--on-error` says: the data is not at fault), naming the entry and the
+    /// figures. The header's size bounds the bytes read: the reader never returns more.
+    static func checkFits(_ entry: ZipEntryRef, config: ExecutionConfig) throws(SluiceError) {
+        guard let limit = config.memoryLimit else { return }
+        let share = limit / max(1, config.workers)
+        guard entry.uncompressedSize > share else { return }
+        throw SluiceError(
+            .resourcesExhausted,
+            "the entry is \(ByteCount.format(entry.uncompressedSize)) of JSON, more than one worker's share of the memory budget "
+                + "(\(ByteCount.format(limit)) over \(config.workers) workers: \(ByteCount.format(share))); each entry is decoded whole",
+            location: entry.displayPath, hint: "raise --memory, or lower --workers so each has a larger share")
     }
 }
 

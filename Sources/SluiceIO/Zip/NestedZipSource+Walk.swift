@@ -90,7 +90,7 @@ struct ZipWalk {
         try count(bytes: info.uncompressedSize, at: location)
         let nested: ZipArchive
         do throws(SluiceError) {
-            nested = try NestedZipSource.openNested(parent, info, limits: limits)
+            nested = try NestedZipSource.openNested(parent, info, limits: limits, memory: source.memory)
         } catch {
             try record(error, at: location)
             return

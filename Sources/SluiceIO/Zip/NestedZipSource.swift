@@ -1,7 +1,8 @@
 public import SluiceCore
 
 /// Finds the entries matching a name pattern inside ZIP archives nested in ZIP archives, and
-/// reads them — all in memory, nothing extracted to disk.
+/// reads them — in memory, nothing extracted; only a nested archive too large for the
+/// ``ZipMemoryPolicy`` passes through a temporary file, unlinked as soon as it is open.
 ///
 /// Listing walks each outer archive file in the order given and each archive's entries in
 /// central-directory order, depth first, so the result is deterministic. An entry whose name
@@ -37,6 +38,8 @@ public final class NestedZipSource: Sendable {
     public let detectsArchivesBySignature: Bool
     /// How many opened innermost archives are kept for later reads.
     public let cacheCapacity: Int
+    /// Which nested archives are held in memory and where the others are spilled.
+    public let memory: ZipMemoryPolicy
     private let cache = Locked<[CachedArchive]>([])
 
     /// Creates a source; nothing is opened until `entries()` or `listEntries()`.
@@ -47,10 +50,11 @@ public final class NestedZipSource: Sendable {
     ///   - detectsArchivesBySignature: also walk entries that start with `PK\3\4` whatever
     ///     their name (each entry's first bytes are read once while listing).
     ///   - cacheCapacity: opened innermost archives kept for later reads (each holds its bytes
-    ///     in memory, up to `limits.maxEntryBytes`); 0 disables the cache.
+    ///     in memory, up to `memory.inMemoryArchiveBytes`); 0 disables the cache.
+    ///   - memory: which nested archives are read into memory and where larger ones go.
     /// - Throws: a configuration error for no paths, a bad pattern, or a limit that is not positive.
     public init(archivePaths: [String], pattern: String = "*", limits: ZipLimits = ZipLimits(),
-                detectsArchivesBySignature: Bool = true, cacheCapacity: Int = 4) throws(SluiceError) {
+                detectsArchivesBySignature: Bool = true, cacheCapacity: Int = 4, memory: ZipMemoryPolicy = ZipMemoryPolicy()) throws(SluiceError) {
         guard !archivePaths.isEmpty else {
             throw SluiceError(.configuration, "no archive given", hint: "name one or more .zip files")
         }
@@ -60,6 +64,7 @@ public final class NestedZipSource: Sendable {
         self.limits = limits
         self.detectsArchivesBySignature = detectsArchivesBySignature
         self.cacheCapacity = max(0, cacheCapacity)
+        self.memory = memory
     }
 
     /// Every matching entry, in order; stops at the first problem.
@@ -139,15 +144,18 @@ public final class NestedZipSource: Sendable {
             }
             let info = try archive.entry(at: index)
             try Self.checkUnchanged(info, expected: name, location: location)
-            archive = try Self.openNested(archive, info, limits: limits)
+            archive = try Self.openNested(archive, info, limits: limits, memory: memory)
         }
         return archive
     }
 
-    /// Reads an entry of `parent` into memory and opens it as an archive.
-    static func openNested(_ parent: ZipArchive, _ info: ZipEntryInfo, limits: ZipLimits) throws(SluiceError) -> ZipArchive {
+    /// Opens an entry of `parent` as an archive: read into memory when the memory policy
+    /// allows its size, else through a temporary file.
+    static func openNested(_ parent: ZipArchive, _ info: ZipEntryInfo, limits: ZipLimits, memory: ZipMemoryPolicy) throws(SluiceError) -> ZipArchive {
         let location = parent.displayPath(of: info)
-        let (buffer, count) = try parent.openEntry(info, limits: limits, displayPath: location).readAllIntoBuffer()
+        let reader = try parent.openEntry(info, limits: limits, displayPath: location)
+        if info.uncompressedSize > memory.inMemoryArchiveBytes { return try memory.spill(reader, displayPath: location) }
+        let (buffer, count) = try reader.readAllIntoBuffer()
         return try ZipArchive(taking: buffer, count: count, displayPath: location)
     }
 

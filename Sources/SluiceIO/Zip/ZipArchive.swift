@@ -51,17 +51,23 @@ public final class ZipArchive {
     /// - Throws: a configuration error when the file is missing, a directory or unreadable;
     ///   a data error ("not a zip archive", "archive is corrupt…") when it is not a readable
     ///   ZIP archive. The error's `location` is `path`.
-    public init(path: String) throws(SluiceError) {
-        displayPath = path
-        storage = nil
+    public convenience init(path: String) throws(SluiceError) {
         if let problem = Self.fileProblem(path) { throw problem }
+        try self.init(file: path, displayPath: path)
+    }
+
+    /// Opens the archive file at `path`, named `displayPath` in messages (a nested archive
+    /// spilled to a temporary file keeps its nested name).
+    init(file path: String, displayPath: String) throws(SluiceError) {
+        self.displayPath = displayPath
+        storage = nil
         switch ZipC.openArchive(path: path) {
         case .success(let archive): handle = archive
-        case .failure(let failure): throw failure.sluiceError(.openingFile, location: path)
+        case .failure(let failure): throw failure.sluiceError(path == displayPath ? .openingFile : .openingNested, location: displayPath)
         }
         guard let count = ZipC.entryCount(handle) else {
             ZipC.discard(handle)
-            throw SluiceError(.data, "archive is corrupt (cannot count its entries)", location: path)
+            throw SluiceError(.data, "archive is corrupt (cannot count its entries)", location: displayPath)
         }
         entryCount = count
     }
