@@ -54,9 +54,9 @@ struct RunPipelineCommand<Options: PipelineOptions>: ParsableCommand {
     }
 }
 
-/// Runs a job with the progress bar and signal handling around it: SIGINT, SIGTERM and SIGHUP
-/// cancel the run (its load rolls back, its spill files go), and the process then exits
-/// 128 + the signal's number.
+/// Runs a job with the progress bar and signal handling around it: SIGINT, SIGTERM, SIGHUP
+/// and SIGQUIT cancel the run (its load rolls back, its spill files go), and the process then
+/// exits 128 + the signal's number.
 struct RunSession {
     let runtime: ExecutionRuntime
     let showProgress: Bool
@@ -64,11 +64,12 @@ struct RunSession {
     /// The signal that cancelled the run, or 0.
     static let receivedSignal = Atomic<Int32>(0)
 
-    static let names: [Int32: String] = [SIGINT: "interrupted (SIGINT)", SIGTERM: "terminated (SIGTERM)", SIGHUP: "hung up (SIGHUP)"]
+    static let names: [Int32: String] = [SIGINT: "interrupted (SIGINT)", SIGTERM: "terminated (SIGTERM)", SIGHUP: "hung up (SIGHUP)",
+                                          SIGQUIT: "quit (SIGQUIT)"]
 
     func run<T>(_ body: () throws -> T) throws -> T {
         let cancellation = runtime.cancellation
-        let sources = [SIGINT, SIGTERM, SIGHUP].map { number -> any DispatchSourceSignal in
+        let sources = [SIGINT, SIGTERM, SIGHUP, SIGQUIT].map { number -> any DispatchSourceSignal in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {

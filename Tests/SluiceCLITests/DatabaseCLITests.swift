@@ -95,7 +95,8 @@ struct DatabaseCLITests {
     }
 
     /// Issue 10 (item 8): a signal during the load rolls it back.
-    @Test("SIGTERM or SIGHUP during the load: rolled back, the run marked cancelled, exit 128 + signal", arguments: [SIGTERM, SIGHUP])
+    @Test("SIGTERM, SIGHUP or SIGQUIT during the load: rolled back, the run marked cancelled, exit 128 + signal",
+          arguments: [SIGTERM, SIGHUP, SIGQUIT])
     func signalMidLoad(signal number: Int32) throws {
         let (url, before, process) = try Self.startPausedRun("signalled", pause: "3")
         usleep(1_500_000)
