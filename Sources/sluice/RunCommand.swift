@@ -12,7 +12,7 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a pipeline.",
-        subcommands: [RunPipelineCommand<TransactionsOptions>.self, RunPipelineCommand<EcommerceOptions>.self]
+        subcommands: [RunPipelineCommand<TransactionsOptions>.self, RunPipelineCommand<EcommerceOptions>.self, RunPipelineCommand<CreditsOptions>.self]
     )
 }
 

@@ -154,7 +154,7 @@ struct EcommercePipelineTests {
         let products = Self.csv(generator.productTable()), customers = Self.csv(generator.customerTable())
         let (reference, _) = try Self.run(directory.path, workers: workers, products: products, customers: customers, batchRows: 4_096)
         let (bounded, result) = try Self.run(directory.path, workers: workers, products: products, customers: customers,
-                                             memory: 1 << 20, batchRows: 512)
+                                             memory: 3 << 20, batchRows: 512)
         #expect(bounded == reference)
         #expect(result.stages.reduce(0) { $0 + $1.spillBytes } > 0)
     }

@@ -84,6 +84,7 @@ public final class RejectSink: Sendable {
     private struct State {
         var kept: [Reject] = []
         var total = 0
+        var byKind: [RejectKind: Int] = [:]
         var counts: [String: SourceCounts] = [:]
         var order: [String] = []
     }
@@ -99,6 +100,7 @@ public final class RejectSink: Sendable {
         guard !rejects.isEmpty else { return }
         let total = state.withLock { state in
             for reject in rejects where state.kept.count < retain { state.kept.append(reject) }
+            for reject in rejects { state.byKind[reject.kind, default: 0] += 1 }
             state.total += rejects.count
             return state.total
         }
@@ -138,6 +140,9 @@ public final class RejectSink: Sendable {
     }
 
     public var totalRejected: Int { state.withLock { $0.total } }
+
+    /// Every reject counted by kind (kept or not), for a run's data-quality figures.
+    public var totalsByKind: [RejectKind: Int] { state.withLock { $0.byKind } }
 
     /// Per-source counts, in the order sources were first seen.
     public var sourceCounts: [SourceCounts] {

@@ -68,6 +68,50 @@ public enum DecimalMath {
         return negative ? -value : value
     }
 
+    /// Parses a plain decimal number (optional sign, digits, at most one point, at least one
+    /// digit) into a value scaled by `10^scale`, exactly: nil when a digit past the scale is not
+    /// zero (no rounding) or the value needs more than `precision` digits.
+    /// - Complexity: O(n) in the number of bytes, no allocation.
+    public static func parseExact(_ bytes: UnsafeBufferPointer<UInt8>, precision: Int, scale: Int) -> Int64? {
+        var index = 0
+        var negative = false
+        if let first = bytes.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
+            negative = first == UInt8(ascii: "-")
+            index = 1
+        }
+        var value: Int64 = 0
+        var integerDigits = 0
+        var fractionDigits = 0
+        var digits = 0
+        var seenPoint = false
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            if byte == UInt8(ascii: ".") {
+                if seenPoint { return nil }
+                seenPoint = true
+                continue
+            }
+            guard byte >= 48, byte <= 57 else { return nil }
+            digits += 1
+            let digit = Int64(byte - 48)
+            if seenPoint {
+                fractionDigits += 1
+                if fractionDigits > scale {
+                    if digit != 0 { return nil }
+                    continue
+                }
+            } else {
+                if integerDigits > 0 || digit != 0 { integerDigits += 1 }
+                if integerDigits > precision - scale { return nil }
+            }
+            value = value * 10 + digit
+        }
+        guard digits > 0 else { return nil }
+        for _ in min(fractionDigits, scale)..<scale { value *= 10 }
+        return negative ? -value : value
+    }
+
     /// Parses a decimal integer with an optional sign, exactly: nil on anything else or on
     /// overflow (`Int64.min` itself parses).
     /// - Complexity: O(n), no allocation.

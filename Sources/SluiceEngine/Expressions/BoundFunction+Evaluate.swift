@@ -81,6 +81,8 @@ extension BoundFunction {
                     while start < end, StringKernels.isSpace(bytes[start]) { start += 1 }
                     while end > start, StringKernels.isSpace(bytes[end - 1]) { end -= 1 }
                     builder.append(bytes: UnsafeBufferPointer(rebasing: bytes[start..<end]))
+                case .nullIfEmpty:
+                    if bytes.isEmpty { builder.appendNull() } else { builder.append(bytes: bytes) }
                 case .lower, .upper:
                     StringKernels.changeCase(bytes, upper: self.isUpper, into: &scratch)
                     scratch.withUnsafeBufferPointer { builder.append(bytes: $0) }
@@ -119,6 +121,18 @@ extension BoundFunction {
                 case .parseTimestamp(let formats):
                     if let micros = formats.lazy.compactMap({ $0.parseTimestamp(bytes) }).first {
                         builder.append(int64: micros)
+                    } else {
+                        builder.appendNull()
+                    }
+                case .matchedFormat(let formats):
+                    if let format = formats.first(where: { $0.parseTimestamp(bytes) != nil }) {
+                        builder.append(string: format.pattern)
+                    } else {
+                        builder.appendNull()
+                    }
+                case .parseDecimal(let precision, let scale):
+                    if let value = DecimalMath.parseExact(bytes, precision: precision, scale: scale) {
+                        builder.append(int64: value)
                     } else {
                         builder.appendNull()
                     }

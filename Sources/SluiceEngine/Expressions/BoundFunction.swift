@@ -3,7 +3,7 @@ public import SluiceCore
 /// A scalar function with its constant arguments compiled (regular expressions, date
 /// formats), ready to evaluate over columns.
 public enum BoundFunction: Sendable {
-    case trim, lower, upper, length, concat, toDate, dateAddDays, dateDiffDays, year, month, day, hash
+    case trim, nullIfEmpty, lower, upper, length, concat, toDate, dateAddDays, dateDiffDays, year, month, day, hash
     case replace([UInt8], [UInt8])
     case regexMatch(CompiledRegex)
     case regexExtract(CompiledRegex, group: Int)
@@ -11,6 +11,8 @@ public enum BoundFunction: Sendable {
     case substring(start: Int, length: Int)
     case parseDate([DateTimeFormat])
     case parseTimestamp([DateTimeFormat])
+    case matchedFormat([DateTimeFormat])
+    case parseDecimal(precision: Int, scale: Int)
 
     /// Checks argument types and compiles constants; returns the bound call.
     static func bind(_ function: ScalarFunction, _ arguments: [BoundExpr], context: String) throws(SluiceError) -> BoundExpr {
@@ -30,6 +32,7 @@ public enum BoundFunction: Sendable {
         }
         switch function {
         case .trim: try require(1, [.string]); return .call(.trim, arguments, .string)
+        case .nullIfEmpty: try require(1, [.string]); return .call(.nullIfEmpty, arguments, .string)
         case .lower: try require(1, [.string]); return .call(.lower, arguments, .string)
         case .upper: try require(1, [.string]); return .call(.upper, arguments, .string)
         case .length: try require(1, [.string]); return .call(.length, arguments, .int64)
@@ -60,6 +63,15 @@ public enum BoundFunction: Sendable {
         case .parseTimestamp(let formats):
             try require(1, [.string])
             return .call(.parseTimestamp(try compileFormats(formats)), arguments, .timestamp)
+        case .matchedFormat(let formats):
+            try require(1, [.string])
+            return .call(.matchedFormat(try compileFormats(formats)), arguments, .string)
+        case .parseDecimal(let precision, let scale):
+            try require(1, [.string])
+            guard (1...18).contains(precision), (0...precision).contains(scale) else {
+                throw SluiceError.plan("parseDecimal needs 1 ≤ precision ≤ 18 and 0 ≤ scale ≤ precision in \(context)")
+            }
+            return .call(.parseDecimal(precision: precision, scale: scale), arguments, .decimal(precision: precision, scale: scale))
         case .toDate: try require(1, [.timestamp]); return .call(.toDate, arguments, .date)
         case .dateAddDays: try require(2, [.date, .int64]); return .call(.dateAddDays, arguments, .date)
         case .dateDiffDays: try require(2, [.date, .date]); return .call(.dateDiffDays, arguments, .int64)

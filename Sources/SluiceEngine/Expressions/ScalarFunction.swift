@@ -5,6 +5,8 @@ import SluiceCore
 public enum ScalarFunction: Sendable, Hashable {
     // Strings
     case trim, lower, upper, length
+    /// Null where the text is empty (SQL's `NULLIF(x, '')`).
+    case nullIfEmpty
     case replace(String, with: String)
     /// True when the regular expression matches anywhere in the text.
     case regexMatch(String)
@@ -20,6 +22,13 @@ public enum ScalarFunction: Sendable, Hashable {
     /// Parses text with each format in turn; the first that matches wins, else null.
     case parseDate(formats: [String])
     case parseTimestamp(formats: [String])
+    /// The first of `formats` that parses the text as a timestamp (as written in the list),
+    /// or null: says which form each value came in.
+    case matchedFormat(formats: [String])
+    /// The text as an exact `decimal(precision, scale)`: an optional sign, digits and one
+    /// optional point; null when it is anything else, when it has non-zero digits past the
+    /// scale (a value is never rounded), or when it needs more digits than the precision.
+    case parseDecimal(precision: Int, scale: Int)
     /// The date of a timestamp (UTC).
     case toDate
     /// A date plus a number of days (second argument).
@@ -34,6 +43,7 @@ public enum ScalarFunction: Sendable, Hashable {
     public var name: String {
         switch self {
         case .trim: "trim"
+        case .nullIfEmpty: "nullIfEmpty"
         case .lower: "lower"
         case .upper: "upper"
         case .length: "length"
@@ -45,6 +55,8 @@ public enum ScalarFunction: Sendable, Hashable {
         case .concat: "concat"
         case .parseDate: "parseDate"
         case .parseTimestamp: "parseTimestamp"
+        case .matchedFormat: "matchedFormat"
+        case .parseDecimal: "parseDecimal"
         case .toDate: "toDate"
         case .dateAddDays: "dateAddDays"
         case .dateDiffDays: "dateDiffDays"
@@ -63,8 +75,9 @@ public enum ScalarFunction: Sendable, Hashable {
         case .regexExtract(let pattern, let group): ", /\(pattern)/, \(group)"
         case .splitPart(let delimiter, let index): ", '\(delimiter)', \(index)"
         case .substring(let start, let length): ", \(start), \(length)"
-        case .parseDate(let formats), .parseTimestamp(let formats):
+        case .parseDate(let formats), .parseTimestamp(let formats), .matchedFormat(let formats):
             ", [" + formats.map { "'\($0)'" }.joined(separator: ", ") + "]"
+        case .parseDecimal(let precision, let scale): ", \(precision), \(scale)"
         default: ""
         }
     }
@@ -84,6 +97,10 @@ extension Expr {
     public func substring(_ start: Int, _ length: Int) -> Expr { .call(.substring(start: start, length: length), [self]) }
     public func parseDate(_ formats: [String]) -> Expr { .call(.parseDate(formats: formats), [self]) }
     public func parseTimestamp(_ formats: [String]) -> Expr { .call(.parseTimestamp(formats: formats), [self]) }
+    public func matchedFormat(_ formats: [String]) -> Expr { .call(.matchedFormat(formats: formats), [self]) }
+    public func parseDecimal(precision: Int, scale: Int) -> Expr { .call(.parseDecimal(precision: precision, scale: scale), [self]) }
+    /// Null where the text is empty, else the text (SQL's `NULLIF(x, '')`).
+    public func nullIfEmpty() -> Expr { .call(.nullIfEmpty, [self]) }
     public func toDate() -> Expr { .call(.toDate, [self]) }
     public func addDays(_ days: Expr) -> Expr { .call(.dateAddDays, [self, days]) }
     public func daysSince(_ other: Expr) -> Expr { .call(.dateDiffDays, [self, other]) }

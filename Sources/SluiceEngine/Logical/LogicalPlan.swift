@@ -115,6 +115,10 @@ public struct Observation: Sendable, CustomStringConvertible {
     public var name: String
     public var value: Expr?
     public var predicate: Expr?
+    /// The rows counted leave their source's passed rows and are counted apart (rows folded
+    /// into others, such as exact duplicates), so `read == passed + rejected + apart` stays
+    /// true; the rows must carry the source's ``Provenance/sourceColumn``.
+    public var setsApart = false
 
     /// The rows where `predicate` holds, counted as `name`.
     public static func count(_ name: String, where predicate: Expr? = nil) -> Observation {
@@ -126,12 +130,21 @@ public struct Observation: Sendable, CustomStringConvertible {
         Observation(name: name, value: value, predicate: predicate)
     }
 
+    /// The sum of `value` (an integer) as `name`, those rows moved from passed to apart in
+    /// each row's source: `copies - 1` after grouping exact duplicates, say.
+    public static func apart(_ name: String, _ value: Expr) -> Observation {
+        var observation = Observation(name: name, value: value, predicate: nil)
+        observation.setsApart = true
+        return observation
+    }
+
     public var description: String {
         let what = value.map { "sum(\($0))" } ?? "count(*)"
-        return "\(name) = \(what)" + (predicate.map { " where \($0)" } ?? "")
+        return "\(name) = \(what)" + (predicate.map { " where \($0)" } ?? "") + (setsApart ? " (set apart)" : "")
     }
 
     var referencedColumns: Set<String> {
-        (value?.referencedColumns ?? []).union(predicate?.referencedColumns ?? [])
+        let used = (value?.referencedColumns ?? []).union(predicate?.referencedColumns ?? [])
+        return setsApart ? used.union([Provenance.sourceColumn]) : used
     }
 }

@@ -7,6 +7,8 @@ public final class ObserveExec: ExecutionPlan {
     public let input: any ExecutionPlan
     public let observations: [Observation]
     let bound: [(value: BoundExpr?, predicate: BoundExpr?)]
+    /// The source column, when an observation sets rows apart.
+    let sourceIndex: Int?
     public let metrics = OperatorMetrics()
 
     public init(input: any ExecutionPlan, observations: [Observation]) throws(SluiceError) {
@@ -25,6 +27,11 @@ public final class ObserveExec: ExecutionPlan {
             bound.append((value, predicate))
         }
         self.bound = bound
+        sourceIndex = input.schema.index(of: Provenance.sourceColumn)
+        if let apart = observations.first(where: \.setsApart), sourceIndex == nil {
+            throw SluiceError.plan("observe(\(apart.name)) sets rows apart, which needs the source column \(Provenance.sourceColumn)",
+                                   hint: "read the source with provenance and keep \(Provenance.sourceColumn) (a grouping key, say)")
+        }
     }
 
     public var name: String { "Observe" }
@@ -38,7 +45,7 @@ public final class ObserveExec: ExecutionPlan {
     }
 
     /// Adds this batch's figures to the run's observations.
-    func observe(_ batch: RecordBatch, into observations: Observations) throws(SluiceError) {
+    func observe(_ batch: RecordBatch, into observations: Observations, rejects: RejectSink) throws(SluiceError) {
         for (observation, expressions) in zip(self.observations, bound) {
             let rows: [Int32]? = try expressions.predicate.map { (predicate) throws(SluiceError) in try predicate.selectedRows(batch) }
             guard let value = expressions.value else {
@@ -47,6 +54,10 @@ public final class ObserveExec: ExecutionPlan {
             }
             let column = try value.evaluate(batch)
             guard case .int64(let values) = column.storage else { continue }
+            if observation.setsApart, let sourceIndex {
+                observations.add(observation.name, setApart(values, column: column, rows: rows, batch: batch, sourceIndex: sourceIndex, rejects: rejects))
+                continue
+            }
             var total: Int64 = 0
             if let rows {
                 for row in rows where !column.isNull(Int(row)) { total &+= values[Int(row)] }
@@ -55,6 +66,23 @@ public final class ObserveExec: ExecutionPlan {
             }
             observations.add(observation.name, total)
         }
+    }
+}
+
+extension ObserveExec {
+    /// Moves each row's `values` from its source's passed rows to apart; returns the total.
+    func setApart(_ values: [Int64], column: Column, rows: [Int32]?, batch: RecordBatch, sourceIndex: Int, rejects: RejectSink) -> Int64 {
+        var perSource: [String: Int] = [:]
+        var total: Int64 = 0
+        let sources = batch.columns[sourceIndex]
+        for row in rows.map({ $0.map(Int.init) }) ?? Array(0..<batch.rowCount) where !column.isNull(row) && values[row] != 0 {
+            perSource[sources.value(at: row).description, default: 0] += Int(values[row])
+            total &+= values[row]
+        }
+        for (source, count) in perSource.sorted(by: { $0.key < $1.key }) {
+            rejects.count(source: source, read: 0, passed: -count, rejected: 0, apart: count)
+        }
+        return total
     }
 }
 
@@ -73,7 +101,7 @@ final class ObserveStream: BatchStream {
         guard let batch = try input.next() else { return nil }
         let start = SystemInfo.monotonicNanos()
         plan.metrics.recordInput(rows: batch.rowCount)
-        try plan.observe(batch, into: context.runtime.observations)
+        try plan.observe(batch, into: context.runtime.observations, rejects: context.runtime.rejects)
         plan.metrics.addTime(since: start)
         plan.metrics.recordOutput(rows: batch.rowCount, bytes: batch.byteSize)
         return batch

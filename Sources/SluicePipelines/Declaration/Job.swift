@@ -56,6 +56,9 @@ public enum JobOutput {
     case csvPerValue(folder: String, column: String)
     /// A PostgreSQL table, loaded idempotently (when the run has a database).
     case table(TableOutput)
+    /// Kept for a later step that reads it (its frame is built over the ``SpooledResult``),
+    /// so the inputs are read once.
+    case feeds(SpooledResult)
 }
 
 /// A table a result is loaded into: its name, key, how a run replaces what is there, and
@@ -65,16 +68,22 @@ public struct TableOutput {
     public var key: [String]
     public var mode: TargetTable.Mode
     public var types: [String: String]
+    /// A text column, beyond the result's, that holds the id of the run that last wrote each
+    /// row (lineage: an unchanged row keeps the run that wrote it).
+    public var runColumn: String?
 
-    public init(name: QualifiedName, key: [String], mode: TargetTable.Mode = .upsert, types: [String: String] = [:]) {
+    public init(name: QualifiedName, key: [String], mode: TargetTable.Mode = .upsert, types: [String: String] = [:], runColumn: String? = nil) {
         self.name = name
         self.key = key
         self.mode = mode
         self.types = types
+        self.runColumn = runColumn
     }
 
-    func target(schema: Schema) -> TargetTable {
-        TargetTable(name: name, schema: schema, key: key, mode: mode, types: types)
+    func target(schema: Schema, runID: String?) -> TargetTable {
+        var target = TargetTable(name: name, schema: schema, key: key, mode: mode, types: types)
+        if let runColumn, let runID { target.runStamp = TargetTable.RunStamp(column: runColumn, runID: runID) }
+        return target
     }
 }
 

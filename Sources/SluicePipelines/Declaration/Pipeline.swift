@@ -17,7 +17,7 @@ public import SluicePostgres
 ///     static func declaredJob(config: ExecutionConfig) throws -> Job { … }
 /// }
 /// ```
-public protocol Pipeline {
+public protocol Pipeline: SendableMetatype {
     /// What one run is given (paths, table names, policies), parsed by the CLI.
     associatedtype Parameters: Sendable
     /// The settings of the pipeline's generator (sizes, seed): `sluice generate <name>`.
@@ -102,7 +102,7 @@ public struct JobContext {
 /// (`explain`, `runs`).
 public enum PipelineCatalog {
     /// Every pipeline, in the order the CLI lists them.
-    public static let all: [any Pipeline.Type] = [TransactionsPipeline.self, EcommercePipeline.self]
+    public static let all: [any Pipeline.Type] = [TransactionsPipeline.self, EcommercePipeline.self, CreditsPipeline.self]
 
     /// The pipeline users call `name`, or nil.
     public static func named(_ name: String) -> (any Pipeline.Type)? {

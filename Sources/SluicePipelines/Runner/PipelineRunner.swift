@@ -1,4 +1,4 @@
-public import SluiceCore
+import SluiceCore
 public import SluiceEngine
 import SluiceIO
 public import SluicePostgres
@@ -129,6 +129,7 @@ public enum PipelineRunner {
             let schema = try step.schema ?? step.frame.schema()
             var sinks: [any BatchSink] = []
             var table: TargetTable?
+            var results: [SpooledResult] = []
             for output in step.outputs {
                 switch output {
                 case .csv(let name):
@@ -138,8 +139,16 @@ public enum PipelineRunner {
                     guard let directory = settings.outputDirectory else { continue }
                     sinks.append(try PartitionedCSVOutput(folder: (directory as NSString).appendingPathComponent(folder), column: column, schema: schema))
                 case .table(let output):
-                    if connection != nil { table = output.target(schema: schema) }
+                    if connection != nil { table = output.target(schema: schema, runID: outcome.runID) }
+                case .feeds(let result):
+                    result.begin(runtime: runtime)
+                    results.append(result)
                 }
+            }
+            // A step none of whose outputs apply to this run (CSV only, and no --out) is skipped.
+            guard !sinks.isEmpty || table != nil || !results.isEmpty else {
+                outcome.stepRows.append((step.name, 0))
+                continue
             }
             // The load starts with the step's first result batch, so no statement of the load
             // transaction (and no COPY) is open while the job reads and shuffles.
@@ -157,6 +166,7 @@ public enum PipelineRunner {
                     let batch = step.schema.map { produced.withSchema($0) } ?? produced
                     rows += batch.rowCount
                     for sink in sinks { try sink.write(batch) }
+                    for result in results { try result.append(batch) }
                     try loader()?.write(batch)
                 }
                 if let started = try loader() {

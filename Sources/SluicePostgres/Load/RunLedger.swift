@@ -10,6 +10,8 @@ import Foundation
 /// until the next run of the same job marks it `abandoned`.
 public enum RunLedger {
     public static let runsTable = QualifiedName(schema: nil, name: "sluice_runs")
+    /// The figures of each run's `details`, one row per figure (`run_id, name, value`).
+    public static let detailsTable = QualifiedName(schema: nil, name: "sluice_run_details")
     public static let rejectsTable = QualifiedName(schema: nil, name: "sluice_rejects")
 
     /// What a finished run reports.
@@ -101,6 +103,12 @@ public enum RunLedger {
                 message text NOT NULL
             );
             CREATE INDEX IF NOT EXISTS sluice_rejects_run ON \(rejectsTable.quoted) (run_id);
+            CREATE TABLE IF NOT EXISTS \(detailsTable.quoted) (
+                run_id text NOT NULL,
+                name text NOT NULL,
+                value text,
+                PRIMARY KEY (run_id, name)
+            );
             """)
     }
 
@@ -137,6 +145,14 @@ public enum RunLedger {
                 .int(Int64(summary.load.deleted)), .int(Int64(summary.spillBytes)), .int(Int64(summary.peakMemory)),
                 .int(Int64(summary.spillFiles)), .text(summary.details.map { "\($0.0)=\($0.1)" }.joined(separator: " ")),
             ])
+        if !summary.details.isEmpty {
+            // One row per figure too, so a view can read a figure with a plain lookup.
+            let unique = Dictionary(summary.details, uniquingKeysWith: { _, last in last }).sorted { $0.key < $1.key }
+            let batch = try RecordBatch(schema: Schema([Field("run_id", .string), Field("name", .string), Field("value", .string)]), columns: [
+                .string(Array(repeating: runID, count: unique.count)), .string(unique.map(\.key)), .string(unique.map(\.value)),
+            ])
+            try connection.copyIn(table: detailsTable, columns: ["run_id", "name", "value"], batches: [batch])
+        }
         guard !rejects.isEmpty else { return }
         let schema = Schema([
             Field("run_id", .string), Field("source", .string), Field("line", .int64), Field("byte_offset", .int64),

@@ -45,23 +45,22 @@ public enum StagedLoader {
             throw SluiceError(.plan, "an upsert into \(target.name) needs a key", hint: "give the target table its natural key")
         }
         let columns = target.quotedColumns
-        let nonKey = target.columns.map(\.name).filter { !target.key.contains($0) }
+        let nonKey = target.storedColumns.map(\.name).filter { !target.key.contains($0) }
+        let compared = target.comparedColumns
         let conflict = target.key.map(Identifier.quote).joined(separator: ", ")
         let action: String
         if nonKey.isEmpty {
             action = "DO NOTHING"
         } else {
             let set = nonKey.map { "\(Identifier.quote($0)) = EXCLUDED.\(Identifier.quote($0))" }.joined(separator: ", ")
-            let old = nonKey.map { "t.\(Identifier.quote($0))" }.joined(separator: ", ")
-            let new = nonKey.map { "EXCLUDED.\(Identifier.quote($0))" }.joined(separator: ", ")
-            action = "DO UPDATE SET \(set) WHERE (\(old)) IS DISTINCT FROM (\(new))"
+            let condition = compared.isEmpty ? "" : " WHERE " + distinct(compared, "t", "EXCLUDED")
+            action = "DO UPDATE SET \(set)\(condition)"
         }
         // Rows identical to the target's are dropped first with a hash join on the key, so
         // an unchanged re-run probes no index and writes nothing.
         let joinOn = target.key.map { "t.\(Identifier.quote($0)) = s.\(Identifier.quote($0))" }.joined(separator: " AND ")
-        let stageColumns = target.columns.map { "s.\(Identifier.quote($0.name))" }.joined(separator: ", ")
-        let differs = nonKey.isEmpty ? "FALSE"
-            : "(\(nonKey.map { "t.\(Identifier.quote($0))" }.joined(separator: ", "))) IS DISTINCT FROM (\(nonKey.map { "s.\(Identifier.quote($0))" }.joined(separator: ", ")))"
+        let stageColumns = target.storedColumns.map { "s.\(Identifier.quote($0.name))" }.joined(separator: ", ")
+        let differs = compared.isEmpty ? "FALSE" : distinct(compared, "t", "s")
         let firstKey = Identifier.quote(target.key[0])
         let merged = try connection.execute("""
             WITH changed AS (
@@ -79,10 +78,18 @@ public enum StagedLoader {
         result.unchanged = result.staged - result.inserted - result.updated
     }
 
+    /// `(a.x, a.y) IS DISTINCT FROM (b.x, b.y)` over `columns`.
+    private static func distinct(_ columns: [String], _ left: String, _ right: String) -> String {
+        "(\(columns.map { "\(left).\(Identifier.quote($0))" }.joined(separator: ", "))) IS DISTINCT FROM (\(columns.map { "\(right).\(Identifier.quote($0))" }.joined(separator: ", ")))"
+    }
+
+    /// Makes the rows of the partitions the staged rows cover exactly the staged rows. With a
+    /// key, rows of those partitions whose key is gone are deleted (a hash anti-join on the
+    /// key) and the rest are upserted, so unchanged rows stay untouched; without one, rows are
+    /// compared whole.
     static func replace(
         _ stage: QualifiedName, into target: TargetTable, partitions: [String], on connection: PostgresConnection, result: inout LoadResult
     ) throws {
-        let columns = target.quotedColumns
         let covered: String
         if partitions.isEmpty {
             covered = "TRUE"
@@ -90,6 +97,17 @@ public enum StagedLoader {
             let list = partitions.map(Identifier.quote).joined(separator: ", ")
             covered = "(\(partitions.map { "t.\(Identifier.quote($0))" }.joined(separator: ", "))) IN (SELECT DISTINCT \(list) FROM \(stage.quoted))"
         }
+        if !target.key.isEmpty {
+            let sameKey = target.key.map { "s.\(Identifier.quote($0)) = t.\(Identifier.quote($0))" }.joined(separator: " AND ")
+            let deleted = try connection.execute("""
+                DELETE FROM \(target.name.quoted) AS t WHERE \(covered)
+                AND NOT EXISTS (SELECT 1 FROM \(stage.quoted) AS s WHERE \(sameKey))
+                """)
+            try upsert(stage, into: target, on: connection, result: &result)
+            result.deleted = deleted.rowsAffected ?? 0
+            return
+        }
+        let columns = target.quotedColumns
         let same = target.columns.map { "s.\(Identifier.quote($0.name)) IS NOT DISTINCT FROM t.\(Identifier.quote($0.name))" }.joined(separator: " AND ")
         let deleted = try connection.execute("""
             DELETE FROM \(target.name.quoted) AS t WHERE \(covered)
@@ -146,10 +164,20 @@ public final class StagedLoad {
     /// Copies one batch; the COPY statement starts with the first one.
     public func write(_ batch: RecordBatch) throws {
         if writer == nil {
-            let sql = PostgresConnection.copySQL(table: stage, columns: target.columns.map(\.name), direction: "FROM STDIN")
+            let sql = PostgresConnection.copySQL(table: stage, columns: target.storedColumns.map(\.name), direction: "FROM STDIN")
             writer = try connection.startCopyIn(sql: sql)
         }
-        try writer?.write(batch)
+        try writer?.write(stamped(batch))
+    }
+
+    /// The batch with the run stamp's column added, when the target has one.
+    private func stamped(_ batch: RecordBatch) -> RecordBatch {
+        guard let stamp = target.runStamp else { return batch }
+        var builder = ColumnBuilder(type: .string, capacity: batch.rowCount)
+        let id = Array(stamp.runID.utf8)
+        id.withUnsafeBufferPointer { bytes in for _ in 0..<batch.rowCount { builder.append(bytes: bytes) } }
+        return RecordBatch(unchecked: Schema(batch.schema.fields + [Field(stamp.column, .string)]), columns: batch.columns + [builder.finish()],
+                           rowCount: batch.rowCount)
     }
 
     /// Ends the COPY (when one was started); call once after the last ``write(_:)``.

@@ -25,10 +25,23 @@ public struct TargetTable: Sendable {
         }
     }
 
+    /// A text column the load fills with the id of the run writing each row; it never makes
+    /// a row count as changed, and an updated row takes the new id.
+    public struct RunStamp: Sendable, Equatable {
+        public var column: String
+        public var runID: String
+
+        public init(column: String, runID: String) {
+            self.column = column
+            self.runID = runID
+        }
+    }
+
     public var name: QualifiedName
     public var columns: [Column]
     public var key: [String]
     public var mode: Mode
+    public var runStamp: RunStamp?
 
     public init(name: QualifiedName, columns: [Column], key: [String], mode: Mode = .upsert) {
         self.name = name
@@ -56,11 +69,22 @@ public struct TargetTable: Sendable {
         }
     }
 
-    var quotedColumns: String { columns.map { Identifier.quote($0.name) }.joined(separator: ", ") }
+    /// The columns as stored: the result's, then the run stamp's.
+    var storedColumns: [Column] {
+        columns + (runStamp.map { [Column($0.column, .string)] } ?? [])
+    }
+
+    /// The stored columns whose values decide whether a row changed: all but the key and the
+    /// run stamp.
+    var comparedColumns: [String] {
+        columns.map(\.name).filter { !key.contains($0) }
+    }
+
+    var quotedColumns: String { storedColumns.map { Identifier.quote($0.name) }.joined(separator: ", ") }
 
     /// `CREATE TABLE IF NOT EXISTS` with the key as primary key (quoted names throughout).
     var createSQL: String {
-        var parts = columns.map { column in
+        var parts = storedColumns.map { column in
             "\(Identifier.quote(column.name)) \(column.postgresType)" + (key.contains(column.name) ? " NOT NULL" : "")
         }
         if !key.isEmpty { parts.append("PRIMARY KEY (\(key.map(Identifier.quote).joined(separator: ", ")))") }
@@ -84,12 +108,12 @@ public struct TargetTable: Sendable {
             """, [.text(name.quoted)])
         var existing: [String: String] = [:]
         for row in found.rows { if let column = row[0], let type = row[1] { existing[column] = type } }
-        let written = Set(columns.map(\.name))
+        let written = Set(storedColumns.map(\.name))
         if let unfillable = found.rows.first(where: { $0[2] == "t" && !written.contains($0[0] ?? "") }), let column = unfillable[0] {
             throw SluiceError(.configuration, "table \(name) has column \(Identifier.quote(column)) NOT NULL without a default, which this job does not write",
                               location: "\(name)", hint: "give the column a default, drop NOT NULL, or load into another --table")
         }
-        for column in columns {
+        for column in storedColumns {
             guard let type = existing[column.name] else {
                 throw SluiceError(.configuration, "table \(name) exists without column \(Identifier.quote(column.name))", location: "\(name)",
                                   hint: "drop or rename the existing table, or load into another --table")
