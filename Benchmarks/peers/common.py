@@ -1,7 +1,7 @@
 """Helpers shared by the peer scripts: the command line, the reading of the ecommerce part files
 out of the nested archives (none of the peers reads ZIP archives, let alone archives inside
-archives): in memory for pandas and Polars, extracted to files for DuckDB and PySpark, and a
-temporary directory that is always removed.
+archives): in memory for pandas and Polars, extracted to files for DuckDB and PySpark, a
+temporary directory that is always removed, and the credits rules every peer applies alike.
 
 Every part file is kept as it is, one JSON array (the original task's layout is
 `json.dump(events, f, indent=2)`: one key per line), and read by each engine's own JSON array
@@ -17,6 +17,7 @@ import contextlib
 import decimal
 import io
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -39,6 +40,11 @@ def parse_args(tool: str) -> argparse.Namespace:
     ec.add_argument("customers", type=Path, help="customers.csv (customer_id,join_date,segment)")
     ec.add_argument("out", type=Path, help="output CSV (category,customer_segment,total_revenue,units_sold,unique_customers)")
     ec.add_argument("--low-memory", action="store_true", help="the tool's bounded-memory mode (256 MB where it has one)")
+    cr = sub.add_parser("credits", help="events, duplicates, rejects and the balance per organisation of a credits log")
+    cr.add_argument("source", type=Path, help="credits CSV (org_id,user_id,credit_type,action,credits,timestamp)")
+    cr.add_argument("out", type=Path, help="output CSV (org_id,credits_added,credits_deducted,balance,events); "
+                    "the counts go beside it, to <out stem>.counts.csv (events,duplicates,rejects)")
+    cr.add_argument("--low-memory", action="store_true", help="the tool's bounded-memory mode (256 MB where it has one)")
     return parser.parse_args()
 
 
@@ -146,3 +152,50 @@ def cents_to_text(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     whole, frac = divmod(abs(int(cents)), 100)
     return f"{sign}{whole}.{frac:02d}"
+
+
+# ----------------------------------------------------------------------------- credits
+#
+# Sluice's credits rules: every field trimmed of spaces, tabs, CR and LF; action and credit_type
+# lower-cased; an empty field is null. A row is an event when it has an org_id, an action of
+# `add` or `deduct` and credits that are an exact non-negative numeric(12,2); every other row is
+# a reject. Events equal in all six fields (after trimming and lower-casing; credits compared
+# as text) are one event, the other copies counted as duplicates.
+
+CREDITS_COLUMNS = ["org_id", "user_id", "credit_type", "action", "credits", "timestamp"]
+CREDITS_TRIM = " \t\r\n"
+CREDITS_ACTIONS = ["add", "deduct"]
+# Plain decimal text, as Sluice's parser takes it: an optional sign, digits with at most one
+# point, at least one digit.
+CREDITS_NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)$"
+# Not exact at two decimals: a digit other than 0 after the second decimal.
+CREDITS_INEXACT = r"\.[0-9]{2}[0-9]*[1-9]"
+# Too large for numeric(12,2): more than ten digits before the point, leading zeros aside.
+CREDITS_TOO_LARGE = r"^[+-]?0*[1-9][0-9]{10}"
+# A minus sign is only harmless on zero (`-0.00`).
+CREDITS_NEGATIVE_ZERO = r"^-[0.]*$"
+
+_NUMBER = re.compile(CREDITS_NUMBER)
+_INEXACT = re.compile(CREDITS_INEXACT)
+_TOO_LARGE = re.compile(CREDITS_TOO_LARGE)
+_NEGATIVE_ZERO = re.compile(CREDITS_NEGATIVE_ZERO)
+
+
+def credits_cents(text: str) -> int | None:
+    """Trimmed credits text as exact non-negative cents, or None when the row is a reject for
+    its credits (empty, not a number, more than two decimals, too large, negative)."""
+    if not _NUMBER.match(text) or _INEXACT.search(text) or _TOO_LARGE.match(text):
+        return None
+    if text.startswith("-") and not _NEGATIVE_ZERO.match(text):
+        return None
+    return abs(price_cents(text))
+
+
+def counts_path(out: Path) -> Path:
+    """Where a credits peer writes its counts: beside the balance file, `<stem>.counts.csv`."""
+    return out.with_name(out.stem + ".counts.csv")
+
+
+def write_counts(out: Path, events: int, duplicates: int, rejects: int) -> None:
+    """The credits counts, `events,duplicates,rejects`, beside the balance file `out`."""
+    counts_path(out).write_text(f"events,duplicates,rejects\n{int(events)},{int(duplicates)},{int(rejects)}\n")

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import duckdb
 
-from common import extract_parts, parse_args, scratch_dir
+from common import (
+    CREDITS_ACTIONS, CREDITS_COLUMNS, CREDITS_INEXACT, CREDITS_NEGATIVE_ZERO, CREDITS_NUMBER, CREDITS_TOO_LARGE,
+    CREDITS_TRIM, extract_parts, parse_args, scratch_dir, write_counts,
+)
 
 
 def sql_string(value) -> str:
@@ -83,12 +86,78 @@ COPY (
 """
 
 
+# Every column is text; an empty field (NULL to read_csv) is ''. strict_mode off: a quoted last
+# field followed by CRLF in a file whose other lines end in LF is otherwise "unterminated".
+CREDITS_ROWS = """
+CREATE TEMP TABLE distinct_rows AS
+WITH raw AS (
+    SELECT {trimmed}
+    FROM read_csv({source}, delim = ',', quote = '"', escape = '"', header = true, strict_mode = false,
+                  columns = {{{columns}}})
+),
+rows AS (
+    SELECT org_id, user_id, lower(credit_type) AS credit_type, lower(action) AS action, credits, "timestamp"
+    FROM raw
+)
+SELECT org_id <> ''
+       AND action IN ({actions})
+       AND regexp_matches(credits, {number})
+       AND NOT regexp_matches(credits, {inexact})
+       AND NOT regexp_matches(credits, {too_large})
+       AND (NOT starts_with(credits, '-') OR regexp_matches(credits, {negative_zero})) AS valid,
+       {names}, count(*) AS copies
+FROM rows
+GROUP BY ALL
+"""
+
+CREDITS_COUNTS = """
+SELECT count(*) FILTER (WHERE valid), coalesce(sum(copies - 1) FILTER (WHERE valid), 0),
+       coalesce(sum(copies) FILTER (WHERE NOT valid), 0)
+FROM distinct_rows
+"""
+
+CREDITS_BALANCES = """
+COPY (
+    WITH events AS (
+        SELECT org_id, action, CAST(credits AS DECIMAL(12,2)) AS credits FROM distinct_rows WHERE valid
+    )
+    SELECT org_id,
+           sum(CASE WHEN action = 'add' THEN credits ELSE 0 END) AS credits_added,
+           sum(CASE WHEN action = 'deduct' THEN credits ELSE 0 END) AS credits_deducted,
+           sum(CASE WHEN action = 'add' THEN credits ELSE -credits END) AS balance,
+           count(*) AS events
+    FROM events
+    GROUP BY org_id
+    ORDER BY org_id
+) TO {out} (FORMAT csv, HEADER true)
+"""
+
+
+def credits(con, source, out) -> None:
+    trim = " || ".join(f"chr({ord(c)})" for c in CREDITS_TRIM)
+    con.execute(CREDITS_ROWS.format(
+        trimmed=", ".join(f'trim(coalesce("{c}", \'\'), {trim}) AS "{c}"' for c in CREDITS_COLUMNS),
+        source=sql_string(source),
+        columns=", ".join(f"'{c}': 'VARCHAR'" for c in CREDITS_COLUMNS),
+        actions=", ".join(sql_string(a) for a in CREDITS_ACTIONS),
+        number=sql_string(CREDITS_NUMBER), inexact=sql_string(CREDITS_INEXACT),
+        too_large=sql_string(CREDITS_TOO_LARGE), negative_zero=sql_string(CREDITS_NEGATIVE_ZERO),
+        names=", ".join(f'"{c}"' for c in CREDITS_COLUMNS),
+    ))
+    events, duplicates, rejects = con.execute(CREDITS_COUNTS).fetchone()
+    con.execute(CREDITS_BALANCES.format(out=sql_string(out)))
+    write_counts(out, events, duplicates, rejects)
+
+
 def main() -> None:
     args = parse_args("duckdb")
     with scratch_dir("duckdb-") as tmp:
         if args.pipeline == "transactions":
             con = connect(tmp, args.low_memory)
             con.execute(TRANSACTIONS.format(source=sql_string(args.source), out=sql_string(args.out)))
+        elif args.pipeline == "credits":
+            con = connect(tmp, args.low_memory)
+            credits(con, args.source, args.out)
         else:
             files = extract_parts(args.events, tmp)  # before DuckDB starts its threads: the workers are forked
             con = connect(tmp, args.low_memory)

@@ -1,5 +1,6 @@
 """The Sluice pipelines in pandas, written the way the original assignments are solved:
-read_csv + groupby for transactions; zipfile + json + DataFrame + merge + groupby for ecommerce.
+read_csv + groupby for transactions; zipfile + json + DataFrame + merge + groupby for ecommerce;
+read_csv + str methods + drop_duplicates + groupby for credits.
 
 Fast settings: the pyarrow CSV engine (multi-threaded parsing, pandas 3's Arrow-backed `str`
 dtype), integer day numbers instead of date strings, integer cents for exact revenue.
@@ -15,7 +16,10 @@ import sys
 import numpy as np
 import pandas as pd
 
-from common import cents_to_text, parse_args, part_files, price_cents
+from common import (
+    CREDITS_ACTIONS, CREDITS_COLUMNS, CREDITS_TRIM, cents_to_text, credits_cents, parse_args, part_files, price_cents,
+    write_counts,
+)
 
 
 def transactions(source, out) -> None:
@@ -89,10 +93,53 @@ def ecommerce(events, products_csv, customers_csv, out) -> None:
     report.to_csv(out, index=False, lineterminator="\n")
 
 
+def credits(source, out) -> None:
+    # every column as text, an empty field as "" (never NaN): the rules decide what a value is
+    df = pd.read_csv(source, dtype=str, keep_default_na=False, engine="pyarrow")[CREDITS_COLUMNS]
+    for column in CREDITS_COLUMNS:
+        df[column] = df[column].str.strip(CREDITS_TRIM)
+    df["credit_type"] = df["credit_type"].str.lower()
+    df["action"] = df["action"].str.lower()
+
+    # credits: few distinct texts, each checked once (exact cents, or -1 for a reject)
+    codes, texts = pd.factorize(df["credits"])
+    cents = np.array([-1 if (c := credits_cents(t)) is None else c for t in texts], dtype=np.int64)
+    df["cents"] = cents[codes]
+
+    valid = (df["org_id"] != "") & df["action"].isin(CREDITS_ACTIONS) & (df["cents"] >= 0)
+    events = df[valid]
+    rejects = len(df) - len(events)
+    del df
+    distinct = events.drop_duplicates(subset=CREDITS_COLUMNS)
+    duplicates = len(events) - len(distinct)
+    del events
+
+    adds = distinct["action"] == "add"
+    balances = (
+        pd.DataFrame({
+            "org_id": distinct["org_id"],
+            "credits_added": np.where(adds, distinct["cents"], 0),
+            "credits_deducted": np.where(adds, 0, distinct["cents"]),
+        })
+        .groupby("org_id")
+        .agg(credits_added=("credits_added", "sum"), credits_deducted=("credits_deducted", "sum"),
+             events=("credits_added", "size"))
+        .sort_index()
+        .reset_index()
+    )
+    balances.insert(3, "balance", balances["credits_added"] - balances["credits_deducted"])
+    for column in ["credits_added", "credits_deducted", "balance"]:
+        balances[column] = balances[column].map(cents_to_text)
+    balances.to_csv(out, index=False, lineterminator="\n")
+    write_counts(out, len(distinct), duplicates, rejects)
+
+
 def main() -> None:
     args = parse_args("pandas")
     if args.pipeline == "transactions":
         transactions(args.source, args.out)
+    elif args.pipeline == "credits":
+        credits(args.source, args.out)
     else:
         ecommerce(args.events, args.products, args.customers, args.out)
 
