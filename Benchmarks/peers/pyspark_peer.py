@@ -8,7 +8,9 @@ output path. `--low-memory`: a 512 MB driver heap, the smallest round size Spark
 the Python driver come on top of the heap.
 Ecommerce: Spark cannot read ZIP archives, so the script first inflates every part file of the
 nested archives into the scratch directory as it is (common.extract_parts; a JSON array each,
-read with `multiLine`), and that time is part of the measurement.
+read with `multiLine`), and that time is part of the measurement. Credits: every column read as
+text, normalised with column functions, grouped once into distinct rows (kept in memory and on
+disk) from which the counts and the balances (DecimalType(12,2)) come.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from __future__ import annotations
 import os
 import shutil
 
-from common import extract_parts, parse_args, scratch_dir
+from common import (
+    CREDITS_ACTIONS, CREDITS_COLUMNS, CREDITS_INEXACT, CREDITS_NEGATIVE_ZERO, CREDITS_NUMBER, CREDITS_TOO_LARGE,
+    CREDITS_TRIM, extract_parts, parse_args, scratch_dir, write_counts,
+)
 
 
 def session(tmp, low_memory: bool):
@@ -145,6 +150,54 @@ def ecommerce(spark, events, products_csv, customers_csv, out, tmp) -> None:
     write_single_csv(report, tmp, out, ["category", "customer_segment"])
 
 
+def credits(spark, source, out, tmp) -> None:
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import DecimalType, StringType, StructField, StructType
+
+    schema = StructType([StructField(c, StringType()) for c in CREDITS_COLUMNS])
+    # RFC 4180 quoting (a quote inside a quoted field is doubled); an empty field is null, read as ""
+    raw = spark.read.csv(str(source), schema=schema, header=True, mode="FAILFAST", quote='"', escape='"')
+    space = f"[{CREDITS_TRIM}]+"  # the characters themselves: a Java regex takes them literally
+    trimmed = {c: F.regexp_replace(F.coalesce(F.col(c), F.lit("")), f"^{space}|{space}$", "") for c in CREDITS_COLUMNS}
+    trimmed["credit_type"] = F.lower(trimmed["credit_type"])
+    trimmed["action"] = F.lower(trimmed["action"])
+    rows = raw.select(*(trimmed[c].alias(c) for c in CREDITS_COLUMNS))
+
+    amount = F.col("credits")
+    valid = (
+        (F.col("org_id") != "")
+        & F.col("action").isin(CREDITS_ACTIONS)
+        & amount.rlike(CREDITS_NUMBER)
+        & ~amount.rlike(CREDITS_INEXACT)
+        & ~amount.rlike(CREDITS_TOO_LARGE)
+        & (~amount.startswith("-") | amount.rlike(CREDITS_NEGATIVE_ZERO))
+    )
+    distinct = rows.withColumn("valid", valid).groupBy("valid", *CREDITS_COLUMNS).agg(F.count("*").alias("copies")).persist()
+
+    counts = distinct.agg(
+        F.sum(F.when(F.col("valid"), 1).otherwise(0)),
+        F.sum(F.when(F.col("valid"), F.col("copies") - 1).otherwise(0)),
+        F.sum(F.when(~F.col("valid"), F.col("copies")).otherwise(0)),
+    ).first()
+    events, duplicates, rejects = (int(v or 0) for v in counts)
+
+    value = F.col("credits").cast(DecimalType(12, 2))
+    zero = F.lit(0).cast(DecimalType(12, 2))
+    balances = (
+        distinct.where(F.col("valid"))
+        .groupBy("org_id")
+        .agg(
+            F.sum(F.when(F.col("action") == "add", value).otherwise(zero)).alias("credits_added"),
+            F.sum(F.when(F.col("action") == "deduct", value).otherwise(zero)).alias("credits_deducted"),
+            F.count("*").alias("events"),
+        )
+        .select("org_id", "credits_added", "credits_deducted",
+                (F.col("credits_added") - F.col("credits_deducted")).alias("balance"), "events")
+    )
+    write_single_csv(balances, tmp, out, ["org_id"])
+    write_counts(out, events, duplicates, rejects)
+
+
 def main() -> None:
     args = parse_args("pyspark")
     with scratch_dir("pyspark-") as tmp:
@@ -152,6 +205,8 @@ def main() -> None:
         try:
             if args.pipeline == "transactions":
                 transactions(spark, args.source, args.out, tmp)
+            elif args.pipeline == "credits":
+                credits(spark, args.source, args.out, tmp)
             else:
                 ecommerce(spark, args.events, args.products, args.customers, args.out, tmp)
         finally:
