@@ -10,19 +10,22 @@ import SluiceEngine
 /// `abc123`, `32/13/2024`, `31-02-2024`, empty). On top of the seed's mess: exact copies of
 /// earlier rows, padded and upper-case values (` ADD `, `Deduct`, ` org_001`), quoted fields
 /// (some holding a comma, `"report, download"`), negative, non-numeric and three-decimal
-/// credits, `refund` actions and CRLF line endings on some lines. ``Rate`` says how often.
+/// credits, `refund` actions and CRLF line endings on some lines. `Rate` says how often.
 ///
-/// Deterministic: rows are made in chunks of ``chunkRows``, chunk `i` from its own generator
+/// Deterministic: rows are made in chunks of 65,536, chunk `i` from its own generator
 /// seeded from (`seed`, `i`), so the file depends only on the settings, never on the number of
-/// threads; chunks are made in parallel and written in order. A copied row repeats one of
-/// the last few rows of its own chunk.
+/// threads, and a file of fewer rows is the start of one of more rows made with the same
+/// settings. Chunks are made in parallel and written in order. A copied row repeats one of the
+/// last few rows of its own chunk.
 public struct CreditsGenerator: Sendable {
     /// Data rows written after the header.
     public var rows: Int
     /// Organisations `org_000`…; the first `orgs` users belong one each to them, the others
     /// to the first half of them in turn (the seed's 20 users in 10 organisations).
     public var orgs: Int
-    /// Users `user_000`…, each in one organisation.
+    /// Users `user_000`…, each in one organisation. Rows of few users are often equal by
+    /// chance (with the seed's 20, a sixth of 200,000 rows); one user per 50 rows keeps those
+    /// about as rare as the copies (0.2 %).
     public var users: Int
     /// The seed every chunk's generator derives from.
     public var seed: UInt64
@@ -36,7 +39,7 @@ public struct CreditsGenerator: Sendable {
     }
 
     /// The header line of every file.
-    public static let header = "org_id,user_id,credit_type,action,credits,timestamp\n"
+    static let header = "org_id,user_id,credit_type,action,credits,timestamp\n"
 
     static let chunkRows = 65_536
 
@@ -181,8 +184,9 @@ private struct ChunkWriter {
     mutating func row() {
         let start = out.count
         if !recent.isEmpty, chance(Rate.copy) {
-            let source = recent[pick(recent.count)]
-            out.append(contentsOf: out[source])
+            // A copy of the row first: appending a slice of `out` to `out` would copy the whole chunk.
+            let copy = Array(out[recent[pick(recent.count)]])
+            out.append(contentsOf: copy)
         } else {
             fields()
         }
