@@ -14,19 +14,36 @@ extension Column {
         case .bool(let values): newStorage = .bool(Self.gather(values, indices))
         case .string(let source):
             var result = StringStorage()
-            result.offsets.reserveCapacity(indices.count + 1)
+            // Two passes over raw buffers: the total first, then one copy per row into
+            // storage allocated once, with no per-row array growth.
             source.offsets.withUnsafeBufferPointer { offsets in
                 source.bytes.withUnsafeBufferPointer { bytes in
                     var total = 0
                     for index in indices {
                         total += Int(offsets[Int(index) + 1] - offsets[Int(index)])
                     }
-                    result.bytes.reserveCapacity(total)
-                    for index in indices {
-                        let start = Int(offsets[Int(index)])
-                        let end = Int(offsets[Int(index) + 1])
-                        result.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<end]))
-                        result.offsets.append(Int32(truncatingIfNeeded: result.bytes.count))
+                    result.offsets = [Int32](unsafeUninitializedCapacity: indices.count + 1) { target, initialized in
+                        target.initializeElement(at: 0, to: 0)
+                        var end: Int32 = 0
+                        for (position, index) in indices.enumerated() {
+                            end &+= offsets[Int(index) + 1] &- offsets[Int(index)]
+                            target.initializeElement(at: position + 1, to: end)
+                        }
+                        initialized = indices.count + 1
+                    }
+                    result.bytes = [UInt8](unsafeUninitializedCapacity: total) { target, initialized in
+                        guard let destination = target.baseAddress, let origin = bytes.baseAddress else {
+                            initialized = 0
+                            return
+                        }
+                        var written = 0
+                        for index in indices {
+                            let start = Int(offsets[Int(index)])
+                            let length = Int(offsets[Int(index) + 1]) - start
+                            (destination + written).initialize(from: origin + start, count: length)
+                            written += length
+                        }
+                        initialized = written
                     }
                 }
             }
