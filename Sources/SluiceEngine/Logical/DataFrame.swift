@@ -54,14 +54,15 @@ public struct DataFrame: Sendable {
     /// Rejects the rows where `predicate` is true, with `kind` and a reason text (a string
     /// expression evaluated for each rejected row); the other rows pass on. The input must
     /// carry the source's ``Provenance`` columns, so each reject names its file and line and
-    /// the file's counts stay exact (`read == passed + rejected`).
-    public func rejectWhen(_ predicate: Expr, kind: RejectKind, reason: Expr) -> DataFrame {
-        DataFrame(.reject(RejectRule(predicate, kind: kind, reason: reason), plan))
+    /// the file's counts stay exact (`read == passed + rejected`). `column` is the column the
+    /// reject names, when one value is what is wrong.
+    public func rejectWhen(_ predicate: Expr, kind: RejectKind, reason: Expr, column: String? = nil) -> DataFrame {
+        DataFrame(.reject(RejectRule(predicate, kind: kind, reason: reason, column: column), plan))
     }
 
     /// `rejectWhen` with a fixed reason.
-    public func rejectWhen(_ predicate: Expr, kind: RejectKind, reason: String) -> DataFrame {
-        rejectWhen(predicate, kind: kind, reason: lit(reason))
+    public func rejectWhen(_ predicate: Expr, kind: RejectKind, reason: String, column: String? = nil) -> DataFrame {
+        rejectWhen(predicate, kind: kind, reason: lit(reason), column: column)
     }
 
     /// Adds figures up over the rows flowing past (read from ``ExecutionRuntime/observations``

@@ -99,11 +99,14 @@ public struct RejectRule: Sendable, CustomStringConvertible {
     /// A string expression: `lit("missing org_id")`, or
     /// `concat(lit("unknown action '"), col("action"), lit("'"))`.
     public var reason: Expr
+    /// The column the reject names (the value found wrong), or nil for the whole row.
+    public var column: String?
 
-    public init(_ predicate: Expr, kind: RejectKind, reason: Expr) {
+    public init(_ predicate: Expr, kind: RejectKind, reason: Expr, column: String? = nil) {
         self.predicate = predicate
         self.kind = kind
         self.reason = reason
+        self.column = column
     }
 
     public var description: String { "\(kind.rawValue) when \(predicate)" }
