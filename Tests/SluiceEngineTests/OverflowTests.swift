@@ -92,3 +92,20 @@ struct SumWideningTests {
         #expect(runtime.stageMetrics.reduce(0) { $0 + $1.spillBytes } > 0)
     }
 }
+
+@Suite("tryMultiply")
+struct TryMultiplyTests {
+    @Test("a product past the range is null instead of an error; `*` still fails")
+    func tryMultiply() throws {
+        let batch = try TestSupport.batch([("quantity", .int64), ("price", .decimal(precision: 10, scale: 2))], [
+            [.int64(3), .decimal(1050, scale: 2)], [.int64(Int64.max), .decimal(1050, scale: 2)], [.int64(Int64.max), .decimal(0, scale: 2)],
+            [.null, .decimal(100, scale: 2)],
+        ])
+        let frame = DataFrame(TestSupport.table(batch))
+        let rows = try frame.select(SluiceEngine.tryMultiply(col("quantity"), col("price")).alias("revenue")).collectBatch(runtime: TestSupport.runtime()).rows
+        #expect(rows == [[.decimal(3150, scale: 2)], [.null], [.decimal(0, scale: 2)], [.null]])
+        #expect(try frame.select(SluiceEngine.tryMultiply(col("quantity"), col("quantity")).alias("q")).schema()[0].type == .int64)
+        #expect(performing: { _ = try frame.select((col("quantity") * col("price")).alias("r")).collectBatch(runtime: TestSupport.runtime()) },
+                throws: { ($0 as? SluiceError)?.message.contains("integer overflow") == true })
+    }
+}

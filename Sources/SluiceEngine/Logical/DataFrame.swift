@@ -42,13 +42,17 @@ public struct DataFrame: Sendable {
     public func groupBy(_ keys: [Expr]) -> GroupedDataFrame { GroupedDataFrame(plan: plan, keys: keys) }
 
     /// A broadcast hash join: `other` (the smaller side) is gathered and indexed once.
-    public func join(_ other: DataFrame, on keys: [JoinKey], type: JoinType = .inner) -> DataFrame {
-        DataFrame(.join(plan, other.plan, on: keys, type: type))
+    /// - Parameter duplicates: what a key on several rows of `other` does; `.allow` (SQL's
+    ///   many-to-many join) by default. A dimension table's key should be unique: `.fail`,
+    ///   `.first` or `.reject` check it, and keep one output row per input row, so rows can
+    ///   still be rejected by line after the join.
+    public func join(_ other: DataFrame, on keys: [JoinKey], type: JoinType = .inner, duplicates: DuplicateKeys = .allow) -> DataFrame {
+        DataFrame(.join(plan, other.plan, on: keys, type: type, duplicates: duplicates))
     }
 
     /// A join on columns named the same on both sides.
-    public func join(_ other: DataFrame, on columns: String..., type: JoinType = .inner) -> DataFrame {
-        join(other, on: columns.map { JoinKey($0, $0) }, type: type)
+    public func join(_ other: DataFrame, on columns: String..., type: JoinType = .inner, duplicates: DuplicateKeys = .allow) -> DataFrame {
+        join(other, on: columns.map { JoinKey($0, $0) }, type: type, duplicates: duplicates)
     }
 
     /// Rejects the rows where `predicate` is true, with `kind` and a reason text (a string
