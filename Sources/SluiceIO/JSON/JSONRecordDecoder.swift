@@ -230,17 +230,29 @@ public final class JSONRecordDecoder {
         default:
             let (range, integral) = try scanner.number()
             let text = UnsafeBufferPointer(rebasing: bytes[range])
+            // A well-formed number that its column cannot hold is an `overflow`, not a conflict.
+            func overflow() -> Failure {
+                let name = schema[column].name
+                return Failure(column: name, kind: .overflow, message: "\(name) \(String(decoding: text.prefix(100), as: UTF8.self)) does not fit \(schema[column].type)")
+            }
             switch plan.kind {
             case .int64:
-                guard integral, let number = CSVFieldParser.parseInt(text) else { return conflict("\(String(decoding: text, as: UTF8.self))") }
+                guard integral else { return conflict("\(String(decoding: text, as: UTF8.self))") }
+                guard let number = CSVFieldParser.parseInt(text) else { return overflow() }
                 builders[column].append(int64: number)
             case .float64, .decimal, .string:
                 guard CSVFieldParser.append(text, quoted: false, plan: plan, to: &builders[column], cache: &caches[column]) else {
+                    // Plain digits with a point that a decimal column refuses are too large for it.
+                    let exponent = text.contains(UInt8(ascii: "e")) || text.contains(UInt8(ascii: "E"))
+                    if plan.kind == .decimal, !exponent { return overflow() }
                     return conflict("\(String(decoding: text, as: UTF8.self))")
                 }
             case .timestamp:
-                guard integral, let seconds = CSVFieldParser.parseInt(text) else { return conflict("a number") }
-                builders[column].append(int64: seconds &* DateEncoding.microsPerSecond)
+                guard integral else { return conflict("a number") }
+                guard let seconds = CSVFieldParser.parseInt(text) else { return overflow() }
+                let (micros, wrapped) = seconds.multipliedReportingOverflow(by: DateEncoding.microsPerSecond)
+                if wrapped { return overflow() }
+                builders[column].append(int64: micros)
             default:
                 return conflict("a number")
             }
