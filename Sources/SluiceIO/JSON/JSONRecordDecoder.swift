@@ -24,6 +24,13 @@ public final class JSONRecordDecoder {
     @exclusivity(unchecked) private var path: [UInt8] = []
     @exclusivity(unchecked) private var rows = 0
     @exclusivity(unchecked) private var caches: [ParseCache]
+    /// Record, for every row, the line its object starts on (a source's provenance).
+    public var recordsLines = false
+    /// With ``recordsLines``, the 1-based line each row of the batch last taken starts on.
+    public private(set) var batchLines: [Int64] = []
+    @exclusivity(unchecked) var rowLines: [Int64] = []
+    /// Newlines counted so far in the current document: up to `position`, `line` lines.
+    @exclusivity(unchecked) var lineCursor = (position: 0, line: 1)
 
     /// - Parameter formats: date / timestamp formats tried per column after ISO 8601.
     public init(schema: Schema, formats: [String: [DateTimeFormat]] = [:]) {
@@ -52,6 +59,8 @@ public final class JSONRecordDecoder {
         let batch = RecordBatch(unchecked: schema, columns: builders.map { $0.finish() }, rowCount: rows)
         builders = schema.fields.map { ColumnBuilder(type: $0.type, capacity: rows) }
         rows = 0
+        batchLines = rowLines
+        rowLines.removeAll(keepingCapacity: true)
         return batch
     }
 
@@ -61,6 +70,7 @@ public final class JSONRecordDecoder {
     ///   cannot be trusted); malformed lines of NDJSON are rejects instead.
     public func decode(_ document: UnsafeBufferPointer<UInt8>, source: String, rejects: inout [Reject]) throws(SluiceError) -> Int {
         var scanner = JSONScanner(document)
+        lineCursor = (0, 1)
         scanner.skipWhitespace()
         guard let first = scanner.peek() else { return 0 }
         var read = 0
@@ -123,6 +133,7 @@ public final class JSONRecordDecoder {
 
     /// Reads one top-level object into the builders; returns the failure that rejects it.
     private func object(_ scanner: inout JSONScanner) throws(JSONSyntaxError) -> Failure? {
+        let start = scanner.position
         for index in seen.indices { seen[index] = false }
         path.removeAll(keepingCapacity: true)
         var failure: Failure?
@@ -133,6 +144,7 @@ public final class JSONRecordDecoder {
             return failure
         }
         for index in seen.indices where !seen[index] { builders[index].appendNull() }
+        if recordsLines { rowLines.append(line(at: start, in: scanner.bytes)) }
         rows += 1
         return nil
     }
@@ -258,6 +270,16 @@ public final class JSONRecordDecoder {
             }
             return nil
         }
+    }
+
+    /// The 1-based line of byte `position` of `bytes`, counting on from the last position
+    /// asked for (rows come in document order, so a document is scanned for newlines once).
+    private func line(at position: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Int64 {
+        if position < lineCursor.position { lineCursor = (0, 1) }
+        var line = lineCursor.line
+        for index in lineCursor.position..<min(position, bytes.count) where bytes[index] == 0x0A { line += 1 }
+        lineCursor = (position, line)
+        return Int64(line)
     }
 
     private func reject(_ document: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, source: String, line: Int, failure: Failure) -> Reject {
