@@ -54,8 +54,11 @@ public struct PhysicalPlanner: Sendable {
             return try UnionExec(inputs: children)
         case .reject(let rule, let input):
             if let reason = Self.rowsNotOnePerLine(input) {
+                let hint = reason == "a join"
+                    ? "validate rows before the join, or check the join's key unique (join(…, duplicates: .fail, .first or .reject))"
+                    : "validate rows before joining or aggregating them"
                 throw SluiceError.plan("rejectWhen(\(rule.kind.rawValue)) comes after \(reason), where a row no longer stands for one input line",
-                                       hint: "validate rows before joining or aggregating them")
+                                       hint: hint)
             }
             return try RejectExec(input: try build(input, hint: hint), rule: rule)
         case .observe(let observations, let input):
