@@ -166,8 +166,17 @@ final class ArchiveJSONStream: BatchStream {
             try context.checkCancelled()
             guard let entry = entries.popFirst() else { return nil }
             guard let batch = try source.decode(entry, decoder: decoder, context: context), batch.rowCount > 0 else { continue }
-            pending += ProvenanceOutput.columns(outputs, of: batch, source: entry.displayPath, lines: decoder.batchLines, schema: outputSchema)
-                .chunks(maxRows: context.batchRows)
+            guard ProvenanceOutput.wanted(outputs) else {
+                pending += batch.chunks(maxRows: context.batchRows)
+                continue
+            }
+            let lines = decoder.batchLines
+            var first = 0
+            for chunk in batch.chunks(maxRows: context.batchRows) {
+                let slice = lines.count == batch.rowCount ? lines[first..<first + chunk.rowCount] : []
+                pending.append(ProvenanceOutput.columns(outputs, of: chunk, source: entry.displayPath, lines: slice, schema: outputSchema))
+                first += chunk.rowCount
+            }
         }
         return pending.removeFirst()
     }

@@ -25,7 +25,7 @@ public final class JSONRecordDecoder {
     @exclusivity(unchecked) private var rows = 0
     @exclusivity(unchecked) private var caches: [ParseCache]
     /// Record, for every row, the line its object starts on (a source's provenance).
-    public var recordsLines = false
+    @exclusivity(unchecked) public var recordsLines = false
     /// With ``recordsLines``, the 1-based line each row of the batch last taken starts on.
     public private(set) var batchLines: [Int64] = []
     @exclusivity(unchecked) var rowLines: [Int64] = []
@@ -243,10 +243,7 @@ public final class JSONRecordDecoder {
             let (range, integral) = try scanner.number()
             let text = UnsafeBufferPointer(rebasing: bytes[range])
             // A well-formed number that its column cannot hold is an `overflow`, not a conflict.
-            func overflow() -> Failure {
-                let name = schema[column].name
-                return Failure(column: name, kind: .overflow, message: "\(name) \(String(decoding: text.prefix(100), as: UTF8.self)) does not fit \(schema[column].type)")
-            }
+            func overflow() -> Failure { overflowFailure(column: column, text: text) }
             switch plan.kind {
             case .int64:
                 guard integral else { return conflict("\(String(decoding: text, as: UTF8.self))") }
@@ -276,10 +273,14 @@ public final class JSONRecordDecoder {
     /// asked for (rows come in document order, so a document is scanned for newlines once).
     private func line(at position: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Int64 {
         if position < lineCursor.position { lineCursor = (0, 1) }
-        var line = lineCursor.line
-        for index in lineCursor.position..<min(position, bytes.count) where bytes[index] == 0x0A { line += 1 }
+        let line = lineCursor.line + NewlineCounter.count(in: bytes, from: lineCursor.position, to: min(position, bytes.count))
         lineCursor = (position, line)
         return Int64(line)
+    }
+
+    private func overflowFailure(column: Int, text: UnsafeBufferPointer<UInt8>) -> Failure {
+        let name = schema[column].name
+        return Failure(column: name, kind: .overflow, message: "\(name) \(String(decoding: text.prefix(100), as: UTF8.self)) does not fit \(schema[column].type)")
     }
 
     private func reject(_ document: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, source: String, line: Int, failure: Failure) -> Reject {
