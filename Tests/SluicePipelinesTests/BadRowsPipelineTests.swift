@@ -89,6 +89,31 @@ struct EcommerceBadRowsTests {
         #expect(run.outcome.observed("purchases") == 2)
     }
 
+    @Test("indented arrays and NDJSON: a plan reject names the line its event starts on", arguments: [true, false])
+    func linesOfIndentedEvents(indented: Bool) throws {
+        let events = [Self.event("c1", "p1", "2"), Self.event("c2", "p2", "1"), Self.event("c1", "p1", "-4"), Self.event("c2", "p2", "3")]
+        let text: String
+        if indented {
+            // The generator's shape: one key per line, objects over several lines.
+            text = "[\n" + events.map { "  " + $0.replacingOccurrences(of: ", \"", with: ",\n    \"") }.joined(separator: ",\n") + "\n]\n"
+        } else {
+            text = events.joined(separator: "\n") + "\n"
+        }
+        let directory = try TestSupport.temporaryDirectory()
+        let archive = try EcommercePipelineTests.archive(in: directory, days: ["2023-10-23": ["part-000.json": text]])
+        var parameters = EcommercePipeline.Parameters(events: archive, productsFile: try TestSupport.writeTemporaryFile(Self.products),
+                                                      customersFile: try TestSupport.writeTemporaryFile(Self.customers))
+        parameters.onDuplicateKey = .fail
+        let run = try PipelineRun.run(EcommercePipeline.self, parameters, runtime: TestSupport.runtime(batchRows: 1))
+        // The line of the third object's opening brace.
+        var starts: [Int] = []
+        for (line, content) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where content.trimmingCharacters(in: .whitespaces).hasPrefix("{") { starts.append(line + 1) }
+        #expect(starts.count == 4)
+        #expect(run.outcome.rejects.rejects.map(\.line) == [starts[2]])
+        #expect(run.rows("sales_report.csv") == "Books,New,13.00,4,1\nElectronics,VIP,21.00,2,1\n")
+    }
+
     static let repeatedProduct = products + "p1,Phone (again),Electronics,10.50\n"
     static let purchases = [Self.event("c1", "p1", "2"), Self.event("c1", "p1", "1"), Self.event("c2", "p2", "3")]
 
