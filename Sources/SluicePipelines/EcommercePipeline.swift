@@ -17,6 +17,12 @@ import Foundation
 /// PostgreSQL catalog (or sniffed from the CSV files), the events' from their JSON values.
 /// Ids may be text (`c042`, the original task's) or integers, as long as both sides of each
 /// join agree; when they do not, the run stops before reading anything, naming both columns.
+///
+/// Bad rows are rejects of their own source, with its file (or table) and line: a purchase
+/// whose quantity is not positive (`invalid_value`) or whose `quantity × price` does not fit
+/// a 64-bit decimal (`overflow`); a product without a category or price, or with a negative
+/// price, a customer without a segment (`invalid_value`). Dimension keys are checked unique
+/// (``Parameters/onDuplicateKey``), so a duplicate never multiplies the purchases that join it.
 public enum EcommercePipeline: Pipeline {
     public static let name = "ecommerce"
     public static let summary = "Sales by product category and customer segment from nested ZIP archives of JSON events."
@@ -39,6 +45,11 @@ public enum EcommercePipeline: Pipeline {
         public var customersTable = QualifiedName(name: "customers")
         public var table = QualifiedName(name: "sales_report")
         public var onError = OnError.fail
+        /// A product or customer id on two rows: fail the run (naming the file, id and
+        /// lines), keep the first row (`first`, the others counted apart), or keep the first
+        /// and reject the others (`reject`, as `duplicate_key`). `allow` cannot be planned: a
+        /// purchase is rejected by its line after the joins, which needs one row per purchase.
+        public var onDuplicateKey = DuplicateKeys.fail
         public var limits = ZipLimits()
 
         public init(events: String, productsFile: String? = nil, customersFile: String? = nil) {
@@ -72,17 +83,26 @@ public enum EcommercePipeline: Pipeline {
 
     /// Per (category, segment) of known products and customers; the purchases that could not
     /// be attributed are observed (`unknown_product`, `unknown_customer`) before they are
-    /// left out of the report.
-    public static func frame(events: any TableSource, products: any TableSource, customers: any TableSource) -> DataFrame {
-        DataFrame(events)
+    /// left out of the report. Every source must carry its ``Provenance`` columns, which name
+    /// the rows the plan rejects.
+    public static func frame(events: any TableSource, products: any TableSource, customers: any TableSource,
+                             duplicates: DuplicateKeys = .fail) -> DataFrame {
+        let units = coalesce(col("quantity"), lit(1))
+        return DataFrame(events)
+            .select(columns(["customer_id", "event_type", "product_id", "quantity"], of: events))
             .filter(col("event_type").eq(lit("purchase")))
-            .join(DataFrame(products).select(col("product_id"), col("category"), col("price")), on: "product_id", type: .left)
-            .join(DataFrame(customers).select(col("customer_id"), col("segment")), on: "customer_id", type: .left)
-            .withColumn("revenue", coalesce(col("quantity"), lit(1)) * col("price"))
+            .rejectWhen(col("quantity").ltEq(lit(0)), kind: .invalidValue,
+                        reason: concat(lit("quantity must be positive, got "), col("quantity")), column: "quantity")
+            .join(productRows(products), on: "product_id", type: .left, duplicates: duplicates)
+            .withColumn("revenue", tryMultiply(units, col("price")))
+            .rejectWhen(col("revenue").isNull().and(col("price").isNotNull()), kind: .overflow,
+                        reason: concat(lit("quantity × price = "), units, lit(" × "), col("price"), lit(" is past the 64-bit decimal range")),
+                        column: "quantity")
+            .join(customerRows(customers), on: "customer_id", type: .left, duplicates: duplicates)
             .groupBy([col("category"), col("segment").alias("customer_segment")])
             .agg(
                 Agg.sum(col("revenue")).as("total_revenue"),
-                Agg.sum(coalesce(col("quantity"), lit(1))).as("units_sold"),
+                Agg.sum(units).as("units_sold"),
                 Agg.countDistinct(col("customer_id")).as("unique_customers"),
                 Agg.count().as("purchases")
             )
@@ -94,6 +114,29 @@ public enum EcommercePipeline: Pipeline {
             .filter(col("category").isNotNull().and(col("customer_segment").isNotNull()))
             .select(columns: "category", "customer_segment", "total_revenue", "units_sold", "unique_customers")
             .sort(.asc("category"), .asc("customer_segment"))
+    }
+
+    /// The products a purchase can join: a row without a category or price, or with a
+    /// negative price, is a reject of its file or table (its purchases then count as of an
+    /// unknown product, and the summary shows the reject).
+    static func productRows(_ products: any TableSource) -> DataFrame {
+        DataFrame(products)
+            .rejectWhen(col("category").isNull(), kind: .invalidValue, reason: "category is empty", column: "category")
+            .rejectWhen(col("price").isNull(), kind: .invalidValue, reason: "price is empty", column: "price")
+            .rejectWhen(col("price").lt(lit(0)), kind: .invalidValue, reason: concat(lit("price is negative: "), col("price")), column: "price")
+            .select(columns(["product_id", "category", "price"], of: products))
+    }
+
+    /// The customers a purchase can join: a row without a segment is a reject.
+    static func customerRows(_ customers: any TableSource) -> DataFrame {
+        DataFrame(customers)
+            .rejectWhen(col("segment").isNull(), kind: .invalidValue, reason: "segment is empty", column: "segment")
+            .select(columns(["customer_id", "segment"], of: customers))
+    }
+
+    /// `names`, then the source's provenance columns.
+    static func columns(_ names: [String], of source: any TableSource) -> [Expr] {
+        (names + source.schema.names.filter(Provenance.isProvenance)).map(Expr.column)
     }
 
     public static func readsDatabase(_ parameters: Parameters) -> Bool {
@@ -108,14 +151,14 @@ public enum EcommercePipeline: Pipeline {
                                            onError: parameters.onError, rejects: context.runtime.rejects,
                                            memory: ZipMemoryPolicy(memoryLimit: context.runtime.config.memoryLimit, workers: context.runtime.config.workers,
                                                                    temporaryDirectory: context.runtime.config.temporaryDirectory))
-        let events = listed.reading(try eventSchema(sampled: listed.sampleSchema(), products: products, customers: customers))
+        let events = listed.reading(try eventSchema(sampled: listed.sampleSchema(), products: products, customers: customers), provenance: true)
         return job(events: events, products: products, customers: customers, archives: archives + dimensionFiles, parameters: parameters)
     }
 
     public static func declaredJob(config: ExecutionConfig) throws -> Job {
-        job(events: DeclaredSource(name: "<events_week_NN.zip archives>", schema: Schema(eventFields), scanName: "ZipJSONScan"),
-            products: DeclaredSource(name: "products", schema: productSchema, scanName: "PostgresScan"),
-            customers: DeclaredSource(name: "customers", schema: customerSchema, scanName: "PostgresScan"),
+        job(events: DeclaredSource(name: "<events_week_NN.zip archives>", schema: Schema(eventFields + Provenance.fields), scanName: "ZipJSONScan"),
+            products: DeclaredSource(name: "products", schema: Schema(productSchema.fields + Provenance.fields), scanName: "PostgresScan"),
+            customers: DeclaredSource(name: "customers", schema: Schema(customerSchema.fields + Provenance.fields), scanName: "PostgresScan"),
             archives: [], parameters: Parameters(events: "<events folder>"))
     }
 
@@ -137,10 +180,12 @@ public enum EcommercePipeline: Pipeline {
                     parameters: Parameters) -> Job {
         Job(
             inputs: archives,
-            parameters: "events=\(parameters.events) table=\(parameters.table) on-error=\(parameters.onError.rawValue)",
+            parameters: "events=\(parameters.events) table=\(parameters.table) on-error=\(parameters.onError.rawValue) "
+                + "on-duplicate-key=\(parameters.onDuplicateKey.rawValue)",
             // The report's types are the plan's: revenue has the scale of the prices as the
             // dimension table holds them.
-            steps: [JobStep(name: "report", frame: frame(events: events, products: products, customers: customers), outputs: [
+            steps: [JobStep(name: "report", frame: frame(events: events, products: products, customers: customers,
+                                                          duplicates: parameters.onDuplicateKey), outputs: [
                 .csv("sales_report.csv"),
                 .csvPerValue(folder: "by_category", column: "category"),
                 .table(TableOutput(name: parameters.table, key: ["category", "customer_segment"], mode: .replacePartitions([]))),
@@ -148,9 +193,21 @@ public enum EcommercePipeline: Pipeline {
             report: { outcome in
                 let purchases = outcome.observed("purchases"), product = outcome.observed("unknown_product")
                 let customer = outcome.observed("unknown_customer")
+                let dimensions = [products.displayName, customers.displayName]
+                let setAside = outcome.sourceCounts.filter { dimensions.contains($0.source) && $0.rejected + $0.apart > 0 }
+                var lines = ["\(purchases) purchases · \(product) with an unknown product · \(customer) with an unknown customer (not in the report)"]
+                if !setAside.isEmpty {
+                    let parts = setAside.map { counts in
+                        "\(counts.source) \(counts.rejected) rejected" + (counts.apart > 0 ? ", \(counts.apart) repeated id(s) counted apart" : "")
+                    }
+                    lines.append("dimension rows left out: " + parts.joined(separator: " · ")
+                                 + " (purchases of a rejected product or customer count as unknown)")
+                }
                 return JobReport(
-                    lines: ["\(purchases) purchases · \(product) with an unknown product · \(customer) with an unknown customer (not in the report)"],
-                    details: [("purchases", "\(purchases)"), ("unknown_product", "\(product)"), ("unknown_customer", "\(customer)")]
+                    lines: lines,
+                    details: [("purchases", "\(purchases)"), ("unknown_product", "\(product)"), ("unknown_customer", "\(customer)"),
+                              ("dimension_rows_rejected", "\(setAside.reduce(0) { $0 + $1.rejected })"),
+                              ("dimension_rows_apart", "\(setAside.reduce(0) { $0 + $1.apart })")]
                 )
             }
         )
@@ -211,17 +268,19 @@ public enum EcommercePipeline: Pipeline {
         let database = try context.requireDatabase(for: "reading the products and customers tables")
         let url = database.url.connectionString
         return (try PostgresTableSource(connectionString: url, table: parameters.productsTable, columns: ["product_id", "category", "price"],
-                                        retry: database.retry),
+                                        retry: database.retry, provenance: true),
                 try PostgresTableSource(connectionString: url, table: parameters.customersTable, columns: ["customer_id", "segment"],
-                                        retry: database.retry))
+                                        retry: database.retry, provenance: true))
     }
 
     /// A dimension CSV file: its columns sniffed, except money, which is read as an exact
-    /// decimal; the key (first required column) must not be empty.
+    /// decimal; no required column may be empty; rows carry their file and line, which name
+    /// the rows the plan rejects (a negative price, a duplicate id).
     static func csvTable(_ path: String, required: [String], exact: [String], rejects: RejectSink) throws -> any TableSource {
         var options = CSVOptions(columnTypes: Dictionary(uniqueKeysWithValues: exact.map { ($0, DataType.decimal(precision: 18, scale: 2)) }),
                                  requiredColumns: required)
-        options.notNullColumns = [required[0]]
+        options.notNullColumns = required
+        options.provenance = true
         return try CSVSource(path: path, options: options, rejects: rejects)
     }
 }

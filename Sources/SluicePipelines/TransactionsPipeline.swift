@@ -43,7 +43,8 @@ public enum TransactionsPipeline: Pipeline {
     }
 
     /// How the input is read: ids as text (leading zeros kept), dates as dates, units as
-    /// integers; rows with an empty customer, product, date or quantity are rejects.
+    /// integers; rows with an empty customer, product, date or quantity are rejects. Rows carry
+    /// their file and line, which name the rows the plan rejects (a quantity that is not positive).
     public static func csvOptions(delimiter: UInt8? = nil, maxQuotedLines: Int = CSVOptions.defaultMaxQuotedLines) -> CSVOptions {
         var options = CSVOptions(
             delimiter: delimiter,
@@ -55,12 +56,19 @@ public enum TransactionsPipeline: Pipeline {
         )
         options.notNullColumns = ["custId", "transactionDate", "productSold", "unitsSold"]
         options.maxQuotedLines = maxQuotedLines
+        options.provenance = true
         return options
     }
 
-    /// The job over any source with the input columns.
+    /// The job over any source with the input columns and the ``Provenance`` columns: a row
+    /// whose `unitsSold` is not positive is an `invalid_value` reject. A customer's total units
+    /// of one product are exact (summed in 128 bits); a total past the int64 range stops the
+    /// run naming the customer and product (see ``Agg/sum(_:)``).
     public static func frame(_ source: any TableSource) -> DataFrame {
         DataFrame(source)
+            .select((["custId", "transactionDate", "productSold", "unitsSold"] + Provenance.fields.map(\.name)).map(Expr.column))
+            .rejectWhen(col("unitsSold").ltEq(lit(0)), kind: .invalidValue,
+                        reason: concat(lit("unitsSold must be positive, got "), col("unitsSold")), column: "unitsSold")
             .groupBy("custId", "productSold")
             .agg(Agg.sum(col("unitsSold")).as("units"), Agg.collectSet(col("transactionDate")).as("days"))
             .groupBy("custId")
@@ -79,8 +87,8 @@ public enum TransactionsPipeline: Pipeline {
 
     public static func declaredJob(config: ExecutionConfig) throws -> Job {
         let options = csvOptions()
-        let source = DeclaredSource(name: "<transactions file>", schema: Schema(inputColumns.map { Field($0, options.columnTypes[$0] ?? .string) }),
-                                    scanName: "CSVScan")
+        let fields = inputColumns.map { Field($0, options.columnTypes[$0] ?? .string) } + Provenance.fields
+        let source = DeclaredSource(name: "<transactions file>", schema: Schema(fields), scanName: "CSVScan")
         return job(over: source, parameters: Parameters(source: "<transactions file>"))
     }
 

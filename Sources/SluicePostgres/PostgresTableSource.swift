@@ -9,12 +9,19 @@ public import SluiceEngine
 /// reads them from the catalog (`pg_attribute`) before any work starts, so a table with
 /// `varchar(10)` ids yields text ids and one with `integer` ids yields integers, and a missing
 /// table or column is an error naming it, not a failure halfway through a run.
+///
+/// With `provenance`, the ``Provenance`` columns follow the table's: the table's name and
+/// each row's number in the order the table was read (1-based), so a plan can reject a
+/// dimension row by table and row; the table's rows are then counted in the run's reject
+/// sink like a file's (`read == passed + rejected + apart`).
 public final class PostgresTableSource: TableSource {
     public let connectionString: String
     public let table: QualifiedName
     public let schema: Schema
     /// How connecting is retried (the run's `--db-timeout`).
     public let retry: RetryPolicy
+    /// Whether the schema ends with the provenance columns.
+    public let provenance: Bool
 
     /// A source with a schema given by the caller (types are not checked against the table).
     public init(connectionString: String, table: QualifiedName, schema: Schema) {
@@ -22,13 +29,17 @@ public final class PostgresTableSource: TableSource {
         self.table = table
         self.schema = schema
         self.retry = .default
+        self.provenance = false
     }
 
     /// Reads the table's columns from the catalog and types the source after them.
-    /// - Parameter columns: the columns to read, in this order (all of them when nil).
+    /// - Parameters:
+    ///   - columns: the columns to read, in this order (all of them when nil).
+    ///   - provenance: add the table's name and each row's number (see the type's notes).
     /// - Throws: a configuration error naming the table when it does not exist or lacks a
     ///   column, or a ``PostgresError`` when the server cannot be reached.
-    public init(connectionString: String, table: QualifiedName, columns: [String]? = nil, retry: RetryPolicy = .default) throws {
+    public init(connectionString: String, table: QualifiedName, columns: [String]? = nil, retry: RetryPolicy = .default,
+                provenance: Bool = false) throws {
         let connection = try PostgresConnection.connect(connectionString, retry: retry)
         defer { connection.close() }
         let found = try connection.execute("""
@@ -58,8 +69,9 @@ public final class PostgresTableSource: TableSource {
         }
         self.connectionString = connectionString
         self.table = table
-        self.schema = Schema(fields)
+        self.schema = Schema(provenance ? fields + Provenance.fields : fields)
         self.retry = retry
+        self.provenance = provenance
     }
 
     /// The Sluice type a PostgreSQL column type is read as: integers → int64, `numeric(p,s)`
@@ -90,15 +102,19 @@ public final class PostgresTableSource: TableSource {
     public func partitionCount(config: ExecutionConfig) -> Int { 1 }
 
     public func open(partition: Int, projection: [Int], context: TaskContext) throws(SluiceError) -> any BatchStream {
-        let columns = Schema(projection.map { schema[$0] })
+        let projected = Schema(projection.map { schema[$0] })
+        let columns = Schema(projected.fields.filter { !Provenance.isProvenance($0.name) })
         var batches: [RecordBatch] = []
         let reservation = context.reservation("PostgreSQL table \(table)")
+        var rows = 0
         do {
             let connection = try PostgresConnection.connect(connectionString, retry: retry)
             defer { connection.close() }
             try connection.copyOut(table: table, schema: columns, batchRows: context.batchRows) { batch in
-                try reservation.grow(by: batch.byteSize)
-                batches.append(batch)
+                let withProvenance = projected.count == columns.count ? batch : addingProvenance(to: batch, firstRow: rows + 1, schema: projected)
+                rows += batch.rowCount
+                try reservation.grow(by: withProvenance.byteSize)
+                batches.append(withProvenance)
             }
         } catch let error as PostgresError where error.code == .undefinedTable {
             throw SluiceError(.configuration, "table \(table) does not exist", location: error.host,
@@ -110,6 +126,23 @@ public final class PostgresTableSource: TableSource {
         } catch {
             throw SluiceError(.io, "reading table \(table) failed: \(error)")
         }
+        if provenance { context.runtime.rejects.count(source: displayName, read: rows, passed: rows, rejected: 0) }
         return MemoryBatchStream(batches)
+    }
+
+    /// `batch` (the table's columns) with the projected provenance columns put in: the
+    /// table's name, and row numbers from `firstRow` on.
+    private func addingProvenance(to batch: RecordBatch, firstRow: Int, schema projected: Schema) -> RecordBatch {
+        var next = 0
+        let columns = projected.fields.map { field -> Column in
+            switch field.name {
+            case Provenance.sourceColumn: return .string([String](repeating: displayName, count: batch.rowCount))
+            case Provenance.lineColumn: return .int64((0..<batch.rowCount).map { Int64(firstRow + $0) })
+            default:
+                next += 1
+                return batch.columns[next - 1]
+            }
+        }
+        return RecordBatch(unchecked: projected, columns: columns, rowCount: batch.rowCount)
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SluiceEngine
 import SluiceIO
 import SluicePipelines
 import SluicePostgres
@@ -25,6 +26,10 @@ struct EcommerceOptions: PipelineOptions {
     @Option(name: .customLong("on-error"), help: "A corrupt archive or entry: fail the run, or skip it as a reject.")
     var onError: String = "fail"
 
+    @Option(name: .customLong("on-duplicate-key"),
+            help: "A product or customer id on two rows: fail the run, keep the first row (first), or keep it and reject the others (reject).")
+    var onDuplicateKey: String = "fail"
+
     @Option(help: "Table for the report.")
     var table: String = "sales_report"
 
@@ -32,6 +37,7 @@ struct EcommerceOptions: PipelineOptions {
 
     func validate() throws {
         guard OnError(rawValue: onError) != nil else { throw ValidationError("--on-error must be fail or skip") }
+        guard Self.duplicateKeyChoices.contains(onDuplicateKey) else { throw ValidationError("--on-duplicate-key must be fail, first or reject") }
         guard (products == nil) == (customers == nil) else { throw ValidationError("give both --products and --customers, or neither") }
         try TableNameOption.validate(table, option: "--table")
         try TableNameOption.validate(productsTable, option: "--products-table")
@@ -45,6 +51,10 @@ struct EcommerceOptions: PipelineOptions {
         parameters.customersTable = try QualifiedName(parsing: customersTable)
         parameters.onError = OnError(rawValue: onError) ?? .fail
         parameters.limits = archiveLimits.limits()
+        parameters.onDuplicateKey = DuplicateKeys(rawValue: onDuplicateKey) ?? .fail
         return parameters
     }
+
+    /// `allow` is not offered: a duplicate dimension key would multiply purchases.
+    static let duplicateKeyChoices = ["fail", "first", "reject"]
 }

@@ -208,7 +208,8 @@ struct JSONHardeningArchiveTests {
         #expect(rejects[0].line == 3)
         #expect(rejects[0].raw == "garbage")
         #expect(rejects[1].message == "not JSON: neither an array nor newline-delimited objects (starts with 'this is not json')")
-        #expect(source.rejects.sourceCounts == [counts(path, read: 10, passed: 9, rejected: 1)])
+        #expect(Self.total(source.rejects.sourceCounts) == [10, 9, 1])
+        #expect(source.rejects.sourceCounts.allSatisfy { $0.source.hasPrefix("\(day)!/part-") && $0.read == $0.passed + $0.rejected })
     }
 
     @Test("under fail: trailing data stops the run with the entry, byte and line")
@@ -241,7 +242,7 @@ struct JSONHardeningArchiveTests {
         let source = try ArchiveJSONSource(archives: [path], schema: Self.schema, onError: .fail)
         #expect(try Self.ids(source) == [1, 2, 3, 4, 5, 8, 9])
         #expect(source.rejects.totalRejected == 0)
-        #expect(source.rejects.sourceCounts == [counts(path, read: 7, passed: 7, rejected: 0)])
+        #expect(Self.total(source.rejects.sourceCounts) == [7, 7, 0])
     }
 
     @Test("the sampled schema of a part that starts with a byte order mark")
@@ -254,11 +255,8 @@ struct JSONHardeningArchiveTests {
         #expect(schema.fields.map(\.type) == [.int64, .string])
     }
 
-    private func counts(_ source: String, read: Int, passed: Int, rejected: Int) -> SourceCounts {
-        var counts = SourceCounts(source: source)
-        counts.read = read
-        counts.passed = passed
-        counts.rejected = rejected
-        return counts
+    /// Read, passed and rejected over every entry (each entry counts as a source of its own).
+    static func total(_ counts: [SourceCounts]) -> [Int] {
+        [counts.reduce(0) { $0 + $1.read }, counts.reduce(0) { $0 + $1.passed }, counts.reduce(0) { $0 + $1.rejected }]
     }
 }

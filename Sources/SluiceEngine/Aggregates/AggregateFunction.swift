@@ -76,7 +76,9 @@ public enum Agg {
     public static func countDistinct(_ expr: Expr) -> AggregateExpr { AggregateExpr(DistinctFunction(mode: .count), [expr]) }
     /// The sorted distinct non-null values, as a list (Spark's `collect_set`, sorted).
     public static func collectSet(_ expr: Expr) -> AggregateExpr { AggregateExpr(DistinctFunction(mode: .collect), [expr]) }
-    /// The exact sum (decimals and integers never go through floating point).
+    /// The exact sum: decimals and integers never go through floating point, and add up in
+    /// 128 bits, so a running total may pass the 64-bit range; a group whose final total does
+    /// not fit the (64-bit) result is a data error naming the group (see `SumFunction`).
     public static func sum(_ expr: Expr) -> AggregateExpr { AggregateExpr(SumFunction(), [expr]) }
     public static func min(_ expr: Expr) -> AggregateExpr { AggregateExpr(MinMaxFunction(isMax: false), [expr]) }
     public static func max(_ expr: Expr) -> AggregateExpr { AggregateExpr(MinMaxFunction(isMax: true), [expr]) }

@@ -83,7 +83,7 @@ public indirect enum BoundExpr: Sendable {
         }
     }
 
-    private static func bindBinary(_ op: BinaryOperator, _ left: BoundExpr, _ right: BoundExpr) throws(SluiceError) -> BoundExpr {
+    static func bindBinary(_ op: BinaryOperator, _ left: BoundExpr, _ right: BoundExpr) throws(SluiceError) -> BoundExpr {
         let description = "\(op.rawValue) between \(left.type) and \(right.type)"
         switch op {
         case .and, .or:

@@ -4,6 +4,8 @@ extension BoundFunction {
     /// Evaluates the function over argument columns of `rows` rows; null in, null out.
     func evaluate(_ arguments: [Column], type: DataType, rows: Int) throws(SluiceError) -> Column {
         switch self {
+        case .tryMultiply(let operandType):
+            return try Kernels.arithmetic(.multiply, arguments[0], arguments[1], operandType: operandType, result: type, overflowIsNull: true)
         case .hash:
             var hashes = [UInt64](repeating: 0, count: rows)
             for argument in arguments { argument.combineHashes(into: &hashes) }

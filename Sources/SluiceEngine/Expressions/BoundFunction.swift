@@ -13,6 +13,8 @@ public enum BoundFunction: Sendable {
     case parseTimestamp([DateTimeFormat])
     case matchedFormat([DateTimeFormat])
     case parseDecimal(precision: Int, scale: Int)
+    /// `*` with the operands already typed for it; overflow is null.
+    case tryMultiply(operandType: DataType)
 
     /// Checks argument types and compiles constants; returns the bound call.
     static func bind(_ function: ScalarFunction, _ arguments: [BoundExpr], context: String) throws(SluiceError) -> BoundExpr {
@@ -85,6 +87,12 @@ public enum BoundFunction: Sendable {
         case .hash:
             guard !arguments.isEmpty else { throw SluiceError.plan("hash needs arguments") }
             return .call(.hash, arguments, .int64)
+        case .tryMultiply:
+            guard arguments.count == 2 else { throw SluiceError.plan("tryMultiply takes 2 arguments, got \(arguments.count) in \(context)") }
+            guard case .binary(_, let left, let right, let operandType, let result) = try BoundExpr.bindBinary(.multiply, arguments[0], arguments[1]) else {
+                throw SluiceError.internal("tryMultiply did not bind to a product in \(context)")
+            }
+            return .call(.tryMultiply(operandType: operandType), [left, right], result)
         }
     }
 }

@@ -2,8 +2,10 @@ import SluiceCore
 
 /// Vectorised implementations of the operators: one tight loop per operator and layout.
 enum Kernels {
+    /// - Parameter overflowIsNull: an integer or decimal result that does not fit is null
+    ///   (`tryMultiply`) rather than an error.
     static func arithmetic(
-        _ op: BinaryOperator, _ a: Column, _ b: Column, operandType: DataType, result: DataType
+        _ op: BinaryOperator, _ a: Column, _ b: Column, operandType: DataType, result: DataType, overflowIsNull: Bool = false
     ) throws(SluiceError) -> Column {
         let validity = Column.bothValid(a, b)
         if operandType == .float64 {
@@ -33,7 +35,7 @@ enum Kernels {
             throw SluiceError.internal("integer arithmetic on \(a.type) and \(b.type)")
         }
         var out = [Int64](repeating: 0, count: x.count)
-        var zeroDivisors: [Int] = []
+        var nullRows: [Int] = []
         for row in 0..<x.count {
             if let validity, !validity.isValid(row) { continue }
             let value: Int64
@@ -44,10 +46,14 @@ enum Kernels {
             case .multiply: (value, overflow) = x[row].multipliedReportingOverflow(by: y[row])
             default:
                 if y[row] == 0 {
-                    zeroDivisors.append(row)
+                    nullRows.append(row)
                     continue
                 }
                 (value, overflow) = x[row].remainderReportingOverflow(dividingBy: y[row])
+            }
+            if overflow, overflowIsNull {
+                nullRows.append(row)
+                continue
             }
             if overflow {
                 throw SluiceError(.data, "integer overflow computing \(x[row]) \(op.rawValue) \(y[row])",
@@ -56,9 +62,9 @@ enum Kernels {
             out[row] = value
         }
         var finalValidity = validity
-        if !zeroDivisors.isEmpty {
+        if !nullRows.isEmpty {
             var bitmap = validity ?? ValidityBitmap(count: x.count, allValid: true)
-            for row in zeroDivisors { bitmap.set(row, valid: false) }
+            for row in nullRows { bitmap.set(row, valid: false) }
             finalValidity = bitmap
         }
         if result == .date {

@@ -36,6 +36,10 @@ public enum ScalarFunction: Sendable, Hashable {
     /// Days from the second date argument to the first.
     case dateDiffDays
     case year, month, day
+    // Numbers
+    /// The product of two numbers, typed like `*`, but null where it does not fit its type
+    /// (Spark's `try_multiply`) instead of an error.
+    case tryMultiply
     // Other
     /// A 64-bit hash of all arguments (stable across runs).
     case hash
@@ -63,6 +67,7 @@ public enum ScalarFunction: Sendable, Hashable {
         case .year: "year"
         case .month: "month"
         case .day: "day"
+        case .tryMultiply: "tryMultiply"
         case .hash: "hash"
         }
     }
@@ -111,6 +116,10 @@ extension Expr {
 
 /// `concat(a, b, …)`: the arguments' text joined; null when any is null.
 public func concat(_ inputs: Expr...) -> Expr { .call(.concat, inputs) }
+
+/// `tryMultiply(a, b)`: `a * b`, or null where the product does not fit its type (a decimal
+/// product past the 64-bit range, say), so a plan can reject such rows instead of failing.
+public func tryMultiply(_ a: Expr, _ b: Expr) -> Expr { .call(.tryMultiply, [a, b]) }
 
 /// `hash(a, b, …)`: a stable 64-bit hash of the arguments.
 public func hash(_ inputs: Expr...) -> Expr { .call(.hash, inputs) }

@@ -42,26 +42,31 @@ public struct DataFrame: Sendable {
     public func groupBy(_ keys: [Expr]) -> GroupedDataFrame { GroupedDataFrame(plan: plan, keys: keys) }
 
     /// A broadcast hash join: `other` (the smaller side) is gathered and indexed once.
-    public func join(_ other: DataFrame, on keys: [JoinKey], type: JoinType = .inner) -> DataFrame {
-        DataFrame(.join(plan, other.plan, on: keys, type: type))
+    /// - Parameter duplicates: what a key on several rows of `other` does; `.allow` (SQL's
+    ///   many-to-many join) by default. A dimension table's key should be unique: `.fail`,
+    ///   `.first` or `.reject` check it, and keep one output row per input row, so rows can
+    ///   still be rejected by line after the join.
+    public func join(_ other: DataFrame, on keys: [JoinKey], type: JoinType = .inner, duplicates: DuplicateKeys = .allow) -> DataFrame {
+        DataFrame(.join(plan, other.plan, on: keys, type: type, duplicates: duplicates))
     }
 
     /// A join on columns named the same on both sides.
-    public func join(_ other: DataFrame, on columns: String..., type: JoinType = .inner) -> DataFrame {
-        join(other, on: columns.map { JoinKey($0, $0) }, type: type)
+    public func join(_ other: DataFrame, on columns: String..., type: JoinType = .inner, duplicates: DuplicateKeys = .allow) -> DataFrame {
+        join(other, on: columns.map { JoinKey($0, $0) }, type: type, duplicates: duplicates)
     }
 
     /// Rejects the rows where `predicate` is true, with `kind` and a reason text (a string
     /// expression evaluated for each rejected row); the other rows pass on. The input must
     /// carry the source's ``Provenance`` columns, so each reject names its file and line and
-    /// the file's counts stay exact (`read == passed + rejected`).
-    public func rejectWhen(_ predicate: Expr, kind: RejectKind, reason: Expr) -> DataFrame {
-        DataFrame(.reject(RejectRule(predicate, kind: kind, reason: reason), plan))
+    /// the file's counts stay exact (`read == passed + rejected`). `column` is the column the
+    /// reject names, when one value is what is wrong.
+    public func rejectWhen(_ predicate: Expr, kind: RejectKind, reason: Expr, column: String? = nil) -> DataFrame {
+        DataFrame(.reject(RejectRule(predicate, kind: kind, reason: reason, column: column), plan))
     }
 
     /// `rejectWhen` with a fixed reason.
-    public func rejectWhen(_ predicate: Expr, kind: RejectKind, reason: String) -> DataFrame {
-        rejectWhen(predicate, kind: kind, reason: lit(reason))
+    public func rejectWhen(_ predicate: Expr, kind: RejectKind, reason: String, column: String? = nil) -> DataFrame {
+        rejectWhen(predicate, kind: kind, reason: lit(reason), column: column)
     }
 
     /// Adds figures up over the rows flowing past (read from ``ExecutionRuntime/observations``

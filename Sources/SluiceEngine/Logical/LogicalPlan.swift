@@ -24,7 +24,9 @@ public indirect enum LogicalPlan: Sendable {
     case aggregate(keys: [Expr], aggregates: [AggregateExpr], LogicalPlan)
     case sort([SortKey], LogicalPlan)
     case distinct(LogicalPlan)
-    case join(LogicalPlan, LogicalPlan, on: [JoinKey], type: JoinType)
+    /// A broadcast hash join of the left plan with the (smaller) right one; `duplicates` says
+    /// what a key on several rows of the right side does.
+    case join(LogicalPlan, LogicalPlan, on: [JoinKey], type: JoinType, duplicates: DuplicateKeys)
     case union([LogicalPlan])
     /// Routes the rows a rule matches to the run's rejects; the rest pass on unchanged.
     case reject(RejectRule, LogicalPlan)
@@ -62,11 +64,13 @@ public indirect enum LogicalPlan: Sendable {
                 fields.append(Field(aggregate.name, try aggregate.function.returnType(types)))
             }
             return Schema(fields)
-        case .join(let left, let right, let on, _):
+        case .join(let left, let right, let on, _, _):
             let leftSchema = try left.schema(), rightSchema = try right.schema()
             let dropped = Set(on.filter { $0.left == $0.right }.map(\.right))
             var fields = leftSchema.fields
-            for field in rightSchema.fields where !dropped.contains(field.name) {
+            // The right side's provenance stays behind: it names the right side's rows in
+            // duplicate-key rejects; the output's rows are the left side's.
+            for field in rightSchema.fields where !dropped.contains(field.name) && !Provenance.isProvenance(field.name) {
                 var renamed = field
                 if leftSchema.index(of: field.name) != nil { renamed.name += "_right" }
                 fields.append(renamed)
@@ -75,6 +79,18 @@ public indirect enum LogicalPlan: Sendable {
         case .union(let inputs):
             guard let first = inputs.first else { throw SluiceError.plan("union of nothing") }
             return try first.schema()
+        }
+    }
+
+    /// The name of the one source the plan reads (a file, a table), or nil when it reads
+    /// several; errors about the plan's rows name it.
+    public var sourceName: String? {
+        switch self {
+        case .scan(let source, _): source.displayName
+        case .filter(_, let input), .project(_, let input), .extend(_, let input), .sort(_, let input), .distinct(let input),
+             .reject(_, let input), .observe(_, let input), .aggregate(_, _, let input):
+            input.sourceName
+        case .join, .union: nil
         }
     }
 
@@ -99,11 +115,14 @@ public struct RejectRule: Sendable, CustomStringConvertible {
     /// A string expression: `lit("missing org_id")`, or
     /// `concat(lit("unknown action '"), col("action"), lit("'"))`.
     public var reason: Expr
+    /// The column the reject names (the value found wrong), or nil for the whole row.
+    public var column: String?
 
-    public init(_ predicate: Expr, kind: RejectKind, reason: Expr) {
+    public init(_ predicate: Expr, kind: RejectKind, reason: Expr, column: String? = nil) {
         self.predicate = predicate
         self.kind = kind
         self.reason = reason
+        self.column = column
     }
 
     public var description: String { "\(kind.rawValue) when \(predicate)" }

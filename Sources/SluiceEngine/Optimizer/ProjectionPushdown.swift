@@ -31,14 +31,16 @@ enum ProjectionPushdown {
             return .sort(keys, apply(input, required: required.map { $0.union(keys.map(\.column)) }))
         case .distinct(let input):
             return .distinct(apply(input, required: nil))
-        case .join(let left, let right, let on, let type):
+        case .join(let left, let right, let on, let type, let duplicates):
             guard let required, let leftSchema = try? left.schema(), let rightSchema = try? right.schema() else {
-                return .join(apply(left, required: nil), apply(right, required: nil), on: on, type: type)
+                return .join(apply(left, required: nil), apply(right, required: nil), on: on, type: type, duplicates: duplicates)
             }
             let unsuffixed = Set(required.map { $0.hasSuffix("_right") ? String($0.dropLast(6)) : $0 })
             let leftNeeds = Set(leftSchema.names).intersection(required).union(on.map(\.left))
-            let rightNeeds = Set(rightSchema.names).intersection(required.union(unsuffixed)).union(on.map(\.right))
-            return .join(apply(left, required: leftNeeds), apply(right, required: rightNeeds), on: on, type: type)
+            var rightNeeds = Set(rightSchema.names).intersection(required.union(unsuffixed)).union(on.map(\.right))
+            // A checked key names the rows that share it by their file and line.
+            if duplicates != .allow { rightNeeds.formUnion(rightSchema.names.filter(Provenance.isProvenance)) }
+            return .join(apply(left, required: leftNeeds), apply(right, required: rightNeeds), on: on, type: type, duplicates: duplicates)
         case .union(let inputs):
             return .union(inputs.map { apply($0, required: nil) })
         case .reject(let rule, let input):

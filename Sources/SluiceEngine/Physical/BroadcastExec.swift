@@ -6,12 +6,18 @@ public import SluiceCore
 public final class BroadcastExec: StageBoundary {
     public let input: any ExecutionPlan
     public let keyNames: [String]
+    /// What a key on several build rows does.
+    public let duplicates: DuplicateKeys
+    /// The build side's source, to name it when its rows carry no provenance.
+    public let sourceName: String?
     public let metrics = OperatorMetrics()
     private let built = Locked<JoinIndex?>(nil)
 
-    public init(input: any ExecutionPlan, keys: [String]) throws(SluiceError) {
+    public init(input: any ExecutionPlan, keys: [String], duplicates: DuplicateKeys = .allow, sourceName: String? = nil) throws(SluiceError) {
         self.input = input
         self.keyNames = keys
+        self.duplicates = duplicates
+        self.sourceName = sourceName
         for key in keys {
             let index = try input.schema.requireIndex(of: key, in: "join build side")
             try GroupKeyEncoder.requireEncodable(input.schema[index].type, key: key, in: "a join")
@@ -35,7 +41,8 @@ public final class BroadcastExec: StageBoundary {
         }
         let all = RecordBatch.concat(results.flatMap(\.batches), schema: input.schema)
         let context = TaskContext(runtime: runtime, stage: stage, partition: 0)
-        let index = try JoinIndex(batch: all, keyIndices: try keyNames.map { (name) throws(SluiceError) in try input.schema.requireIndex(of: name) }, context: context)
+        let keyIndices = try keyNames.map { (name) throws(SluiceError) in try input.schema.requireIndex(of: name) }
+        let index = try JoinIndex(batch: all, keyIndices: keyIndices, duplicates: duplicates, sourceName: sourceName, context: context)
         metrics.recordOutput(rows: all.rowCount, bytes: all.byteSize)
         built.withLock { $0 = index }
     }
@@ -56,7 +63,7 @@ public final class BroadcastExec: StageBoundary {
 }
 
 /// A hash index over one batch: distinct keys map to groups, and each group chains the rows
-/// that carry its key, in row order.
+/// that carry its key, in row order (with a checked key, only its first row).
 final class JoinIndex: @unchecked Sendable {
     let batch: RecordBatch
     let keyIndices: [Int]
@@ -66,7 +73,8 @@ final class JoinIndex: @unchecked Sendable {
     let nextRow: [Int32]
     let reservation: MemoryReservation
 
-    init(batch: RecordBatch, keyIndices: [Int], context: TaskContext) throws(SluiceError) {
+    init(batch: RecordBatch, keyIndices: [Int], duplicates: DuplicateKeys = .allow, sourceName: String? = nil,
+         context: TaskContext) throws(SluiceError) {
         self.batch = batch
         self.keyIndices = keyIndices
         var encoder = GroupKeyEncoder(types: keyIndices.map { batch.schema[$0].type })
@@ -79,10 +87,23 @@ final class JoinIndex: @unchecked Sendable {
         var first = [Int32](repeating: -1, count: table.groupCount)
         var last = [Int32](repeating: -1, count: table.groupCount)
         var next = [Int32](repeating: -1, count: batch.rowCount)
+        // Rows whose key an earlier row has, with that row, when the key is checked.
+        var repeated: [(row: Int, first: Int)] = []
         for row in 0..<batch.rowCount where !keyColumns.contains(where: { $0.isNull(row) }) {
             let group = Int(groups[row])
-            if first[group] < 0 { first[group] = Int32(row) } else { next[Int(last[group])] = Int32(row) }
+            if first[group] < 0 {
+                first[group] = Int32(row)
+            } else if duplicates == .allow {
+                next[Int(last[group])] = Int32(row)
+            } else {
+                repeated.append((row, Int(first[group])))
+                continue
+            }
             last[group] = Int32(row)
+        }
+        if !repeated.isEmpty {
+            try DuplicateKeyCheck(batch: batch, keyIndices: keyIndices, sourceName: sourceName)
+                .handle(repeated, policy: duplicates, rejects: context.runtime.rejects)
         }
         self.encoder = encoder
         self.table = table

@@ -214,6 +214,20 @@ final class HashAggregateStream: BatchStream {
         return true
     }
 
+    /// Fails, naming the group, when an aggregate's exact result for it does not fit the
+    /// output type (a sum past the 64-bit range: see ``SumFunction``).
+    private func checkRanges(keys: [Column]) throws(SluiceError) {
+        for (aggregate, accumulator) in zip(plan.aggregates, accumulators) {
+            guard let checked = accumulator as? any RangeCheckedAccumulator, let (group, value) = checked.firstOutOfRange() else { continue }
+            let keyText = zip(plan.keyNames, keys).map { "\($0.0) = \($0.1.value(at: group))" }.joined(separator: ", ")
+            throw SluiceError(
+                .data,
+                "\(aggregate.function.name) \(aggregate.name)\(keyText.isEmpty ? "" : " for \(keyText)") is \(value), past the range of \(aggregate.returnType)",
+                hint: "the values are too large to total in 64 bits: reject them in the plan (rejectWhen), or cast them to float64 before summing"
+            )
+        }
+    }
+
     /// Turns the current groups into output batches.
     private func emit(final: Bool) throws(SluiceError) {
         var groupCount = table.groupCount
@@ -231,6 +245,7 @@ final class HashAggregateStream: BatchStream {
             whole = try stateBatch()
         } else {
             var columns = encoder.decode(table.keys, groupCount: groupCount)
+            try checkRanges(keys: columns)
             for accumulator in accumulators { columns.append(try accumulator.finish()) }
             whole = RecordBatch(unchecked: plan.schema, columns: columns, rowCount: groupCount)
         }

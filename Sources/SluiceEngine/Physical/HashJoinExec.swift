@@ -8,6 +8,22 @@ public enum JoinType: String, Sendable {
     case left
 }
 
+/// What a join does when its build (right) side has a key on more than one row. A
+/// dimension table's key is meant to be unique, and a duplicate silently multiplies the
+/// facts that join it; every choice but `allow` checks it while the index is built (the
+/// build side is hashed anyway, so the check costs nothing) and keeps at most one match per
+/// probe row.
+public enum DuplicateKeys: String, Sendable, CaseIterable {
+    /// Every matching build row joins (SQL's many-to-many join): a probe row fans out.
+    case allow
+    /// The run fails with a data error naming the source, the key and the lines that share it.
+    case fail
+    /// The first row of each key (in source order) joins; the others are counted apart.
+    case first
+    /// The first row of each key joins; the others are `duplicate_key` rejects of their source.
+    case reject
+}
+
 /// A broadcast hash join: each probe partition looks its rows up in the shared index built
 /// by ``BroadcastExec``. Output rows keep the probe order; a probe row's matches come in
 /// build-row order. Null keys never match (SQL semantics).
@@ -48,7 +64,7 @@ public final class HashJoinExec: ExecutionPlan {
         let probeNames = Set(probe.schema.names)
         var fields = probe.schema.fields
         var output: [Int] = []
-        for (index, field) in build.schema.fields.enumerated() where !dropped.contains(field.name) {
+        for (index, field) in build.schema.fields.enumerated() where !dropped.contains(field.name) && !Provenance.isProvenance(field.name) {
             var renamed = field
             if probeNames.contains(field.name) { renamed.name += "_right" }
             fields.append(renamed)
@@ -60,7 +76,8 @@ public final class HashJoinExec: ExecutionPlan {
 
     public var name: String { "HashJoin(\(joinType.rawValue), broadcast)" }
     public var details: String {
-        zip(probeKeys, build.keyNames).map { "\($0.0) = \($0.1)" }.joined(separator: " AND ")
+        let keys = zip(probeKeys, build.keyNames).map { "\($0.0) = \($0.1)" }.joined(separator: " AND ")
+        return build.duplicates == .allow ? keys : "\(keys), duplicate keys: \(build.duplicates.rawValue)"
     }
     public var children: [any ExecutionPlan] { [probe, build] }
     public var partitioning: Partitioning { probe.partitioning }

@@ -66,7 +66,7 @@ public final class RejectExec: ExecutionPlan {
             if perSource[source] == nil { order.append(source) }
             perSource[source, default: 0] += 1
             records.append(Reject(
-                source: source, line: line, byteOffset: 0, column: nil, kind: rule.kind,
+                source: source, line: line, byteOffset: 0, column: rule.column, kind: rule.kind,
                 raw: Self.render(matched, row: row, columns: rawColumns),
                 message: reasons.isNull(row) ? rule.kind.rawValue : reasons.value(at: row).description
             ))

@@ -43,9 +43,10 @@ public struct PhysicalPlanner: Sendable {
         case .distinct(let input):
             let names = try input.schema().names
             return try buildAggregate(keys: names.map(Expr.column), aggregates: [], input: input, hint: hint)
-        case .join(let left, let right, let on, let type):
+        case .join(let left, let right, let on, let type, let duplicates):
             let probe = try build(left, hint: hint)
-            let buildSide = try BroadcastExec(input: try build(right, hint: nil), keys: on.map(\.right))
+            let buildSide = try BroadcastExec(input: try build(right, hint: nil), keys: on.map(\.right), duplicates: duplicates,
+                                              sourceName: right.sourceName)
             return try HashJoinExec(probe: probe, build: buildSide, probeKeys: on.map(\.left), joinType: type)
         case .union(let inputs):
             var children: [any ExecutionPlan] = []
@@ -53,8 +54,11 @@ public struct PhysicalPlanner: Sendable {
             return try UnionExec(inputs: children)
         case .reject(let rule, let input):
             if let reason = Self.rowsNotOnePerLine(input) {
+                let hint = reason == "a join"
+                    ? "validate rows before the join, or check the join's key unique (join(…, duplicates: .fail, .first or .reject))"
+                    : "validate rows before joining or aggregating them"
                 throw SluiceError.plan("rejectWhen(\(rule.kind.rawValue)) comes after \(reason), where a row no longer stands for one input line",
-                                       hint: "validate rows before joining or aggregating them")
+                                       hint: hint)
             }
             return try RejectExec(input: try build(input, hint: hint), rule: rule)
         case .observe(let observations, let input):
@@ -104,7 +108,8 @@ public struct PhysicalPlanner: Sendable {
             rowsNotOnePerLine(input)
         case .aggregate: "an aggregation"
         case .distinct: "distinct()"
-        case .join: "a join"
+        // A join on a checked-unique key gives each left row one output row at most.
+        case .join(let left, _, _, _, let duplicates): duplicates == .allow ? "a join" : rowsNotOnePerLine(left)
         case .union: "a union"
         }
     }

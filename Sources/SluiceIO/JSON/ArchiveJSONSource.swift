@@ -16,6 +16,9 @@ public enum OnError: String, Sendable, CaseIterable {
 /// one that is not JSON, or one whose name would escape the archive (`../x.json`), stops the
 /// run (`.fail`) or becomes a `corrupt_entry` reject named by its full nested path (`.skip`);
 /// bytes after an entry's last JSON document stop the run too, or are a `trailing_data` reject.
+/// Each entry is a source of its own in the reject counts; ``reading(_:provenance:)`` can add
+/// the ``Provenance`` columns (the entry's full path and each object's line), so a plan can
+/// reject events by their line.
 public final class ArchiveJSONSource: TableSource {
     public let zip: NestedZipSource
     public let schema: Schema
@@ -73,18 +76,19 @@ public final class ArchiveJSONSource: TableSource {
         partitions = groups
     }
 
-    private init(copying source: ArchiveJSONSource, schema: Schema) {
+    private init(copying source: ArchiveJSONSource, schema: Schema, provenance: Bool) {
         zip = source.zip
-        self.schema = schema
+        self.schema = provenance ? Schema(schema.fields + Provenance.fields) : schema
         rejects = source.rejects
         onError = source.onError
         partitions = source.partitions
         formats = source.formats
     }
 
-    /// The same entries read with another schema (no archive is listed again).
-    public func reading(_ schema: Schema) -> ArchiveJSONSource {
-        ArchiveJSONSource(copying: self, schema: schema)
+    /// The same entries read with another schema (no archive is listed again); with
+    /// `provenance`, the ``Provenance`` columns follow the schema's.
+    public func reading(_ schema: Schema, provenance: Bool = false) -> ArchiveJSONSource {
+        ArchiveJSONSource(copying: self, schema: schema, provenance: provenance)
     }
 
     /// The schema of the first entry that can be read, inferred from its first objects
@@ -137,7 +141,7 @@ public final class ArchiveJSONSource: TableSource {
             return nil
         }
         let batch = decoder.takeBatch()
-        rejects.count(source: entry.archivePath, read: read, passed: batch.rowCount, rejected: found.count)
+        rejects.count(source: entry.displayPath, read: read, passed: batch.rowCount, rejected: found.count)
         try rejects.add(found)
         context.runtime.progress.addRows(read)
         return batch
@@ -169,10 +173,16 @@ final class ArchiveJSONStream: BatchStream {
     private let context: TaskContext
     private var pending: [RecordBatch] = []
 
+    /// The projected columns: a JSON field's decoder column, or a provenance column.
+    private let outputs: [ProvenanceOutput]
+    private let outputSchema: Schema
+
     init(source: ArchiveJSONSource, entries: [ZipEntryRef], schema: Schema, context: TaskContext) {
         self.source = source
         self.entries = entries[...]
-        self.decoder = JSONRecordDecoder(schema: schema, formats: source.formats)
+        (outputs, outputSchema) = (ProvenanceOutput.plan(schema), schema)
+        self.decoder = JSONRecordDecoder(schema: Schema(schema.fields.filter { !Provenance.isProvenance($0.name) }), formats: source.formats)
+        decoder.recordsLines = outputs.contains(.line)
         self.context = context
     }
 
@@ -181,7 +191,17 @@ final class ArchiveJSONStream: BatchStream {
             try context.checkCancelled()
             guard let entry = entries.popFirst() else { return nil }
             guard let batch = try source.decode(entry, decoder: decoder, context: context), batch.rowCount > 0 else { continue }
-            pending += batch.chunks(maxRows: context.batchRows)
+            guard ProvenanceOutput.wanted(outputs) else {
+                pending += batch.chunks(maxRows: context.batchRows)
+                continue
+            }
+            let lines = decoder.batchLines
+            var first = 0
+            for chunk in batch.chunks(maxRows: context.batchRows) {
+                let slice = lines.count == batch.rowCount ? lines[first..<first + chunk.rowCount] : []
+                pending.append(ProvenanceOutput.columns(outputs, of: chunk, source: entry.displayPath, lines: slice, schema: outputSchema))
+                first += chunk.rowCount
+            }
         }
         return pending.removeFirst()
     }

@@ -24,6 +24,13 @@ public final class JSONRecordDecoder {
     @exclusivity(unchecked) private var path: [UInt8] = []
     @exclusivity(unchecked) private var rows = 0
     @exclusivity(unchecked) private var caches: [ParseCache]
+    /// Record, for every row, the line its object starts on (a source's provenance).
+    @exclusivity(unchecked) public var recordsLines = false
+    /// With ``recordsLines``, the 1-based line each row of the batch last taken starts on.
+    public private(set) var batchLines: [Int64] = []
+    @exclusivity(unchecked) var rowLines: [Int64] = []
+    /// Newlines counted so far in the current document: up to `position`, `line` lines.
+    @exclusivity(unchecked) var lineCursor = (position: 0, line: 1)
 
     /// - Parameter formats: date / timestamp formats tried per column after ISO 8601.
     public init(schema: Schema, formats: [String: [DateTimeFormat]] = [:]) {
@@ -52,6 +59,8 @@ public final class JSONRecordDecoder {
         let batch = RecordBatch(unchecked: schema, columns: builders.map { $0.finish() }, rowCount: rows)
         builders = schema.fields.map { ColumnBuilder(type: $0.type, capacity: rows) }
         rows = 0
+        batchLines = rowLines
+        rowLines.removeAll(keepingCapacity: true)
         return batch
     }
 
@@ -68,6 +77,7 @@ public final class JSONRecordDecoder {
     public func decode(_ document: UnsafeBufferPointer<UInt8>, source: String, rejects: inout [Reject]) throws(SluiceError) -> Int {
         var scanner = JSONScanner(document)
         var lines = LineCounter()
+        lineCursor = (0, 1)
         var read = 0
         var previous = Previous.nothing
         while true {
@@ -178,6 +188,7 @@ public final class JSONRecordDecoder {
 
     /// Reads one top-level object into the builders; returns the failure that rejects it.
     private func object(_ scanner: inout JSONScanner) throws(JSONSyntaxError) -> Failure? {
+        let start = scanner.position
         for index in seen.indices { seen[index] = false }
         path.removeAll(keepingCapacity: true)
         var failure: Failure?
@@ -188,6 +199,7 @@ public final class JSONRecordDecoder {
             return failure
         }
         for index in seen.indices where !seen[index] { builders[index].appendNull() }
+        if recordsLines { rowLines.append(line(at: start, in: scanner.bytes)) }
         rows += 1
         return nil
     }
@@ -285,22 +297,45 @@ public final class JSONRecordDecoder {
         default:
             let (range, integral) = try scanner.number()
             let text = UnsafeBufferPointer(rebasing: bytes[range])
+            // A well-formed number that its column cannot hold is an `overflow`, not a conflict.
+            func overflow() -> Failure { overflowFailure(column: column, text: text) }
             switch plan.kind {
             case .int64:
-                guard integral, let number = CSVFieldParser.parseInt(text) else { return conflict("\(String(decoding: text, as: UTF8.self))") }
+                guard integral else { return conflict("\(String(decoding: text, as: UTF8.self))") }
+                guard let number = CSVFieldParser.parseInt(text) else { return overflow() }
                 builders[column].append(int64: number)
             case .float64, .decimal, .string:
                 guard CSVFieldParser.append(text, quoted: false, plan: plan, to: &builders[column], cache: &caches[column]) else {
+                    // Plain digits with a point that a decimal column refuses are too large for it.
+                    let exponent = text.contains(UInt8(ascii: "e")) || text.contains(UInt8(ascii: "E"))
+                    if plan.kind == .decimal, !exponent { return overflow() }
                     return conflict("\(String(decoding: text, as: UTF8.self))")
                 }
             case .timestamp:
-                guard integral, let seconds = CSVFieldParser.parseInt(text) else { return conflict("a number") }
-                builders[column].append(int64: seconds &* DateEncoding.microsPerSecond)
+                guard integral else { return conflict("a number") }
+                guard let seconds = CSVFieldParser.parseInt(text) else { return overflow() }
+                let (micros, wrapped) = seconds.multipliedReportingOverflow(by: DateEncoding.microsPerSecond)
+                if wrapped { return overflow() }
+                builders[column].append(int64: micros)
             default:
                 return conflict("a number")
             }
             return nil
         }
+    }
+
+    /// The 1-based line of byte `position` of `bytes`, counting on from the last position
+    /// asked for (rows come in document order, so a document is scanned for newlines once).
+    private func line(at position: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Int64 {
+        if position < lineCursor.position { lineCursor = (0, 1) }
+        let line = lineCursor.line + NewlineCounter.count(in: bytes, from: lineCursor.position, to: min(position, bytes.count))
+        lineCursor = (position, line)
+        return Int64(line)
+    }
+
+    private func overflowFailure(column: Int, text: UnsafeBufferPointer<UInt8>) -> Failure {
+        let name = schema[column].name
+        return Failure(column: name, kind: .overflow, message: "\(name) \(String(decoding: text.prefix(100), as: UTF8.self)) does not fit \(schema[column].type)")
     }
 
     private func reject(_ document: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, source: String, line: Int, failure: Failure) -> Reject {

@@ -125,7 +125,22 @@ public enum PipelineRunner {
     ) throws -> [(step: String, sink: any BatchSink)] {
         var files: [(step: String, sink: any BatchSink)] = []
         var loads: [(String, StagedLoad)] = []
-        for step in job.steps {
+        // A step none of whose outputs apply to this run (CSV only, and no --out) is skipped,
+        // unless no step's do (a run without outputs still reads and checks everything).
+        let applies = job.steps.map { step in
+            step.outputs.contains { output in
+                switch output {
+                case .csv, .csvPerValue: settings.outputDirectory != nil
+                case .table: connection != nil
+                case .feeds: true
+                }
+            }
+        }
+        for (index, step) in job.steps.enumerated() {
+            if !applies[index], applies.contains(true) {
+                outcome.stepRows.append((step.name, 0))
+                continue
+            }
             let schema = try step.schema ?? step.frame.schema()
             var sinks: [any BatchSink] = []
             var table: TargetTable?
@@ -144,11 +159,6 @@ public enum PipelineRunner {
                     result.begin(runtime: runtime)
                     results.append(result)
                 }
-            }
-            // A step none of whose outputs apply to this run (CSV only, and no --out) is skipped.
-            guard !sinks.isEmpty || table != nil || !results.isEmpty else {
-                outcome.stepRows.append((step.name, 0))
-                continue
             }
             // The load starts with the step's first result batch, so no statement of the load
             // transaction (and no COPY) is open while the job reads and shuffles.

@@ -1,0 +1,100 @@
+import SluiceCore
+
+/// One projected column of a JSON source that may carry ``Provenance``: a decoded field (by
+/// its index among the decoded columns), the entry's path, or the object's line.
+enum ProvenanceOutput: Equatable {
+    case field(Int)
+    case source
+    case line
+
+    /// The outputs of `schema`, in order; fields are numbered as the decoder sees them
+    /// (the schema without its provenance columns).
+    static func plan(_ schema: Schema) -> [ProvenanceOutput] {
+        var decoded = 0
+        return schema.fields.map { field in
+            switch field.name {
+            case Provenance.sourceColumn: return .source
+            case Provenance.lineColumn: return .line
+            default:
+                decoded += 1
+                return .field(decoded - 1)
+            }
+        }
+    }
+
+    /// True when the outputs include a provenance column.
+    static func wanted(_ outputs: [ProvenanceOutput]) -> Bool { outputs.contains { $0 == .source || $0 == .line } }
+
+    /// `batch` (the decoded fields) with the provenance columns put in: `source` on every row,
+    /// and each row's line (`lines`, one per row).
+    /// - Complexity: O(rows) plus one copy of the path per row, made by doubling (no per-row call).
+    static func columns(_ outputs: [ProvenanceOutput], of batch: RecordBatch, source: String, lines: ArraySlice<Int64>, schema: Schema) -> RecordBatch {
+        let rows = batch.rowCount
+        let columns = outputs.map { output -> Column in
+            switch output {
+            case .field(let index): return batch.columns[index]
+            case .line: return .int64(lines.count == rows ? Array(lines) : [Int64](repeating: 0, count: rows))
+            case .source: return constant(source, rows: rows)
+            }
+        }
+        return RecordBatch(unchecked: schema, columns: columns, rowCount: rows)
+    }
+
+    /// A string column of `rows` copies of `text`.
+    static func constant(_ text: String, rows: Int) -> Column {
+        let path = Array(text.utf8)
+        guard rows > 0, !path.isEmpty, path.count <= Int(Int32.max) / rows else {
+            return .string([String](repeating: text, count: rows))
+        }
+        let total = path.count * rows
+        let bytes = [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
+            path.withUnsafeBufferPointer { source in
+                guard let from = source.baseAddress, let to = buffer.baseAddress else { return }
+                to.initialize(from: from, count: path.count)
+                var filled = path.count
+                while filled < total {
+                    let copied = min(filled, total - filled)
+                    (to + filled).initialize(from: to, count: copied)
+                    filled += copied
+                }
+                initialized = filled
+            }
+        }
+        let width = Int32(path.count)
+        var offsets = [Int32](repeating: 0, count: rows + 1)
+        for row in 1...rows { offsets[row] = offsets[row - 1] &+ width }
+        return Column(type: .string, storage: .string(StringStorage(offsets: offsets, bytes: bytes)))
+    }
+}
+
+/// Counts newline bytes, sixteen at a time: provenance asks for the line of every object,
+/// so each byte of a document is looked at once more (about 1 instruction per byte, a
+/// third of a byte-at-a-time loop).
+enum NewlineCounter {
+    /// The newlines in `bytes[from..<to]`.
+    static func count(in bytes: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> Int {
+        guard let base = bytes.baseAddress, from < to else { return 0 }
+        let raw = UnsafeRawPointer(base)
+        let newline = SIMD16<UInt8>(repeating: 0x0A)
+        var index = from
+        var total = 0
+        while to - index >= 16 {
+            // Lane sums stay below Int8.max: at most 126 blocks per round.
+            var lanes = SIMD16<Int8>()
+            var blocks = 0
+            while to - index >= 16, blocks < 126 {
+                let block = raw.loadUnaligned(fromByteOffset: index, as: SIMD16<UInt8>.self)
+                // A SIMDMask lane is all ones (-1) where true, so subtracting it counts.
+                lanes &-= unsafeBitCast(block .== newline, to: SIMD16<Int8>.self)
+                index += 16
+                blocks += 1
+            }
+            total += Int(SIMD16<Int16>(truncatingIfNeeded: lanes).wrappedSum())
+        }
+        while index < to {
+            if base[index] == 0x0A { total += 1 }
+            index += 1
+        }
+        return total
+    }
+}
