@@ -8,29 +8,39 @@ public import SluiceCore
 /// the ``Provenance`` columns for that; a plan without them is refused when it is built.
 public final class RejectExec: ExecutionPlan {
     public let input: any ExecutionPlan
-    public let rule: RejectRule
-    let predicate: BoundExpr
-    let reason: BoundExpr
+    /// The rules, in the order they apply: a row goes to the first rule that matches it.
+    /// Consecutive `rejectWhen`s are one operator, so a batch is copied once, not per rule.
+    public let rules: [RejectRule]
+    let bound: [(predicate: BoundExpr, reason: BoundExpr)]
     let sourceIndex: Int
     let lineIndex: Int
     /// The columns a reject's `raw` text shows: every input column but the provenance ones.
     let rawColumns: [Int]
     public let metrics = OperatorMetrics()
 
-    public init(input: any ExecutionPlan, rule: RejectRule) throws(SluiceError) {
+    public convenience init(input: any ExecutionPlan, rule: RejectRule) throws(SluiceError) {
+        try self.init(input: input, rules: [rule])
+    }
+
+    public init(input: any ExecutionPlan, rules: [RejectRule]) throws(SluiceError) {
         self.input = input
-        self.rule = rule
-        predicate = try BoundExpr.bind(rule.predicate, to: input.schema)
-        guard predicate.type == .bool else {
-            throw SluiceError.plan("a reject rule must be bool, got \(predicate.type): \(rule.predicate)")
+        self.rules = rules
+        var bound: [(predicate: BoundExpr, reason: BoundExpr)] = []
+        for rule in rules {
+            let predicate = try BoundExpr.bind(rule.predicate, to: input.schema)
+            guard predicate.type == .bool else {
+                throw SluiceError.plan("a reject rule must be bool, got \(predicate.type): \(rule.predicate)")
+            }
+            let reason = try BoundExpr.bind(rule.reason, to: input.schema)
+            guard reason.type == .string else {
+                throw SluiceError.plan("a reject reason must be text, got \(reason.type): \(rule.reason)")
+            }
+            bound.append((predicate, reason))
         }
-        reason = try BoundExpr.bind(rule.reason, to: input.schema)
-        guard reason.type == .string else {
-            throw SluiceError.plan("a reject reason must be text, got \(reason.type): \(rule.reason)")
-        }
+        self.bound = bound
         guard let source = input.schema.index(of: Provenance.sourceColumn), let line = input.schema.index(of: Provenance.lineColumn) else {
             throw SluiceError.plan(
-                "rejectWhen(\(rule.kind.rawValue)) needs the source's provenance columns \(Provenance.sourceColumn) and \(Provenance.lineColumn)",
+                "rejectWhen(\(rules.first?.kind.rawValue ?? "")) needs the source's provenance columns \(Provenance.sourceColumn) and \(Provenance.lineColumn)",
                 hint: "read the source with provenance (CSVOptions.provenance = true) so each reject names its file and line"
             )
         }
@@ -40,7 +50,7 @@ public final class RejectExec: ExecutionPlan {
     }
 
     public var name: String { "Reject" }
-    public var details: String { rule.description }
+    public var details: String { rules.map(\.description).joined(separator: "; ") }
     public var schema: Schema { input.schema }
     public var children: [any ExecutionPlan] { [input] }
     public var partitioning: Partitioning { input.partitioning }
@@ -49,34 +59,40 @@ public final class RejectExec: ExecutionPlan {
         RejectStream(plan: self, input: try input.execute(partition: partition, context: context), context: context)
     }
 
-    /// Splits `batch` into the rows that pass and the rejects of the others.
+    /// Splits `batch` into the rows that pass and the rejects of the others. Each rule's
+    /// predicate is evaluated over the batch; a row is the reject of the first rule it
+    /// matches, and the batch is copied once, at the end, when any row left.
     func split(_ batch: RecordBatch, rejects sink: RejectSink) throws(SluiceError) -> RecordBatch {
-        let rejected = try predicate.selectedRows(batch)
-        guard !rejected.isEmpty else { return batch }
-        let matched = batch.take(rejected)
-        let reasons = try reason.evaluate(matched)
+        var keep: [Bool] = []
         var records: [Reject] = []
-        records.reserveCapacity(rejected.count)
         var perSource: [String: Int] = [:]
         var order: [String] = []
-        for row in 0..<matched.rowCount {
-            let source = matched.columns[sourceIndex].value(at: row).description
-            var line = 0
-            if case .int64(let value) = matched.columns[lineIndex].value(at: row) { line = Int(value) }
-            if perSource[source] == nil { order.append(source) }
-            perSource[source, default: 0] += 1
-            records.append(Reject(
-                source: source, line: line, byteOffset: 0, column: rule.column, kind: rule.kind,
-                raw: Self.render(matched, row: row, columns: rawColumns),
-                message: reasons.isNull(row) ? rule.kind.rawValue : reasons.value(at: row).description
-            ))
+        for (rule, expressions) in zip(rules, bound) {
+            var selected = try expressions.predicate.selectedRows(batch)
+            if !keep.isEmpty { selected.removeAll { !keep[Int($0)] } }
+            guard !selected.isEmpty else { continue }
+            if keep.isEmpty { keep = [Bool](repeating: true, count: batch.rowCount) }
+            for row in selected { keep[Int(row)] = false }
+            let matched = batch.take(selected)
+            let reasons = try expressions.reason.evaluate(matched)
+            for row in 0..<matched.rowCount {
+                let source = matched.columns[sourceIndex].value(at: row).description
+                var line = 0
+                if case .int64(let value) = matched.columns[lineIndex].value(at: row) { line = Int(value) }
+                if perSource[source] == nil { order.append(source) }
+                perSource[source, default: 0] += 1
+                records.append(Reject(
+                    source: source, line: line, byteOffset: 0, column: rule.column, kind: rule.kind,
+                    raw: Self.render(matched, row: row, columns: rawColumns),
+                    message: reasons.isNull(row) ? rule.kind.rawValue : reasons.value(at: row).description
+                ))
+            }
         }
+        guard !keep.isEmpty else { return batch }
         for source in order { sink.movePassedToRejected(source: source, rows: perSource[source] ?? 0) }
         try sink.add(records)
-        var keep = [Bool](repeating: true, count: batch.rowCount)
-        for row in rejected { keep[Int(row)] = false }
         var kept: [Int32] = []
-        kept.reserveCapacity(batch.rowCount - rejected.count)
+        kept.reserveCapacity(batch.rowCount - records.count)
         for row in 0..<batch.rowCount where keep[row] { kept.append(Int32(row)) }
         return batch.take(kept)
     }

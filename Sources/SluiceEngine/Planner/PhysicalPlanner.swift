@@ -52,7 +52,15 @@ public struct PhysicalPlanner: Sendable {
             var children: [any ExecutionPlan] = []
             for input in inputs { children.append(try build(input, hint: nil)) }
             return try UnionExec(inputs: children)
-        case .reject(let rule, let input):
+        case .reject(let outer, let child):
+            // Consecutive rules are one operator, applied innermost first.
+            var rules = [outer]
+            var input = child
+            while case .reject(let rule, let inner) = input {
+                rules.insert(rule, at: 0)
+                input = inner
+            }
+            let rule = rules[0]
             if let reason = Self.rowsNotOnePerLine(input) {
                 let hint = reason == "a join"
                     ? "validate rows before the join, or check the join's key unique (join(…, duplicates: .fail, .first or .reject))"
@@ -60,7 +68,7 @@ public struct PhysicalPlanner: Sendable {
                 throw SluiceError.plan("rejectWhen(\(rule.kind.rawValue)) comes after \(reason), where a row no longer stands for one input line",
                                        hint: hint)
             }
-            return try RejectExec(input: try build(input, hint: hint), rule: rule)
+            return try RejectExec(input: try build(input, hint: hint), rules: rules)
         case .observe(let observations, let input):
             return try ObserveExec(input: try build(input, hint: hint), observations: observations)
         }
