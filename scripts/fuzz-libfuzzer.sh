@@ -32,6 +32,8 @@ bin="$(swift build -c release --scratch-path "$scratch" --show-bin-path)"
 # The Swift runtime's backtracer hangs on a crash inside libFuzzer; libFuzzer and ASan
 # report crashes themselves.
 export SWIFT_BACKTRACE=enable=no
+# The same hashes in every process, so a seed replays the same run.
+export SWIFT_DETERMINISTIC_HASHING=1
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}"
 
 status=0

@@ -113,7 +113,7 @@ final class CSVFuzzCheck {
         // the record holding a split's byte before it ends at one of the split's candidate
         // line starts whichever way it was reached, so every reading must pass the meeting point.
         var readings: [(origin: Int, starts: Set<Int>)] = []
-        for origin in Set([0, count / 3, count / 2 + 1, dataStart ?? 0]) where origin < count {
+        for origin in Set([0, count / 3, count / 2 + 1, dataStart ?? 0]).sorted() where origin < count {
             readings.append((origin, chain(from: origin)))
         }
         for split in splitPoints(after: dataStart ?? 0) {
