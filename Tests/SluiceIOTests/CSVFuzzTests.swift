@@ -20,23 +20,42 @@ struct SeededGenerator: RandomNumberGenerator {
     }
 }
 
-/// Seeded mutations of a seed file: byte flips, inserted quotes, delimiters and newlines,
-/// deletions and truncations, the damage real exports carry.
+/// Seeded mutations of a seed file: byte flips, inserted bytes that mean something to the
+/// format (quotes, delimiters, newlines, brackets, byte order marks), deletions and
+/// truncations, the damage real exports carry.
 enum Mutator {
-    static let interesting: [UInt8] = Array("\"|,\n\r\t ".utf8) + [0x00, 0xFF, 0xC3, UInt8(ascii: "9"), UInt8(ascii: "-")]
+    /// The bytes a mutation writes or inserts, per format.
+    struct Alphabet {
+        /// Bytes that overwrite one byte.
+        var replacements: [UInt8]
+        /// Byte strings inserted before one byte.
+        var insertions: [[UInt8]]
 
-    static func mutate(_ input: [UInt8], seed: UInt64) -> [UInt8] {
+        /// CSV: quotes, the seed file's `|` delimiter, line ends, NUL, non-UTF-8 bytes.
+        static let csv = Alphabet(replacements: Array("\"|,\n\r\t ".utf8) + [0x00, 0xFF, 0xC3, UInt8(ascii: "9"), UInt8(ascii: "-")],
+                                  insertions: [[UInt8(ascii: "\"")], [UInt8(ascii: "|")], [UInt8(ascii: "\n")]])
+
+        /// JSON: structure, string escapes, number and literal bytes, a byte order mark.
+        static let json = Alphabet(
+            replacements: Array("[]{}\",:\\\n 0-.eEtn".utf8) + [0x00, 0x1F, 0xFF, 0xC3],
+            insertions: [Array("\"".utf8), Array(",".utf8), Array("{".utf8), Array("}".utf8), Array("]".utf8), Array("\n".utf8),
+                         Array("\\".utf8), [0xEF, 0xBB, 0xBF], Array("null".utf8)]
+        )
+    }
+
+    static func mutate(_ input: [UInt8], seed: UInt64, alphabet: Alphabet = .csv) -> [UInt8] {
         var random = SeededGenerator(seed: seed)
         var bytes = input
+        let inserts = alphabet.insertions.count
         for _ in 0..<Int.random(in: 1...4, using: &random) where !bytes.isEmpty {
             let at = Int.random(in: 0..<bytes.count, using: &random)
-            switch Int.random(in: 0..<7, using: &random) {
-            case 0: bytes[at] = interesting.randomElement(using: &random) ?? 0
-            case 1: bytes.insert(UInt8(ascii: "\""), at: at)
-            case 2: bytes.insert(UInt8(ascii: "|"), at: at)
-            case 3: bytes.insert(UInt8(ascii: "\n"), at: at)
-            case 4: bytes.remove(at: at)
-            case 5: bytes.removeSubrange(at...)
+            // CSV keeps the choices (and so the mutants) it had before JSON was added.
+            let choice = Int.random(in: 0..<(4 + inserts), using: &random)
+            switch choice {
+            case 0: bytes[at] = alphabet.replacements.randomElement(using: &random) ?? 0
+            case 1...inserts: bytes.insert(contentsOf: alphabet.insertions[choice - 1], at: at)
+            case inserts + 1: bytes.remove(at: at)
+            case inserts + 2: bytes.removeSubrange(at...)
             default: bytes[at] = UInt8.random(in: 0...255, using: &random)
             }
         }
@@ -46,7 +65,7 @@ enum Mutator {
 
 @Suite("CSV fuzz: seeded mutations of the seed file read the same under every split size and worker count")
 struct CSVFuzzTests {
-    /// Cases per run; `SLUICE_FUZZ_CASES` raises it (`scripts/fuzz-csv`).
+    /// Cases per run; `SLUICE_FUZZ_CASES` raises it (`scripts/fuzz.sh`).
     static let cases = ProcessInfo.processInfo.environment["SLUICE_FUZZ_CASES"].flatMap(Int.init) ?? 240
 
     static let seedPrefix: [UInt8] = {

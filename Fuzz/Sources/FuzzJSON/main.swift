@@ -1,0 +1,25 @@
+import CFuzzDriver
+@_spi(Fuzzing) import SluiceIO
+
+/// libFuzzer's entry point: decodes the input as a JSON document (``FuzzEntry/json(_:)``),
+/// which traps when an object read is neither passed nor rejected, or a reused decoder
+/// reads the same bytes differently.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    FuzzEntry.json(UnsafeBufferPointer(start: data, count: size))
+    return 0
+}
+
+/// The program's entry point. SwiftPM links an executable's `main` to `<module>_main`, a
+/// symbol `-parse-as-library` (which libFuzzer needs, so Swift emits no `main` of its own)
+/// leaves undefined; defining it here and starting libFuzzer's driver from it builds with
+/// plain `swift build`.
+@_cdecl("FuzzJSON_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments) { data, size in
+        guard let data else { return 0 }
+        return fuzz(data, size)
+    }
+}
