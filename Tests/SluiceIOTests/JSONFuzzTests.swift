@@ -184,7 +184,9 @@ struct JSONFuzzTests {
         let names = entries.indices.map { "\(path)!/events_2023-10-23.zip!/part-00\($0 + 1).json" }
         let outcomes = zip(entries, names).map { JSONPartOutcome($0.0, schema: EventParts.schema, source: $0.1) }
         let readable = outcomes.filter { $0.error == nil }
-        var skipped = JSONReading(rows: readable.flatMap(\.rows), counts: [Self.counts(path, readable)])
+        // Each entry is a source of its own in the counts.
+        let perEntry = zip(names, outcomes).filter { $0.1.error == nil }.map { Self.counts($0.0, [$0.1]) }.sorted { $0.source < $1.source }
+        var skipped = JSONReading(rows: readable.flatMap(\.rows), counts: perEntry)
         skipped.rejects = Self.sorted(zip(names, outcomes).flatMap { name, outcome -> [Reject] in
             guard let error = outcome.error else { return outcome.rejects }
             return [Reject(source: name, line: 0, byteOffset: 0, column: nil, kind: .corruptEntry, raw: "", message: error.message)]
