@@ -77,15 +77,9 @@ public enum CreditsPipeline: Pipeline {
     }
 
     public static func generate(_ sample: CreditsGenerator, to destination: String, workers: Int) throws -> GeneratedSample {
-        let file = try AtomicFileWriter(path: destination)
-        var bytes = 0
-        try sample.write(workers: max(1, workers)) { chunk in
-            bytes += chunk.count
-            try file.write(&chunk)
+        try ChunkedText.file(at: destination, rows: sample.rows, description: "for \(sample.orgs) organisations and \(sample.users) users") { write in
+            try sample.write(workers: max(1, workers), write)
         }
-        try file.commit()
-        return GeneratedSample(files: [destination], rows: sample.rows, bytes: bytes,
-                               description: "for \(sample.orgs) organisations and \(sample.users) users")
     }
 
     /// The normalised, validated rows: still one per input row that is not a reject.

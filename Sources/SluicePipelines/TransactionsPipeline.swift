@@ -93,15 +93,9 @@ public enum TransactionsPipeline: Pipeline {
     }
 
     public static func generate(_ sample: TransactionsGenerator, to destination: String, workers: Int) throws -> GeneratedSample {
-        let file = try AtomicFileWriter(path: destination)
-        var bytes = 0
-        try sample.write(workers: max(1, workers)) { chunk in
-            bytes += chunk.count
-            try file.write(&chunk)
+        try ChunkedText.file(at: destination, rows: sample.rows, description: "for \(sample.customers) customers and \(sample.products) products") { write in
+            try sample.write(workers: max(1, workers), write)
         }
-        try file.commit()
-        return GeneratedSample(files: [destination], rows: sample.rows, bytes: bytes,
-                               description: "for \(sample.customers) customers and \(sample.products) products")
     }
 
     static func job(over source: any TableSource, parameters: Parameters) -> Job {

@@ -107,22 +107,9 @@ public struct CreditsGenerator: Sendable {
     /// Produces the header then the rows, a chunk at a time in file order, using up to
     /// `workers` threads.
     public func write(workers: Int, _ write: (inout [UInt8]) throws -> Void) throws {
-        var header = Array(Self.header.utf8)
-        try write(&header)
-        let chunks = (rows + Self.chunkRows - 1) / Self.chunkRows
-        let workers = max(1, workers)
-        let pool = WorkerPool(workers: workers)
-        var next = 0
-        while next < chunks {
-            let window = min(chunks - next, workers * 2)
-            let first = next
-            let generator = self
-            let parts = try pool.run(taskCount: window, cancellation: Cancellation()) { index in
-                ChunkBytes(bytes: generator.chunk(first + index))
-            }
-            for var part in parts { try write(&part.bytes) }
-            next += window
-        }
+        let generator = self
+        try ChunkedText.write(header: Self.header, chunks: (rows + Self.chunkRows - 1) / Self.chunkRows, workers: workers,
+                              make: { generator.chunk($0) }, write)
     }
 
     /// The organisation user `user` belongs to.

@@ -40,21 +40,10 @@ public struct TransactionsGenerator: Sendable {
 
     /// Produces the file's bytes in order, a chunk at a time, using up to `workers` threads.
     public func write(workers: Int, _ write: (inout [UInt8]) throws -> Void) throws {
-        let chunks = (rows + Self.chunkRows - 1) / Self.chunkRows
-        var header = Array("transactionId|custId|transactionDate|productSold|unitsSold\n".utf8)
-        try write(&header)
-        let pool = WorkerPool(workers: workers)
-        var next = 0
-        while next < chunks {
-            let window = min(chunks - next, workers * 2)
-            let first = next
-            let generator = self
-            let parts = try pool.run(taskCount: window, cancellation: Cancellation()) { index in
-                ChunkBytes(bytes: generator.chunk(first + index))
-            }
-            for var part in parts { try write(&part.bytes) }
-            next += window
-        }
+        let generator = self
+        try ChunkedText.write(header: "transactionId|custId|transactionDate|productSold|unitsSold\n",
+                              chunks: (rows + Self.chunkRows - 1) / Self.chunkRows, workers: workers,
+                              make: { generator.chunk($0) }, write)
     }
 
     /// The bytes of chunk `index` (rows `index * chunkRows` onward).
@@ -112,10 +101,6 @@ public struct TransactionsGenerator: Sendable {
             position -= 1
         }
     }
-}
-
-struct ChunkBytes: Sendable {
-    var bytes: [UInt8]
 }
 
 /// A small, fast, seedable generator (SplitMix64): the same seed gives the same sequence on
