@@ -25,7 +25,7 @@ let benchmarks: @Sendable () -> Void = {
 
     let json = IOFixtures.eventsDocument(events: 200_000)
     Benchmark("JSON decode, 200k events (~21 MB)") { benchmark in
-        let decoder = JSONRecordDecoder(schema: EcommercePipeline.eventSchema)
+        let decoder = JSONRecordDecoder(schema: Schema(EcommercePipeline.eventFields))
         var rejects: [Reject] = []
         let read = try json.withUnsafeBufferPointer { try decoder.decode($0, source: "bench", rejects: &rejects) }
         blackHole(read)
