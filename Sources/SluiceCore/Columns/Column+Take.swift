@@ -31,6 +31,9 @@ extension Column {
                         }
                         initialized = indices.count + 1
                     }
+                    // An empty array is the runtime's shared empty storage, which must not be
+                    // written to (its count would be, from every thread at once).
+                    guard total > 0 else { return }
                     result.bytes = [UInt8](unsafeUninitializedCapacity: total) { target, initialized in
                         guard let destination = target.baseAddress, let origin = bytes.baseAddress else {
                             initialized = 0
@@ -65,7 +68,8 @@ extension Column {
 
     @inlinable
     static func gather<T>(_ values: [T], _ indices: [Int32]) -> [T] {
-        values.withUnsafeBufferPointer { source in
+        if indices.isEmpty { return [] }
+        return values.withUnsafeBufferPointer { source in
             [T](unsafeUninitializedCapacity: indices.count) { target, initialized in
                 for (position, index) in indices.enumerated() {
                     target.initializeElement(at: position, to: source[Int(index)])

@@ -125,6 +125,8 @@ private struct ByteReader {
         let size = count * MemoryLayout<T>.stride
         guard count >= 0, position + size <= bytes.count else { return nil }
         defer { position += size }
+        // Never write to the runtime's shared empty storage (see Column.take).
+        if count == 0 { return [] }
         return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
             if let base = buffer.baseAddress, let source = bytes.baseAddress, size > 0 {
                 UnsafeMutableRawPointer(base).copyMemory(from: source + position, byteCount: size)
