@@ -196,13 +196,27 @@ final class RunMerger: BatchStream {
 
     func next() throws(SluiceError) -> RecordBatch? {
         try cancellation?.check()
-        var builders = schema.fields.map { ColumnBuilder(type: $0.type, capacity: batchRows) }
-        var produced = 0
-        while produced < batchRows, let best = heap.first, let batch = cursors[best].batch {
-            for (index, column) in batch.columns.enumerated() {
-                builders[index].append(from: column, at: cursors[best].row)
+        // The heap decides the order; the values move in bulk afterwards. A run's rows are
+        // used in order, so each batch a run contributes gives one contiguous range: the
+        // ranges are sliced and joined, and one gather puts the rows in merged order.
+        var ranges: [(batch: RecordBatch, start: Int, end: Int)] = []
+        var rangeOf = [Int](repeating: -1, count: cursors.count)
+        var rowsOf = [Int](repeating: 0, count: cursors.count)
+        var picks: [(range: Int32, row: Int32)] = []
+        picks.reserveCapacity(batchRows)
+        while picks.count < batchRows, let best = heap.first {
+            if rangeOf[best] < 0 {
+                guard let batch = cursors[best].batch else { break }
+                rangeOf[best] = ranges.count
+                rowsOf[best] = batch.rowCount
+                ranges.append((batch, cursors[best].row, cursors[best].row))
             }
+            let range = rangeOf[best]
+            let row = cursors[best].row
+            picks.append((Int32(range), Int32(row - ranges[range].start)))
+            ranges[range].end = row + 1
             cursors[best].row += 1
+            if cursors[best].row >= rowsOf[best] { rangeOf[best] = -1 }
             if try cursors[best].ready() {
                 siftDown(0)
             } else {
@@ -210,9 +224,19 @@ final class RunMerger: BatchStream {
                 heap.removeLast()
                 if !heap.isEmpty { siftDown(0) }
             }
-            produced += 1
         }
-        guard produced > 0 else { return nil }
-        return RecordBatch(unchecked: schema, columns: builders.map { $0.finish() }, rowCount: produced)
+        guard !picks.isEmpty else { return nil }
+        var first = [Int32](repeating: 0, count: ranges.count)
+        var total: Int32 = 0
+        for (index, range) in ranges.enumerated() {
+            first[index] = total
+            total += Int32(range.end - range.start)
+        }
+        let order = picks.map { first[Int($0.range)] + $0.row }
+        let columns = schema.fields.indices.map { column -> Column in
+            let parts = ranges.map { $0.batch.columns[column].slice($0.start..<$0.end) }
+            return Column.concat(parts, type: schema[column].type).take(order)
+        }
+        return RecordBatch(unchecked: schema, columns: columns, rowCount: picks.count)
     }
 }
