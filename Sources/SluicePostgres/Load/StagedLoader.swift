@@ -136,6 +136,8 @@ public final class StagedLoad {
     public let target: TargetTable
     private let connection: PostgresConnection
     private let direct: Bool
+    /// The table was created by this load without its primary key, added after the COPY.
+    private let addsKeyAfterCopy: Bool
     private let stage: QualifiedName
     private var result = LoadResult()
     private var writer: CopyInWriter?
@@ -143,9 +145,9 @@ public final class StagedLoad {
     public init(into target: TargetTable, on connection: PostgresConnection) throws {
         self.target = target
         self.connection = connection
-        try target.ensure(on: connection)
-        let empty = try connection.execute("SELECT NOT EXISTS (SELECT 1 FROM \(target.name.quoted))")
-        direct = empty.rows.first?[0] == "t"
+        addsKeyAfterCopy = try target.ensure(on: connection, deferKey: true) && !target.key.isEmpty
+        let empty = addsKeyAfterCopy ? true : try connection.execute("SELECT NOT EXISTS (SELECT 1 FROM \(target.name.quoted))").rows.first?[0] == "t"
+        direct = empty
         stage = direct ? target.name : QualifiedName(schema: nil, name: "sluice_stage_\(UInt32.random(in: 0...UInt32.max))")
         if !direct {
             try connection.execute("CREATE TEMPORARY TABLE \(stage.quoted) (LIKE \(target.name.quoted) INCLUDING DEFAULTS) ON COMMIT DROP")
@@ -199,6 +201,9 @@ public final class StagedLoad {
         try finishCopy()
         StagedLoader.pauseForTests()
         if direct {
+            if addsKeyAfterCopy {
+                try connection.execute("ALTER TABLE \(target.name.quoted) ADD \(target.primaryKeyClause)")
+            }
             result.inserted = result.staged
             return result
         }

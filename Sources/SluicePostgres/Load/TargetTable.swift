@@ -83,22 +83,36 @@ public struct TargetTable: Sendable {
     var quotedColumns: String { storedColumns.map { Identifier.quote($0.name) }.joined(separator: ", ") }
 
     /// `CREATE TABLE IF NOT EXISTS` with the key as primary key (quoted names throughout).
-    var createSQL: String {
+    var createSQL: String { createSQL(withKey: true) }
+
+    /// The `CREATE TABLE`, with or without its primary key (a table created for a load gets
+    /// its key after the rows are in: one sorted index build instead of a random insert into
+    /// the index per row).
+    func createSQL(withKey: Bool) -> String {
         var parts = storedColumns.map { column in
             "\(Identifier.quote(column.name)) \(column.postgresType)" + (key.contains(column.name) ? " NOT NULL" : "")
         }
-        if !key.isEmpty { parts.append("PRIMARY KEY (\(key.map(Identifier.quote).joined(separator: ", ")))") }
+        if withKey, !key.isEmpty { parts.append(primaryKeyClause) }
         return "CREATE TABLE IF NOT EXISTS \(name.quoted) (\(parts.joined(separator: ", ")))"
     }
+
+    var primaryKeyClause: String { "PRIMARY KEY (\(key.map(Identifier.quote).joined(separator: ", ")))" }
 
     /// Creates the table when missing; when it exists, checks that every column is there
     /// with a compatible type and that the key is its primary key.
     /// - Throws: a configuration error naming the table and the mismatch; nothing is changed.
-    func ensure(on connection: PostgresConnection) throws {
+    /// - Parameter deferKey: create a missing table without its primary key (the caller adds
+    ///   it after loading; see ``createSQL(withKey:)``).
+    /// - Returns: true when the table was created here.
+    @discardableResult
+    func ensure(on connection: PostgresConnection, deferKey: Bool = false) throws -> Bool {
         // Created only when missing, so a role that may write the table but not create
         // tables in its schema can still load.
         let exists = try connection.execute("SELECT to_regclass($1) IS NOT NULL", [.text(name.quoted)])
-        if exists.rows.first?[0] != "t" { try connection.execute(createSQL) }
+        guard exists.rows.first?[0] == "t" else {
+            try connection.execute(createSQL(withKey: !deferKey))
+            return true
+        }
         let found = try connection.execute("""
             SELECT a.attname, format_type(a.atttypid, a.atttypmod),
                    a.attnotnull AND NOT a.atthasdef AND a.attidentity = '' AND a.attgenerated = ''
@@ -123,7 +137,7 @@ public struct TargetTable: Sendable {
                                   location: "\(name)", hint: "drop or alter the existing table, or load into another --table")
             }
         }
-        guard !key.isEmpty else { return }
+        guard !key.isEmpty else { return false }
         let primary = try connection.execute("""
             SELECT a.attname FROM pg_index i
             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
@@ -135,6 +149,7 @@ public struct TargetTable: Sendable {
             throw SluiceError(.configuration, "table \(name) has \(actual), expected primary key (\(key.joined(separator: ", ")))",
                               location: "\(name)", hint: "the load upserts on that key; give the table that primary key or load into another --table")
         }
+        return false
     }
 
     /// Whether an existing column type holds our values without loss.
