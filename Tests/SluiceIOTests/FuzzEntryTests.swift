@@ -23,10 +23,10 @@ struct FuzzEntryTests {
         let files = try Self.corpus("csv")
         #expect(files.count >= 5)
         for (index, file) in files.enumerated() {
-            file.withUnsafeBufferPointer { FuzzEntry.csv($0) }
+            #expect(file.withUnsafeBufferPointer { FuzzEntry.csv($0) } == nil, "corpus file \(index)")
             for mutant in 0..<Self.mutants {
                 let bytes = Mutator.mutate(file, seed: UInt64(index * 1_000 + mutant) &* 0x9E37_79B9 &+ 11, alphabet: .csv)
-                bytes.withUnsafeBufferPointer { FuzzEntry.csv($0) }
+                #expect(bytes.withUnsafeBufferPointer { FuzzEntry.csv($0) } == nil, "corpus file \(index), mutant \(mutant)")
             }
         }
     }
@@ -36,10 +36,10 @@ struct FuzzEntryTests {
         let files = try Self.corpus("json")
         #expect(files.count >= 5)
         for (index, file) in files.enumerated() {
-            file.withUnsafeBufferPointer { FuzzEntry.json($0) }
+            #expect(file.withUnsafeBufferPointer { FuzzEntry.json($0) } == nil, "corpus file \(index)")
             for mutant in 0..<Self.mutants {
                 let bytes = Mutator.mutate(file, seed: UInt64(index * 1_000 + mutant) &* 0x9E37_79B9 &+ 13, alphabet: .json)
-                bytes.withUnsafeBufferPointer { FuzzEntry.json($0) }
+                #expect(bytes.withUnsafeBufferPointer { FuzzEntry.json($0) } == nil, "corpus file \(index), mutant \(mutant)")
             }
         }
     }

@@ -129,7 +129,7 @@ struct JSONFuzzTests {
                 Mutator.mutate(head + EventParts.part(seed: seed, events: 24, ndjson: false) + tail, seed: seed, alphabet: .json),
                 Mutator.mutate(EventParts.part(seed: seed ^ 0x5EED, events: 12, ndjson: true), seed: seed &+ 7, alphabet: .json),
             ]
-            for part in parts { part.withUnsafeBufferPointer { FuzzEntry.json($0) } }
+            for part in parts { #expect(part.withUnsafeBufferPointer { FuzzEntry.json($0) } == nil) }
             let folder = directory.appendingPathComponent("case-\(index)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             failures += try checkFiles(parts, in: folder).map { "seed \(seed), files: \($0)" }

@@ -2,11 +2,12 @@ import CFuzzDriver
 @_spi(Fuzzing) import SluiceIO
 
 /// libFuzzer's entry point: reads the input as CSV under several dialects and bounds
-/// (``FuzzEntry/csv(_:)``), which traps when the tokenizer, the record stepper and the split
-/// synchronizer disagree.
+/// (``FuzzEntry/csv(_:)``), which reports where the tokenizer, the record stepper and the
+/// split synchronizer disagree; this harness traps on it.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    FuzzEntry.csv(UnsafeBufferPointer(start: data, count: size))
+    // A broken invariant is this harness's crash: what libFuzzer detects and keeps the input of.
+    if let violation = FuzzEntry.csv(UnsafeBufferPointer(start: data, count: size)) { fatalError("\(violation)") }
     return 0
 }
 

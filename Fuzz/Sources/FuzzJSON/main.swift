@@ -2,11 +2,12 @@ import CFuzzDriver
 @_spi(Fuzzing) import SluiceIO
 
 /// libFuzzer's entry point: decodes the input as a JSON document (``FuzzEntry/json(_:)``),
-/// which traps when an object read is neither passed nor rejected, or a reused decoder
-/// reads the same bytes differently.
+/// which reports an object read that is neither passed nor rejected, or a reused decoder
+/// reading the same bytes differently; this harness traps on it.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    FuzzEntry.json(UnsafeBufferPointer(start: data, count: size))
+    // A broken invariant is this harness's crash: what libFuzzer detects and keeps the input of.
+    if let violation = FuzzEntry.json(UnsafeBufferPointer(start: data, count: size)) { fatalError("\(violation)") }
     return 0
 }
 

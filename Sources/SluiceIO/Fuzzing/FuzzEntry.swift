@@ -5,9 +5,9 @@ import SluiceCore
 ///
 /// Each one reads the bytes with the real internal readers and checks the invariants the
 /// rest of Sluice relies on — that a CSV file's records do not depend on how it is split,
-/// that every JSON object read is passed or rejected. A broken invariant stops the process
-/// with a message naming it (``fail(_:)``), because a crash is what a fuzzer detects and
-/// keeps the input of.
+/// that every JSON object read is passed or rejected. The first broken invariant is
+/// returned as a ``Violation`` naming it; the libFuzzer targets turn it into the crash a
+/// fuzzer detects and keeps the input of, and the tests expect none.
 /// Not API: it is reached only through `@_spi(Fuzzing) import SluiceIO`.
 @_spi(Fuzzing) public enum FuzzEntry {
     /// Reads `bytes` as CSV under a few dialects and bounds, checking the tokenizer, the
@@ -21,13 +21,18 @@ import SluiceCore
     /// must find a record start at or after the split that every one of those readings
     /// passes through — the property that makes the rows independent of the split size —
     /// with the rest of the input, and also with a window that ends early (or give up).
-    public static func csv(_ bytes: UnsafeBufferPointer<UInt8>) {
+    public static func csv(_ bytes: UnsafeBufferPointer<UInt8>) -> Violation? {
         _ = CSVSniffer.detectDelimiter(bytes, quote: UInt8(ascii: "\""), atEnd: true)
         _ = CSVSniffer.records(bytes, dialect: CSVDialect(delimiter: UInt8(ascii: "|")), atEnd: true, limit: 64)
-        for setting in CSVFuzzSetting.all {
-            let check = CSVFuzzCheck(bytes: bytes, setting: setting)
-            defer { check.release() }
-            check.run()
+        do throws(Violation) {
+            for setting in CSVFuzzSetting.all {
+                let check = CSVFuzzCheck(bytes: bytes, setting: setting)
+                defer { check.release() }
+                try check.run()
+            }
+            return nil
+        } catch {
+            return error
         }
     }
 
@@ -39,23 +44,27 @@ import SluiceCore
     /// of their byte offset, errors must be data errors that name the line of their byte,
     /// and a decoder used again after a document (finished or failed) must give exactly the
     /// same outcome, as ``ArchiveJSONSource`` reuses one decoder for a task's entries.
-    public static func json(_ bytes: UnsafeBufferPointer<UInt8>) {
-        JSONFuzzCheck(bytes: bytes, schema: JSONFuzzCheck.events).run()
-        let inferred = JSONSchemaInference.infer(bytes)
-        if inferred.count > 0 { JSONFuzzCheck(bytes: bytes, schema: inferred).run() }
+    public static func json(_ bytes: UnsafeBufferPointer<UInt8>) -> Violation? {
+        do throws(Violation) {
+            try JSONFuzzCheck(bytes: bytes, schema: JSONFuzzCheck.events).run()
+            let inferred = JSONSchemaInference.infer(bytes)
+            if inferred.count > 0 { try JSONFuzzCheck(bytes: bytes, schema: inferred).run() }
+            return nil
+        } catch {
+            return error
+        }
     }
 
-    /// Stops the process with `message` when `condition` is false. Unlike `precondition`,
-    /// which drops its message in optimised builds, this names the broken invariant in the
-    /// release builds libFuzzer runs.
+    /// A broken invariant, named.
+    public struct Violation: Error, Equatable, CustomStringConvertible {
+        public let message: String
+        public var description: String { "fuzz invariant broken: \(message)" }
+    }
+
+    /// Throws a ``Violation`` with `message` when `condition` is false.
     @inline(__always)
-    static func require(_ condition: Bool, _ message: @autoclosure () -> String) {
-        if !condition { fail(message()) }
-    }
-
-    /// Stops the process with `message`: the trap a fuzzer reports.
-    static func fail(_ message: String) -> Never {
-        fatalError("fuzz invariant broken: \(message)")
+    static func require(_ condition: Bool, _ message: @autoclosure () -> String) throws(Violation) {
+        if !condition { throw Violation(message: message()) }
     }
 }
 
@@ -105,7 +114,7 @@ final class CSVFuzzCheck {
         spans.deallocate()
     }
 
-    func run() {
+    func run() throws(FuzzEntry.Violation) {
         let count = bytes.count
         guard count > 0 else { return }
         let dataStart = headerEnd()
@@ -114,10 +123,10 @@ final class CSVFuzzCheck {
         // line starts whichever way it was reached, so every reading must pass the meeting point.
         var readings: [(origin: Int, starts: Set<Int>)] = []
         for origin in Set([0, count / 3, count / 2 + 1, dataStart ?? 0]).sorted() where origin < count {
-            readings.append((origin, chain(from: origin)))
+            readings.append((origin, try chain(from: origin)))
         }
         for split in splitPoints(after: dataStart ?? 0) {
-            checkSplit(split, readings: readings)
+            try checkSplit(split, readings: readings)
         }
     }
 
@@ -132,40 +141,40 @@ final class CSVFuzzCheck {
     }
 
     /// The record starts of the reading that begins at `origin`, with the input's end.
-    private func chain(from origin: Int) -> Set<Int> {
+    private func chain(from origin: Int) throws(FuzzEntry.Violation) -> Set<Int> {
         var starts: Set<Int> = [bytes.count]
         var position = origin
         while position < bytes.count {
             starts.insert(position)
-            position = next(after: position)
+            position = try next(after: position)
         }
         return starts
     }
 
     /// The start of the record after the one at `start`, checking that step once.
-    private func next(after start: Int) -> Int {
+    private func next(after start: Int) throws(FuzzEntry.Violation) -> Int {
         if nextOf[start] >= 0 { return nextOf[start] }
         let full = stepper.step(bytes, from: start, atEnd: true, spans: spans)
         let next: Int
         switch full {
         case .record(let fields, let end, let newlines):
-            FuzzEntry.require(end > start && end <= bytes.count, "a record step at \(start) did not advance (\(end))")
-            FuzzEntry.require(end == bytes.count || bytes[end - 1] == UInt8(ascii: "\n"), "the record at \(start) ends at \(end), not after a newline")
-            FuzzEntry.require(fields >= 1, "a record at \(start) with no field")
+            try FuzzEntry.require(end > start && end <= bytes.count, "a record step at \(start) did not advance (\(end))")
+            try FuzzEntry.require(end == bytes.count || bytes[end - 1] == UInt8(ascii: "\n"), "the record at \(start) ends at \(end), not after a newline")
+            try FuzzEntry.require(fields >= 1, "a record at \(start) with no field")
             let counted = newlineCount(start..<end)
-            FuzzEntry.require(newlines == counted, "the record at \(start)..<\(end) counts \(newlines) newlines; it has \(counted)")
-            checkFields(fields, start: start, end: end)
+            try FuzzEntry.require(newlines == counted, "the record at \(start)..<\(end) counts \(newlines) newlines; it has \(counted)")
+            try checkFields(fields, start: start, end: end)
             next = end
         case .resync:
-            guard let line = stepper.nextLine(bytes, from: start, atEnd: true) else { FuzzEntry.fail("no next line at the end of the input") }
-            FuzzEntry.require(line > start, "resynchronising at \(start) did not advance")
+            guard let line = stepper.nextLine(bytes, from: start, atEnd: true) else { throw FuzzEntry.Violation(message: "no next line at the end of the input") }
+            try FuzzEntry.require(line > start, "resynchronising at \(start) did not advance")
             next = line
         case .needMore:
-            FuzzEntry.fail("the step at \(start) asks for more bytes although the input ends")
+            throw FuzzEntry.Violation(message: "the step at \(start) asks for more bytes although the input ends")
         }
         for cut in [start + 1, (start + next) / 2, next - 1, next, next + 1] where cut > start && cut < bytes.count {
             let partial = stepper.step(UnsafeBufferPointer(rebasing: bytes[..<cut]), from: start, atEnd: false, spans: spans)
-            FuzzEntry.require(Self.agrees(partial, full), "the step at \(start) is \(full) from the whole input but \(partial) from a buffer of \(cut) bytes")
+            try FuzzEntry.require(Self.agrees(partial, full), "the step at \(start) is \(full) from the whole input but \(partial) from a buffer of \(cut) bytes")
         }
         nextOf[start] = next
         return next
@@ -183,11 +192,11 @@ final class CSVFuzzCheck {
     }
 
     /// Checks the spans of a scanned record and parses its fields as the typed columns would.
-    private func checkFields(_ fields: Int, start: Int, end: Int) {
+    private func checkFields(_ fields: Int, start: Int, end: Int) throws(FuzzEntry.Violation) {
         let tokenizer = stepper.tokenizer
         for index in 0..<min(fields, spans.count) {
             let span = spans[index]
-            FuzzEntry.require(start <= span.start && span.start <= span.end && span.end <= end,
+            try FuzzEntry.require(start <= span.start && span.start <= span.end && span.end <= end,
                          "field \(index) of the record at \(start)..<\(end) spans \(span.start)..<\(span.end)")
             let field = UnsafeBufferPointer(rebasing: bytes[span.start..<span.end])
             if span.flags & FieldSpan.nonASCII != 0 { _ = CSVFieldParser.isValidUTF8(field) }
@@ -197,12 +206,12 @@ final class CSVFuzzCheck {
             let parsed: Bool
             if span.flags & FieldSpan.escaped != 0 {
                 tokenizer.unescape(field, into: &scratch)
-                FuzzEntry.require(scratch.count <= field.count, "unescaping made a field longer")
+                try FuzzEntry.require(scratch.count <= field.count, "unescaping made a field longer")
                 parsed = scratch.withUnsafeBufferPointer { CSVFieldParser.append($0, quoted: quoted, plan: plans[column], to: &builders[column], cache: &caches[column]) }
             } else {
                 parsed = CSVFieldParser.append(field, quoted: quoted, plan: plans[column], to: &builders[column], cache: &caches[column])
             }
-            FuzzEntry.require(builders[column].count == before + (parsed ? 1 : 0), "a parsed field appended \(builders[column].count - before) values")
+            try FuzzEntry.require(builders[column].count == before + (parsed ? 1 : 0), "a parsed field appended \(builders[column].count - before) values")
             if builders[column].count > 4_096 { builders[column] = ColumnBuilder(type: Self.types[column]) }
         }
     }
@@ -223,24 +232,24 @@ final class CSVFuzzCheck {
 
     /// The synchronizer's meeting point for a split at `split` must be a record start of
     /// every reading that begins before the split.
-    private func checkSplit(_ split: Int, readings: [(origin: Int, starts: Set<Int>)]) {
+    private func checkSplit(_ split: Int, readings: [(origin: Int, starts: Set<Int>)]) throws(FuzzEntry.Violation) {
         let rest = UnsafeBufferPointer(rebasing: bytes[(split - 1)...])
         guard let meeting = CSVSynchronizer.meetingPoint(rest, atEnd: true, stepper: stepper) else {
-            FuzzEntry.fail("the chains after split \(split) never meet although the window reaches the end of the input")
+            throw FuzzEntry.Violation(message: "the chains after split \(split) never meet although the window reaches the end of the input")
         }
-        checkMeeting(split - 1 + meeting, split: split, readings: readings, window: rest.count)
+        try checkMeeting(split - 1 + meeting, split: split, readings: readings, window: rest.count)
         let shorter = rest.count / 2
         guard shorter > 0 else { return }
         let window = UnsafeBufferPointer(rebasing: bytes[(split - 1)..<(split - 1 + shorter)])
         if let early = CSVSynchronizer.meetingPoint(window, atEnd: false, stepper: stepper) {
-            checkMeeting(split - 1 + early, split: split, readings: readings, window: shorter)
+            try checkMeeting(split - 1 + early, split: split, readings: readings, window: shorter)
         }
     }
 
-    private func checkMeeting(_ point: Int, split: Int, readings: [(origin: Int, starts: Set<Int>)], window: Int) {
-        FuzzEntry.require(point >= split && point <= bytes.count, "split \(split): meeting point \(point) is before the split")
+    private func checkMeeting(_ point: Int, split: Int, readings: [(origin: Int, starts: Set<Int>)], window: Int) throws(FuzzEntry.Violation) {
+        try FuzzEntry.require(point >= split && point <= bytes.count, "split \(split): meeting point \(point) is before the split")
         for reading in readings where reading.origin < split {
-            FuzzEntry.require(reading.starts.contains(point),
+            try FuzzEntry.require(reading.starts.contains(point),
                          "split \(split) (window \(window)): meeting point \(point) is not a record start of the reading from \(reading.origin)")
         }
     }
@@ -274,46 +283,47 @@ struct JSONFuzzCheck {
         var error: String?
     }
 
-    func run() {
+    func run() throws(FuzzEntry.Violation) {
         let formats = ["day": ["%d/%m/%Y"].compactMap { try? DateTimeFormat($0) }]
         let decoder = JSONRecordDecoder(schema: schema, formats: formats)
-        let first = decode(with: decoder)
-        let again = decode(with: decoder)
-        FuzzEntry.require(first == again, "a reused decoder read the document differently: \(first) then \(again)")
+        let first = try decode(with: decoder)
+        let again = try decode(with: decoder)
+        try FuzzEntry.require(first == again, "a reused decoder read the document differently: \(first) then \(again)")
     }
 
-    private func decode(with decoder: JSONRecordDecoder) -> Outcome {
+    private func decode(with decoder: JSONRecordDecoder) throws(FuzzEntry.Violation) -> Outcome {
         var rejects: [Reject] = []
-        do {
-            let read = try decoder.decode(bytes, source: "fuzz.json", rejects: &rejects)
-            let batch = decoder.takeBatch()
-            FuzzEntry.require(read == batch.rowCount + rejects.count, "read \(read) objects, passed \(batch.rowCount), rejected \(rejects.count)")
-            for column in batch.columns {
-                FuzzEntry.require(column.count == batch.rowCount, "a column of \(column.count) values in a batch of \(batch.rowCount) rows")
-            }
-            var previous = -1
-            for reject in rejects {
-                FuzzEntry.require(reject.byteOffset > previous && reject.byteOffset <= bytes.count, "reject at byte \(reject.byteOffset) after \(previous)")
-                FuzzEntry.require(reject.line == line(at: reject.byteOffset), "reject at byte \(reject.byteOffset) says line \(reject.line)")
-                previous = reject.byteOffset
-            }
-            return Outcome(rows: "\(batch.rows)", read: read, passed: batch.rowCount, rejects: rejects)
+        let read: Int
+        do throws(SluiceError) {
+            read = try decoder.decode(bytes, source: "fuzz.json", rejects: &rejects)
         } catch {
             _ = decoder.takeBatch()
-            FuzzEntry.require(error.kind == .data, "decoding failed with a \(error.kind) error: \(error)")
-            checkLocation(error.location ?? "")
+            try FuzzEntry.require(error.kind == .data, "decoding failed with a \(error.kind) error: \(error)")
+            try checkLocation(error.location ?? "")
             return Outcome(error: "\(error)")
         }
+        let batch = decoder.takeBatch()
+        try FuzzEntry.require(read == batch.rowCount + rejects.count, "read \(read) objects, passed \(batch.rowCount), rejected \(rejects.count)")
+        for column in batch.columns {
+            try FuzzEntry.require(column.count == batch.rowCount, "a column of \(column.count) values in a batch of \(batch.rowCount) rows")
+        }
+        var previous = -1
+        for reject in rejects {
+            try FuzzEntry.require(reject.byteOffset > previous && reject.byteOffset <= bytes.count, "reject at byte \(reject.byteOffset) after \(previous)")
+            try FuzzEntry.require(reject.line == line(at: reject.byteOffset), "reject at byte \(reject.byteOffset) says line \(reject.line)")
+            previous = reject.byteOffset
+        }
+        return Outcome(rows: "\(batch.rows)", read: read, passed: batch.rowCount, rejects: rejects)
     }
 
     /// A location `fuzz.json at byte B, line L` must name the line byte B is on.
-    private func checkLocation(_ location: String) {
+    private func checkLocation(_ location: String) throws(FuzzEntry.Violation) {
         let parts = location.split(separator: " ")
         guard parts.count == 6, parts[1] == "at", parts[2] == "byte", parts[4] == "line",
               let byte = Int(parts[3].dropLast()), let line = Int(parts[5]) else {
-            FuzzEntry.fail("an error location that names no byte and line: \(location)")
+            throw FuzzEntry.Violation(message: "an error location that names no byte and line: \(location)")
         }
-        FuzzEntry.require(byte >= 0 && byte <= bytes.count && line == self.line(at: byte), "error at byte \(byte) says line \(line)")
+        try FuzzEntry.require(byte >= 0 && byte <= bytes.count && line == self.line(at: byte), "error at byte \(byte) says line \(line)")
     }
 
     /// The 1-based line of byte `offset`.
