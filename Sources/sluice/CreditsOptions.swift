@@ -18,13 +18,12 @@ struct CreditsOptions: PipelineOptions {
     @OptionGroup var csv: CSVReadOptions
 
     func validate() throws {
-        guard source != nil || !inputs.isEmpty else { throw ValidationError("give the credits log with --source PATH") }
-        guard (source == nil ? 0 : 1) + inputs.count == 1 else { throw ValidationError("credits takes exactly one input file") }
+        try SingleInputOption.validate(source: source, inputs: inputs, pipeline: "credits", what: "the credits log")
         try TableNameOption.validate(table, option: "--table")
     }
 
     func parameters() throws -> CreditsPipeline.Parameters {
-        CreditsPipeline.Parameters(source: source ?? inputs[0], table: try QualifiedName(parsing: table), maxQuotedLines: csv.maxQuotedLines)
+        CreditsPipeline.Parameters(source: SingleInputOption.path(source: source, inputs: inputs), table: try QualifiedName(parsing: table), maxQuotedLines: csv.maxQuotedLines)
     }
 }
 

@@ -29,3 +29,18 @@ enum TableNameOption {
         }
     }
 }
+
+/// Pipelines that read one file take it as `--source PATH` or as the one positional
+/// argument (the original tasks' interface and the shorter form).
+enum SingleInputOption {
+    /// Checks that exactly one of the two forms names one file.
+    static func validate(source: String?, inputs: [String], pipeline: String, what: String) throws {
+        guard source != nil || !inputs.isEmpty else { throw ValidationError("give \(what) with --source PATH") }
+        guard (source == nil ? 0 : 1) + inputs.count == 1 else { throw ValidationError("\(pipeline) takes exactly one input file") }
+    }
+
+    /// The file named, once ``validate(source:inputs:pipeline:what:)`` has passed.
+    static func path(source: String?, inputs: [String]) -> String {
+        source ?? inputs.first ?? ""
+    }
+}

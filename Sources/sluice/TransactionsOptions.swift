@@ -22,14 +22,13 @@ struct TransactionsOptions: PipelineOptions {
     @OptionGroup var csv: CSVReadOptions
 
     func validate() throws {
-        guard source != nil || !inputs.isEmpty else { throw ValidationError("give the input file with --source PATH") }
-        guard (source == nil ? 0 : 1) + inputs.count == 1 else { throw ValidationError("transactions takes exactly one input file") }
+        try SingleInputOption.validate(source: source, inputs: inputs, pipeline: "transactions", what: "the input file")
         if let delimiter, CSVDialect.delimiter(named: delimiter) == nil { throw ValidationError("--delimiter '\(delimiter)' cannot separate fields: give , | ; tab or another punctuation character") }
         try TableNameOption.validate(table, option: "--table")
     }
 
     func parameters() throws -> TransactionsPipeline.Parameters {
-        TransactionsPipeline.Parameters(source: source ?? inputs[0], delimiter: delimiter.flatMap(CSVDialect.delimiter(named:)),
+        TransactionsPipeline.Parameters(source: SingleInputOption.path(source: source, inputs: inputs), delimiter: delimiter.flatMap(CSVDialect.delimiter(named:)),
                                         table: try QualifiedName(parsing: table), maxQuotedLines: csv.maxQuotedLines)
     }
 }

@@ -52,8 +52,9 @@ public enum RunLedger {
 
     /// Refuses a table of the ledger's name that is not the ledger (another tool's
     /// `sluice_runs`): Sluice would otherwise add columns to it.
-    static func checkShape(_ table: QualifiedName, needs required: [String], on connection: PostgresConnection) throws {
-        guard let found = try columns(of: table, on: connection) else { return }
+    static func checkShape(_ table: QualifiedName, needs required: [String], on connection: PostgresConnection,
+                           columns known: Set<String>? = nil) throws {
+        guard let found = try known ?? columns(of: table, on: connection) else { return }
         let missing = required.filter { !found.contains($0) }
         guard missing.isEmpty else {
             throw SluiceError(.configuration, "a table \(table) exists that is not Sluice's run ledger: it lacks \(missing.joined(separator: ", "))",
@@ -177,8 +178,9 @@ public enum RunLedger {
     /// The most recent runs, newest first, optionally of one job; none when the database has
     /// no ledger yet. Reads only, so a read-only role can list runs.
     public static func recent(limit: Int, job: String?, on connection: PostgresConnection) throws -> [[String?]] {
-        guard try columns(of: runsTable, on: connection) != nil else { return [] }
-        try checkShape(runsTable, needs: ["run_id", "job", "status", "started_at", "finished_at", "rows_read", "error"], on: connection)
+        guard let found = try columns(of: runsTable, on: connection) else { return [] }
+        try checkShape(runsTable, needs: ["run_id", "job", "status", "started_at", "finished_at", "rows_read", "error"], on: connection,
+                       columns: found)
         return try connection.execute("""
             SELECT run_id, job, status, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS started,
                    round(extract(epoch FROM finished_at - started_at)::numeric, 2) AS seconds,
