@@ -10,6 +10,13 @@ import SluiceCore
 ///   and starts afresh; at the end each partition is merged on its own, and a partition that
 ///   still does not fit spills again on other hash bits (grace hash), so any number of
 ///   groups fits any budget that holds one partition's worth.
+///
+/// A map-side aggregate that finds almost every row a new group (a distinct over nearly
+/// unique rows) stops grouping, as DataFusion's partial aggregation does past its probe: after
+/// ``skipProbeRows`` rows with more than ``skipRatio`` groups per row, it hands on what it
+/// holds and from then on turns each batch into one state row per input row. Hashing,
+/// interning and decoding every key only to shuffle the same rows on would double the work
+/// of the final phase for nothing.
 final class HashAggregateStream: BatchStream {
     private let plan: HashAggregateExec
     private let input: any BatchStream
@@ -34,8 +41,16 @@ final class HashAggregateStream: BatchStream {
     /// (reduce side): a quarter of a worker's share of the budget. Handing on or spilling
     /// briefly needs a second copy of the state, which this keeps small next to the budget.
     private let partialCap: Int
+    /// Raw rows folded so far (map side), for the decision to stop grouping.
+    private var rowsSeen = 0
+    private var probed = false
+    /// Set once the map side has found grouping does not reduce the rows.
+    private var passingThrough = false
+    private var identity: [Int32] = []
 
     static let spillPartitions = 16
+    static let skipProbeRows = 100_000
+    static let skipRatio = 0.8
     static let maxLevel = 8
     static let minimumWorkingBytes = 256 << 10
 
@@ -75,7 +90,12 @@ final class HashAggregateStream: BatchStream {
             }
             let start = SystemInfo.monotonicNanos()
             if level == 0 { plan.metrics.recordInput(rows: batch.rowCount) }
-            try consume(batch)
+            if passingThrough {
+                try passThrough(batch)
+            } else {
+                try consume(batch)
+                try decideSkipping(after: batch.rowCount)
+            }
             plan.metrics.addTime(since: start)
         }
         guard !pending.isEmpty else {
@@ -134,6 +154,42 @@ final class HashAggregateStream: BatchStream {
         if held > partialCap && (emitsStates || !plan.keys.isEmpty) || !reservation.tryResize(to: held) {
             try makeRoom(holding: held)
         }
+    }
+
+    /// Stops grouping on the map side once the probe shows the groups barely fewer than the
+    /// rows: what the table holds is handed on, and later batches pass through as states.
+    private func decideSkipping(after rows: Int) throws(SluiceError) {
+        guard emitsStates, !readsStates, level == 0, !plan.keys.isEmpty, !probed else { return }
+        rowsSeen += rows
+        guard rowsSeen >= Self.skipProbeRows else { return }
+        if Double(table.groupCount) > Double(rowsSeen) * Self.skipRatio {
+            try emit(final: false)
+            try resetState()
+            passingThrough = true
+            pendingBytes = pending.reduce(0) { $0 + $1.byteSize }
+            reservation.free()
+            _ = reservation.tryResize(to: pendingBytes)
+        }
+        // Decided once: a table that reduced the first rows keeps grouping.
+        probed = true
+    }
+
+    /// One state row per input row: the key columns as evaluated, and each aggregate's state
+    /// after folding just that row (fresh accumulators, each row its own group).
+    private func passThrough(_ batch: RecordBatch) throws(SluiceError) {
+        guard batch.rowCount > 0 else { return }
+        var columns: [Column] = []
+        for key in plan.keys { columns.append(try key.evaluate(batch)) }
+        if identity.count < batch.rowCount { identity = (0..<Int32(batch.rowCount)).map { $0 } }
+        let groups = identity.count == batch.rowCount ? identity : Array(identity[0..<batch.rowCount])
+        for aggregate in plan.aggregates {
+            let accumulator = try aggregate.function.makeAccumulator(aggregate.inputTypes)
+            var arguments: [Column] = []
+            for argument in aggregate.arguments { arguments.append(try argument.evaluate(batch)) }
+            try accumulator.update(arguments, groups: groups, groupCount: batch.rowCount)
+            columns += try accumulator.state()
+        }
+        pending.append(RecordBatch(unchecked: plan.partialSchema, columns: columns, rowCount: batch.rowCount))
     }
 
     /// Frees the state when the budget is short: the map side hands its groups on early (the

@@ -1,0 +1,60 @@
+import SluiceCore
+import SluiceEngine
+import SluiceTestSupport
+import Testing
+
+/// A map-side aggregate over nearly unique keys stops grouping after its probe and passes
+/// rows on as states; the final phase must give exactly the grouped answer either way.
+@Suite("Partial aggregation skipped when it does not reduce")
+struct PartialSkipTests {
+    /// `rows` rows keyed by (long text id, number): unique for the first `uniqueRows`, then
+    /// every key seen again (copies spread across the partitions).
+    static func table(rows: Int, uniqueRows: Int, partitions: Int) throws -> MemoryTable {
+        var ids: [String] = [], numbers: [Int64] = [], lines: [Int64] = []
+        for row in 0..<rows {
+            let key = row < uniqueRows ? row : (row * 7919) % uniqueRows
+            ids.append("customer-\(key % 1000)-long-enough-to-intern")
+            numbers.append(Int64(key))
+            lines.append(Int64(row + 1))
+        }
+        let schema = Schema([Field("id", .string), Field("n", .int64), Field("line", .int64)])
+        let batch = try RecordBatch(schema: schema, columns: [.string(ids), .int64(numbers), .int64(lines)])
+        return TestSupport.table(batch, partitions: partitions)
+    }
+
+    @Test("distinct over mostly unique rows: copies counted, first line kept", arguments: [1, 2, 4])
+    func mostlyUnique(workers: Int) throws {
+        let rows = 240_000, unique = 200_000
+        let result = try DataFrame(try Self.table(rows: rows, uniqueRows: unique, partitions: 4))
+            .groupBy("id", "n")
+            .agg(Agg.min(col("line")).as("first"), Agg.count().as("copies"), Agg.sum(col("line")).as("lines"))
+            .sort(.asc("first"))
+            .collectBatch(runtime: TestSupport.runtime(workers: workers, batchRows: 8192, shufflePartitions: 3))
+        #expect(result.rowCount == unique)
+        var copies = [Int64](repeating: 1, count: unique), sums = (0..<unique).map { Int64($0 + 1) }
+        for row in unique..<rows {
+            let key = (row * 7919) % unique
+            copies[key] += 1
+            sums[key] += Int64(row + 1)
+        }
+        let got = TestSupport.rows([result])
+        #expect(got.count == unique)
+        var mismatches = 0
+        for (index, row) in got.enumerated() where row != [
+            .string("customer-\(index % 1000)-long-enough-to-intern"), .int64(Int64(index)), .int64(Int64(index + 1)),
+            .int64(copies[index]), .int64(sums[index]),
+        ] { mismatches += 1 }
+        #expect(mismatches == 0)
+    }
+
+    @Test("a reducing aggregate keeps grouping and gives the same totals")
+    func reducing() throws {
+        let result = try DataFrame(try Self.table(rows: 300_000, uniqueRows: 1000, partitions: 2))
+            .groupBy("id")
+            .agg(Agg.count().as("rows"))
+            .sort(.asc("id"))
+            .collectBatch(runtime: TestSupport.runtime(workers: 2, batchRows: 8192))
+        #expect(result.rowCount == 1000)
+        #expect(TestSupport.rows([result]).allSatisfy { $0[1] == .int64(300) })
+    }
+}
