@@ -1,4 +1,5 @@
 public import SluiceCore
+import Dispatch
 
 /// Formats batches as CSV text: a header, `,` between fields, `\n` after each row; fields
 /// are quoted only when they contain the delimiter, a quote or a line break. Nulls are empty.
@@ -19,13 +20,112 @@ public struct CSVWriter: Sendable {
     }
 
     /// Appends every row of `batch`.
+    ///
+    /// Column by column, then row by row: each column's fields are first formatted into one
+    /// shared buffer (a string column that needs no quoting is taken as it is, one copy), and
+    /// the rows are then laid out by copying slices. One type dispatch per column, not one
+    /// per value, and no per-value access to the column's enum storage. A large batch is cut
+    /// into pieces formatted on several threads and joined in order.
     public func appendRows(_ batch: RecordBatch, to out: inout [UInt8]) {
-        for row in 0..<batch.rowCount {
-            for (index, column) in batch.columns.enumerated() {
-                if index > 0 { out.append(delimiter) }
-                appendValue(column, row, to: &out)
+        let rows = batch.rowCount
+        guard rows > 0 else { return }
+        let pieceRows = Self.parallelPieceRows
+        guard rows >= 2 * pieceRows else {
+            appendRows(batch, range: 0..<rows, to: &out)
+            return
+        }
+        let pieces = (rows + pieceRows - 1) / pieceRows
+        let texts = Locked([[UInt8]](repeating: [], count: pieces))
+        DispatchQueue.concurrentPerform(iterations: pieces) { piece in
+            var text: [UInt8] = []
+            appendRows(batch, range: piece * pieceRows..<min(rows, (piece + 1) * pieceRows), to: &text)
+            texts.withLock { $0[piece] = text }
+        }
+        for text in texts.withLock({ $0 }) { out.append(contentsOf: text) }
+    }
+
+    /// Rows per piece when a batch is formatted on several threads.
+    static let parallelPieceRows = 16_384
+
+    private func appendRows(_ batch: RecordBatch, range: Range<Int>, to out: inout [UInt8]) {
+        let rows = range.count, columns = batch.columns.count
+        guard columns > 0 else {
+            out.append(contentsOf: repeatElement(UInt8(ascii: "\n"), count: rows))
+            return
+        }
+        var text: [UInt8] = []
+        // Column c's row r is text[spans[2 * (c * rows + r)] ..< spans[2 * (c * rows + r) + 1]].
+        var spans: [Int] = []
+        spans.reserveCapacity(2 * columns * rows)
+        for column in batch.columns { appendColumn(column, range: range, text: &text, spans: &spans) }
+        var total = rows * columns
+        spans.withUnsafeBufferPointer { spans in
+            for index in stride(from: 0, to: spans.count, by: 2) { total += spans[index + 1] - spans[index] }
+        }
+        let base = out.count
+        out.append(contentsOf: repeatElement(0, count: total))
+        let delimiter = self.delimiter
+        out.withUnsafeMutableBufferPointer { output in
+            text.withUnsafeBufferPointer { text in
+                spans.withUnsafeBufferPointer { spans in
+                    guard let source = text.baseAddress ?? UnsafePointer(bitPattern: 1), let target = output.baseAddress else { return }
+                    var position = base
+                    for row in 0..<rows {
+                        for column in 0..<columns {
+                            let index = 2 * (column * rows + row)
+                            let start = spans[index], length = spans[index + 1] - start
+                            if length > 0 { (target + position).update(from: source + start, count: length) }
+                            position += length
+                            target[position] = column == columns - 1 ? UInt8(ascii: "\n") : delimiter
+                            position += 1
+                        }
+                    }
+                }
             }
-            out.append(UInt8(ascii: "\n"))
+        }
+    }
+
+    /// Formats one column's fields in `range` onto `text`, recording each one's span. A string
+    /// column that needs no quotes is copied whole, its nulls empty spans.
+    private func appendColumn(_ column: Column, range: Range<Int>, text: inout [UInt8], spans: inout [Int]) {
+        if case .string(let storage) = column.storage, !needsQuoting(storage, range) {
+            let first = Int(storage.offsets[range.lowerBound])
+            let shift = text.count - first
+            text.append(contentsOf: storage.bytes[first..<Int(storage.offsets[range.upperBound])])
+            storage.offsets.withUnsafeBufferPointer { offsets in
+                if let validity = column.validity {
+                    for row in range {
+                        let valid = validity.isValid(row)
+                        spans.append(Int(offsets[row]) + shift)
+                        spans.append(valid ? Int(offsets[row + 1]) + shift : Int(offsets[row]) + shift)
+                    }
+                } else {
+                    for row in range {
+                        spans.append(Int(offsets[row]) + shift)
+                        spans.append(Int(offsets[row + 1]) + shift)
+                    }
+                }
+            }
+            return
+        }
+        for row in range {
+            spans.append(text.count)
+            appendValue(column, row, to: &text)
+            spans.append(text.count)
+        }
+    }
+
+    /// Whether any byte of the rows in `range` would force quotes (delimiter, quote, line break).
+    private func needsQuoting(_ storage: StringStorage, _ range: Range<Int>) -> Bool {
+        let delimiter = self.delimiter
+        let first = Int(storage.offsets[range.lowerBound]), last = Int(storage.offsets[range.upperBound])
+        return storage.bytes.withUnsafeBufferPointer { buffer in
+            var found = false
+            for index in first..<last {
+                let byte = buffer[index]
+                found = found || byte == delimiter || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r")
+            }
+            return found
         }
     }
 
