@@ -84,6 +84,6 @@ struct EngineOptions: ParsableArguments {
     }
 
     func rejectSink() -> RejectSink {
-        RejectSink(maxRejects: maxRejects, maxRejectRatio: maxRejectRatio)
+        RejectSink(maxRejects: maxRejects, maxRejectRatio: maxRejectRatio, temporaryDirectory: temporaryDirectory)
     }
 }

@@ -20,7 +20,7 @@ enum RunReport {
         let budget = config.memoryLimit.map(Terminal.bytes) ?? "unbounded"
         lines.append("  memory    budget \(budget) · pool peak \(Terminal.bytes(outcome.peakPoolBytes)) · process peak RSS \(Terminal.bytes(SystemInfo.peakResidentBytes))")
         lines.append("  workers   \(config.workers) · spilled \(Terminal.bytes(outcome.spillBytes)) in \(outcome.spillFiles) file(s)")
-        if let first = outcome.rejects.rejects.first {
+        if let first = try? outcome.rejects.firstRejects(1).first {
             let place = directory.map { ($0 as NSString).appendingPathComponent("rejects.csv") } ?? (target != nil ? "sluice_rejects" : "-")
             let also = directory != nil && target != nil ? " and sluice_rejects" : ""
             lines.append("  rejects   \(Terminal.count(outcome.rejects.totalRejected)) → \(place)\(also) (first: line \(first.line), \(first.kind.rawValue): \(first.message))")

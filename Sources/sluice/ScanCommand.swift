@@ -66,7 +66,7 @@ struct ScanCommand: ParsableCommand {
         print("rows      \(rows) passed · \(Terminal.count(rejects.totalRejected)) rejected")
         print(String(format: "time      %.3f s · %.0f MB/s · %.0f MB/s per worker (%d workers)", seconds, megabytes / seconds,
                      megabytes / seconds / Double(engine.workers), engine.workers))
-        for reject in rejects.rejects.prefix(5) {
+        for reject in try rejects.firstRejects(5) {
             print("reject    line \(reject.line) \(reject.kind.rawValue): \(reject.message)")
         }
     }

@@ -18,7 +18,7 @@ struct CSVReading: Equatable {
             let source = try CSVSource(path: path, options: options)
             let runtime = ExecutionRuntime(config: ExecutionConfig(workers: workers, batchRows: batchRows, splitBytes: splitBytes))
             let batch = try DataFrame(source).collectBatch(runtime: runtime)
-            let rejects = source.rejects.rejects.map { "\($0.line ?? 0):\($0.kind)" }.sorted()
+            let rejects = try source.rejects.allRejects().map { "\($0.line ?? 0):\($0.kind)" }.sorted()
             return CSVReading(rows: batch.rows, rejects: rejects, counts: source.sourceCountsTotal)
         } catch {
             return CSVReading(error: "\(error)")

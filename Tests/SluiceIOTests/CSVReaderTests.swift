@@ -30,7 +30,7 @@ struct CSVReaderTests {
         let text = "\u{FEFF}name,note\r\n\"Smith, J\",\"said \"\"hi\"\"\"\r\nplain,\"two\r\nlines\"\r\n\"\",last\r\n"
         let (batch, source) = try Self.read(text)
         #expect(source.schema.names == ["name", "note"])
-        #expect(source.rejects.rejects.map(\.message) == [])
+        #expect(try source.rejects.allRejects().map(\.message) == [])
         #expect(batch.rows == [
             [.string("Smith, J"), .string("said \"hi\"")],
             [.string("plain"), .string("two\r\nlines")],
@@ -70,7 +70,7 @@ struct CSVReaderTests {
         let source = try CSVSource(path: url.path, options: options)
         let batch = try DataFrame(source).collectBatch(runtime: ExecutionRuntime(config: ExecutionConfig(workers: 2, splitBytes: splitBytes)))
         #expect(batch.rows.map { $0[0] } == [.int64(1), .int64(6)])
-        let rejects = source.rejects.rejects
+        let rejects = try source.rejects.allRejects()
         #expect(rejects.map(\.kind) == [.fieldCount, .castFailure, .invalidUTF8, .lineTooLong])
         #expect(rejects.map(\.line) == [3, 4, 5, 6])
         #expect(rejects[1].column == "qty")
@@ -90,9 +90,9 @@ struct CSVReaderTests {
         let source = try CSVSource(path: path, options: options)
         let batch = try DataFrame(source).collectBatch(runtime: ExecutionRuntime(config: ExecutionConfig(workers: 2, splitBytes: splitBytes)))
         #expect(batch.rows.map { $0[0] } == [.int64(1), .int64(3), .int64(4), .int64(5)])
-        #expect(source.rejects.rejects.map(\.kind) == [.unterminatedQuote])
-        #expect(source.rejects.rejects.map(\.line) == [3])
-        #expect(source.rejects.rejects.first?.raw == "2,\"open")
+        #expect(try source.rejects.allRejects().map(\.kind) == [.unterminatedQuote])
+        #expect(try source.rejects.allRejects().map(\.line) == [3])
+        #expect(try source.rejects.allRejects().first?.raw == "2,\"open")
         #expect(source.sourceCountsTotal == SourceCountsTotal(read: 5, passed: 4, rejected: 1))
     }
 

@@ -20,7 +20,7 @@ struct JSONReading: Equatable {
         let config = ExecutionConfig(workers: workers, batchRows: batchRows, temporaryDirectory: scratch.path)
         do {
             let batch = try DataFrame(source).collectBatch(runtime: ExecutionRuntime(config: config))
-            return JSONReading(rows: batch.rows, rejects: rejects.rejects, counts: rejects.sourceCounts.sorted { $0.source < $1.source })
+            return JSONReading(rows: batch.rows, rejects: try rejects.allRejects(), counts: rejects.sourceCounts.sorted { $0.source < $1.source })
         } catch {
             return JSONReading(error: String(reflecting: error))
         }

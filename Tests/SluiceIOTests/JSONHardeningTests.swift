@@ -201,7 +201,7 @@ struct JSONHardeningArchiveTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let source = try ArchiveJSONSource(archives: [path], schema: Self.schema, onError: .skip)
         #expect(try Self.ids(source) == [1, 2, 3, 4, 5, 6, 7, 8, 9])
-        let rejects = source.rejects.rejects
+        let rejects = try source.rejects.allRejects()
         #expect(rejects.map(\.kind) == [.trailingData, .corruptEntry])
         #expect(rejects.map(\.source) == ["\(day)!/part-005.json", "\(day)!/part-006.json"])
         #expect(rejects[0].byteOffset == Self.trailingHead.utf8.count)

@@ -39,7 +39,7 @@ struct PlanRejectTests {
             [.string("org_1"), .int64(10), .int64(2)],
             [.string("org_3"), .int64(7), .int64(6)],
         ])
-        let rejects = runtime.rejects.rejects
+        let rejects = try runtime.rejects.allRejects()
         #expect(rejects.map(\.line) == [3, 4, 5])
         #expect(rejects.map(\.kind.rawValue) == ["missing_org_id", "unknown_action", "negative_credits"])
         #expect(rejects.map(\.message) == ["missing org_id", "unknown action 'refund'", "negative credits"])

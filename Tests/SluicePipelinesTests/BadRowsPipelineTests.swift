@@ -58,7 +58,7 @@ struct EcommerceBadRowsTests {
             Self.event("c1", "p1", "2"), Self.event("c1", "p1", "-1"), Self.event("c2", "p2", "0"), Self.event("c2", "p2", "3"),
         ], workers: workers)
         #expect(run.report == "Books,New,9.75,3,1\nElectronics,VIP,21.00,2,1\n")
-        let rejects = run.outcome.rejects.rejects
+        let rejects = try run.outcome.rejects.allRejects()
         #expect(rejects.map(\.line) == [2, 3])
         #expect(rejects.allSatisfy { $0.kind == .invalidValue && $0.column == "quantity" && $0.source.hasSuffix(Self.partPath) })
         #expect(rejects.map(\.message) == ["quantity must be positive, got -1", "quantity must be positive, got 0"])
@@ -75,7 +75,7 @@ struct EcommerceBadRowsTests {
         ]
         let run = try Self.run(events, onError: onError)
         #expect(run.report == "Books,New,9.75,3,1\nElectronics,VIP,21.00,2,1\n")
-        let rejects = run.outcome.rejects.rejects
+        let rejects = try run.outcome.rejects.allRejects()
         #expect(rejects.map(\.kind) == [.overflow, .overflow])
         #expect(rejects.map(\.line) == [2, 3])
         #expect(rejects.map(\.column) == ["quantity", "quantity"])
@@ -110,7 +110,7 @@ struct EcommerceBadRowsTests {
         for (line, content) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
         where content.trimmingCharacters(in: .whitespaces).hasPrefix("{") { starts.append(line + 1) }
         #expect(starts.count == 4)
-        #expect(run.outcome.rejects.rejects.map(\.line) == [starts[2]])
+        #expect(try run.outcome.rejects.allRejects().map(\.line) == [starts[2]])
         #expect(run.rows("sales_report.csv") == "Books,New,13.00,4,1\nElectronics,VIP,21.00,2,1\n")
     }
 
@@ -137,7 +137,7 @@ struct EcommerceBadRowsTests {
             #expect(run.lines.contains { $0.contains("products.csv 0 rejected, 1 repeated id(s) counted apart") })
         } else {
             #expect(run.outcome.rowsApart == 0)
-            let reject = try #require(run.outcome.rejects.rejects.first)
+            let reject = try #require(run.outcome.rejects.allRejects().first)
             #expect(reject.kind == .duplicateKey && reject.line == 4 && reject.column == "product_id" && reject.source == run.productsFile)
             #expect(reject.raw == "p1,Electronics,10.50")
             #expect(run.lines.contains { $0.contains("products.csv 1 rejected") })
@@ -156,9 +156,9 @@ struct EcommerceBadRowsTests {
         #expect(run.report == "Home,New,4.00,1,1\n")
         #expect(run.outcome.observed("unknown_product") == 2)
         #expect(run.outcome.observed("unknown_customer") == 1)
-        let rejects = run.outcome.rejects.rejects.map { "\(URL(fileURLWithPath: $0.source).lastPathComponent):\($0.line):\($0.column ?? ""):\($0.kind)" }
+        let rejects = try run.outcome.rejects.allRejects().map { "\(URL(fileURLWithPath: $0.source).lastPathComponent):\($0.line):\($0.column ?? ""):\($0.kind)" }
         #expect(rejects.sorted() == ["customers.csv:4:segment:invalid_value", "products.csv:2:price:cast_failure", "products.csv:3:price:invalid_value"])
-        #expect(run.outcome.rejects.rejects.contains { $0.message == "price is negative: -3.25" && $0.raw == "p2,Novel,Books,-3.25" })
+        #expect(try run.outcome.rejects.allRejects().contains { $0.message == "price is negative: -3.25" && $0.raw == "p2,Novel,Books,-3.25" })
         #expect(run.outcome.rowsRead == 4 + 3 + 3)
         #expect(run.outcome.rowsRejected == 3)
         let line = try #require(run.lines.first { $0.hasPrefix("dimension rows left out: ") })
@@ -196,7 +196,7 @@ struct PostgresDimensionRowsTests {
         let job = try EcommercePipeline.job(parameters, context: JobContext(runtime: runtime, database: database))
         let outcome = try PipelineRunner.run(job, pipeline: EcommercePipeline.name, settings: RunSettings(outputDirectory: nil, database: nil),
                                              runtime: runtime)
-        let rejects = outcome.rejects.rejects.map { "\($0.source):\($0.line):\($0.column ?? ""):\($0.kind)" }
+        let rejects = try outcome.rejects.allRejects().map { "\($0.source):\($0.line):\($0.column ?? ""):\($0.kind)" }
         #expect(rejects == [#""products":2:price:invalid_value"#, #""products":3:product_id:duplicate_key"#])
         #expect(outcome.observed("unknown_product") == 2)
         #expect(outcome.rowsRead == 4 + 3 + 2)
@@ -218,7 +218,7 @@ struct TransactionsBadRowsTests {
             "a|0000001|2020-01-31|BETA|5", "b|0000001|2020-02-01|ALFA|-7", "c|0000001|2020-02-02|ALFA|0", "d|0000002|2020-01-01|ZULU|1",
         ])
         #expect(rows == "0000001,BETA,1\n0000002,ZULU,1\n")
-        #expect(outcome.rejects.rejects.map { "\($0.line):\($0.column ?? ""):\($0.kind):\($0.message)" } == [
+        #expect(try outcome.rejects.allRejects().map { "\($0.line):\($0.column ?? ""):\($0.kind):\($0.message)" } == [
             "3:unitsSold:invalid_value:unitsSold must be positive, got -7", "4:unitsSold:invalid_value:unitsSold must be positive, got 0",
         ])
         #expect(outcome.rowsRead == 4)

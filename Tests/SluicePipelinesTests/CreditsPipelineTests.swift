@@ -117,7 +117,7 @@ struct CreditsPipelineTests {
             + "org_1,,\"report, download\",Deduct,1.25,\r\n"
             + "org_1,u1,,deduct,0,1734912000\n"
         let run = try Self.run(text: text)
-        let rejects = run.outcome.rejects.rejects
+        let rejects = try run.outcome.rejects.allRejects()
         #expect(rejects.map(\.message) == [
             "missing org_id", "unknown action 'refund'", "missing action", "credits 'abc' is not a number", "missing credits",
             "negative credits '-5.0'", "credits '1.005' has more than 2 decimal places", "credits '12345678901' is too large for numeric(12,2)",

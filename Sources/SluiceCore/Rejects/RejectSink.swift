@@ -70,38 +70,57 @@ public struct SourceCounts: Sendable, Equatable {
     }
 }
 
-/// Collects rejects from every task, keeps the first `retain` of them in full (the rest are
-/// counted), and enforces the run's reject limit.
+/// Collects rejects from every task, keeps every one of them with its raw text, and
+/// enforces the run's reject limit.
+///
+/// Up to `retain` rejects are held in memory; past that the held ones are sorted and written
+/// to a run file under the temporary directory (``RejectRun``), so a file with millions of
+/// bad rows keeps them all in bounded memory. ``forEachSorted(batchRows:_:)`` merges the runs
+/// and what is still held, in source and line order.
 public final class RejectSink: Sendable {
-    /// The most rejects kept in memory with their raw text.
+    /// The most rejects held in memory before they are written to a run file.
     public let retain: Int
     /// Fail the run once more than this many rows are rejected (nil: no count limit).
     public let maxRejects: Int?
     /// Fail the run when rejected / read exceeds this ratio at the end (nil: no ratio limit).
     public let maxRejectRatio: Double?
+    /// Where run files go once more than `retain` rejects are held.
+    public let temporaryDirectory: String
     private let state = Locked(State())
 
     private struct State {
-        var kept: [Reject] = []
+        var held: [Reject] = []
+        var runs: [RejectRun] = []
         var total = 0
         var byKind: [RejectKind: Int] = [:]
         var counts: [String: SourceCounts] = [:]
         var order: [String] = []
     }
 
-    public init(retain: Int = 10_000, maxRejects: Int? = nil, maxRejectRatio: Double? = nil) {
-        self.retain = retain
+    public init(retain: Int = 50_000, maxRejects: Int? = nil, maxRejectRatio: Double? = nil, temporaryDirectory: String = "/tmp") {
+        self.retain = max(1, retain)
         self.maxRejects = maxRejects
         self.maxRejectRatio = maxRejectRatio
+        self.temporaryDirectory = temporaryDirectory
+    }
+
+    static func ordered(_ a: Reject, _ b: Reject) -> Bool {
+        (a.source, a.line, a.byteOffset) < (b.source, b.line, b.byteOffset)
     }
 
     /// Records rejects and throws a data error once the count limit is passed.
     public func add(_ rejects: [Reject]) throws(SluiceError) {
         guard !rejects.isEmpty else { return }
-        let total = state.withLock { state in
-            for reject in rejects where state.kept.count < retain { state.kept.append(reject) }
+        let directory = temporaryDirectory, retain = self.retain
+        let total = try state.withLock { (state: inout State) throws(SluiceError) -> Int in
+            state.held += rejects
             for reject in rejects { state.byKind[reject.kind, default: 0] += 1 }
             state.total += rejects.count
+            if state.held.count >= retain {
+                state.held.sort(by: Self.ordered)
+                state.runs.append(try RejectRun(state.held, directory: directory))
+                state.held.removeAll(keepingCapacity: true)
+            }
             return state.total
         }
         if let maxRejects, total > maxRejects {
@@ -112,6 +131,43 @@ public final class RejectSink: Sendable {
                 hint: "fix the input, or raise --max-rejects"
             )
         }
+    }
+
+    /// Every reject in source, line and byte order, `batchRows` at a time: the run files
+    /// merged with what is held in memory. Call once the run has stopped adding.
+    /// Stops after `limit` rejects.
+    public func forEachSorted(batchRows: Int = 10_000, limit: Int = .max, _ body: ([Reject]) throws -> Void) throws {
+        let (held, runs) = state.withLock { state in (state.held.sorted(by: Self.ordered), state.runs) }
+        var readers = runs.map { $0.reader() }
+        var heads: [Reject?] = []
+        for index in readers.indices { heads.append(try readers[index].next()) }
+        var heldPosition = 0, produced = 0
+        var batch: [Reject] = []
+        batch.reserveCapacity(min(batchRows, limit))
+        while produced < limit {
+            var best: (index: Int, reject: Reject)?
+            for (index, head) in heads.enumerated() {
+                guard let head else { continue }
+                if best.map({ Self.ordered(head, $0.reject) }) ?? true { best = (index, head) }
+            }
+            let next: Reject
+            if heldPosition < held.count, best.map({ !Self.ordered($0.reject, held[heldPosition]) }) ?? true {
+                next = held[heldPosition]
+                heldPosition += 1
+            } else if let (index, head) = best {
+                next = head
+                heads[index] = try readers[index].next()
+            } else {
+                break
+            }
+            batch.append(next)
+            produced += 1
+            if batch.count >= batchRows {
+                try body(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        if !batch.isEmpty { try body(batch) }
     }
 
     /// Adds to the per-source counts; `apart` counts rows a pipeline sets aside (duplicates).
@@ -134,9 +190,17 @@ public final class RejectSink: Sendable {
         count(source: source, read: 0, passed: -rows, rejected: rows)
     }
 
-    /// The rejects kept, sorted by source, then line.
-    public var rejects: [Reject] {
-        state.withLock { $0.kept }.sorted { ($0.source, $0.line, $0.byteOffset) < ($1.source, $1.line, $1.byteOffset) }
+    /// Every reject, sorted by source, then line (all in memory: for tests and small runs;
+    /// outputs stream them with ``forEachSorted(batchRows:_:)``).
+    public func allRejects() throws -> [Reject] {
+        try firstRejects(.max)
+    }
+
+    /// The first `count` rejects in source and line order.
+    public func firstRejects(_ count: Int) throws -> [Reject] {
+        var all: [Reject] = []
+        try forEachSorted(limit: count) { all += $0 }
+        return all
     }
 
     public var totalRejected: Int { state.withLock { $0.total } }

@@ -72,7 +72,7 @@ public enum PipelineRunner {
                     spillBytes: outcome.spillBytes, spillFiles: outcome.spillFiles, peakMemory: outcome.peakPoolBytes,
                     details: report.details
                 )
-                try RunLedger.finish(runID: runID, summary: summary, rejects: outcome.rejects.rejects, on: connection)
+                try RunLedger.finish(runID: runID, summary: summary, rejects: outcome.rejects, on: connection)
                 // A signal that arrived during the load still stops it: nothing commits.
                 try runtime.cancellation.check()
                 return files
@@ -223,13 +223,13 @@ public enum PipelineRunner {
         }
     }
 
-    /// Writes the kept rejects to `DIR/rejects.csv`, or removes a stale one when there are
-    /// none, so the folder always describes the last run.
+    /// Writes every reject to `DIR/rejects.csv` in file and line order (streamed from the
+    /// sink, which may hold most of them on disk), or removes a stale one when there are none,
+    /// so the folder always describes the last run.
     static func writeRejects(_ outcome: JobOutcome, directory: String?) throws {
         guard let directory else { return }
         let path = (directory as NSString).appendingPathComponent("rejects.csv")
-        let kept = outcome.rejects.rejects
-        guard !kept.isEmpty else {
+        guard outcome.rejects.totalRejected > 0 else {
             if FileManager.default.fileExists(atPath: path) { try? FileManager.default.removeItem(atPath: path) }
             return
         }
@@ -237,12 +237,13 @@ public enum PipelineRunner {
             Field("source", .string), Field("line", .int64), Field("byte_offset", .int64), Field("column", .string),
             Field("kind", .string), Field("raw", .string), Field("message", .string),
         ])
-        let batch = try RecordBatch(schema: schema, columns: [
-            .string(kept.map(\.source)), .int64(kept.map { Int64($0.line) }), .int64(kept.map { Int64($0.byteOffset) }),
-            .string(kept.map { $0.column ?? "" }), .string(kept.map(\.kind.rawValue)), .string(kept.map(\.raw)), .string(kept.map(\.message)),
-        ])
         let file = try CSVFileOutput(path: path, schema: schema)
-        try file.append(batch)
+        try outcome.rejects.forEachSorted { kept in
+            try file.append(try RecordBatch(schema: schema, columns: [
+                .string(kept.map(\.source)), .int64(kept.map { Int64($0.line) }), .int64(kept.map { Int64($0.byteOffset) }),
+                .string(kept.map { $0.column ?? "" }), .string(kept.map(\.kind.rawValue)), .string(kept.map(\.raw)), .string(kept.map(\.message)),
+            ]))
+        }
         try file.commit()
     }
 }

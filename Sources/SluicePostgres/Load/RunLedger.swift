@@ -132,9 +132,10 @@ public enum RunLedger {
         }
     }
 
-    /// Marks the run succeeded with its figures and stores its rejects; call inside the
+    /// Marks the run succeeded with its figures and stores every reject (streamed from the
+    /// sink, in file and line order); call inside the
     /// transaction that loads the data.
-    public static func finish(runID: String, summary: Summary, rejects: [Reject], on connection: PostgresConnection) throws {
+    public static func finish(runID: String, summary: Summary, rejects: RejectSink, on connection: PostgresConnection) throws {
         try connection.execute("""
             UPDATE \(runsTable.quoted) SET status = 'succeeded', finished_at = now(), rows_read = $2, rows_loaded = $3,
                 rows_rejected = $4, rows_inserted = $5, rows_updated = $6, rows_unchanged = $7, rows_deleted = $8,
@@ -154,18 +155,19 @@ public enum RunLedger {
             ])
             try connection.copyIn(table: detailsTable, columns: ["run_id", "name", "value"], batches: [batch])
         }
-        guard !rejects.isEmpty else { return }
         let schema = Schema([
             Field("run_id", .string), Field("source", .string), Field("line", .int64), Field("byte_offset", .int64),
             Field("column_name", .string), Field("kind", .string), Field("raw", .string), Field("message", .string),
         ])
-        let batch = try RecordBatch(schema: schema, columns: [
-            .string(Array(repeating: runID, count: rejects.count)), .string(rejects.map(\.source)),
-            .int64(rejects.map { Int64($0.line) }), .int64(rejects.map { Int64($0.byteOffset) }),
-            try .from(rejects.map { $0.column.map(Value.string) ?? .null }, type: .string), .string(rejects.map(\.kind.rawValue)),
-            .string(rejects.map { $0.raw.replacingOccurrences(of: "\u{0}", with: "") }), .string(rejects.map(\.message)),
-        ])
-        try connection.copyIn(table: rejectsTable, columns: schema.names, batches: [batch])
+        try rejects.forEachSorted { rejects in
+            let batch = try RecordBatch(schema: schema, columns: [
+                .string(Array(repeating: runID, count: rejects.count)), .string(rejects.map(\.source)),
+                .int64(rejects.map { Int64($0.line) }), .int64(rejects.map { Int64($0.byteOffset) }),
+                try .from(rejects.map { $0.column.map(Value.string) ?? .null }, type: .string), .string(rejects.map(\.kind.rawValue)),
+                .string(rejects.map { $0.raw.replacingOccurrences(of: "\u{0}", with: "") }), .string(rejects.map(\.message)),
+            ])
+            try connection.copyIn(table: rejectsTable, columns: schema.names, batches: [batch])
+        }
     }
 
     /// Marks the run `failed`, or `cancelled` (a signal stopped it); its data transaction has
