@@ -11,7 +11,9 @@ import Foundation
 /// result as large as the input never has to be held: a one-partition final stage (a sorted
 /// result, a gather) streams straight from its operators into `consume` on the calling
 /// thread; with several partitions, partition 0 streams while the later ones wait in
-/// ``BatchSpool``s, which spill when the budget says so.
+/// ``BatchSpool``s, which spill when the budget says so. A one-partition final stage with more
+/// than one worker runs a few batches ahead of `consume` on a thread of its own
+/// (``PrefetchedStream``).
 ///
 /// `consume` runs on the calling thread only, so it may use a connection or a file that is
 /// not thread-safe.
@@ -79,6 +81,17 @@ public enum JobRunner {
             try root.execute(partition: partition, context: TaskContext(runtime: runtime, stage: stage.id, partition: partition))
         }
         guard stage.taskCount > 0 else { return (0, 0) }
+        if stage.taskCount == 1, runtime.config.workers > 1 {
+            // One task (a sorted merge, a gather): produce on a thread of its own, a few
+            // batches ahead, so producing overlaps consuming.
+            let stageID = stage.id
+            let stream = PrefetchedStream { () throws(SluiceError) in
+                try root.execute(partition: 0, context: TaskContext(runtime: runtime, stage: stageID, partition: 0))
+            }
+            defer { stream.stop() }
+            try drain(stream)
+            return (rows, bytes)
+        }
         guard stage.taskCount > 1, runtime.config.workers > 1 else {
             for partition in 0..<stage.taskCount { try drain(try direct(partition)) }
             return (rows, bytes)
