@@ -16,7 +16,7 @@ import Foundation
 /// status, the raw text kept.
 ///
 /// The plan: scan with provenance → normalise → four reject rules → group by the six fields
-/// (and the file) to fold duplicates, keeping the first line → derive the typed columns → sort
+/// to fold duplicates, keeping the first line → derive the typed columns → sort
 /// by file and line. The result loads `credit_events` (one row per event, keyed by a hash of
 /// its fields; a corrected file replaces what that file contributed) and feeds a second step,
 /// the per-organisation balance written as `finance_org_balance.csv`, without reading the
@@ -107,15 +107,18 @@ public enum CreditsPipeline: Pipeline {
 
     /// One row per event, in file order, with its typed and derived columns. Each value is
     /// parsed once: the typed columns first, then what derives from them.
-    public static func events(_ source: any TableSource) -> DataFrame {
+    ///
+    /// A run reads one file (`file`), so duplicates are found on the six fields alone and the
+    /// file is the constant it is: no key column that only repeats one path per row.
+    public static func events(_ source: any TableSource, file: String) -> DataFrame {
         let raw = col("timestamp_raw"), credits = col("credits"), occurred = col("occurred_at")
         return validated(source)
-            .groupBy("org_id", "user_id", "credit_type", "action", "credits_text", "timestamp_raw", Provenance.sourceColumn)
+            .groupBy("org_id", "user_id", "credit_type", "action", "credits_text", "timestamp_raw")
             .agg(Agg.min(col(Provenance.lineColumn)).as("source_line"), Agg.count().as("copies"))
             .select(
                 col("org_id"), col("user_id"), col("credit_type"), col("action"), col("credits_text"), raw,
                 col("credits_text").parseDecimal(precision: 12, scale: 2).alias("credits"), raw.parseTimestamp(timestampFormats).alias("occurred_at"),
-                raw.matchedFormat(timestampFormats).alias("timestamp_format"), col(Provenance.sourceColumn), col("source_line"), col("copies")
+                raw.matchedFormat(timestampFormats).alias("timestamp_format"), lit(.string(file)).alias(Provenance.sourceColumn), col("source_line"), col("copies")
             )
             .observe(
                 .count("events"), .apart("duplicates", col("copies") - lit(1)),
@@ -152,7 +155,7 @@ public enum CreditsPipeline: Pipeline {
     }
 
     static func job(over source: any TableSource, parameters: Parameters, inputs: [String]) -> Job {
-        let frame = events(source)
+        let frame = events(source, file: inputs.first ?? parameters.source)
         let schema = (try? frame.schema()) ?? Schema([])
         let result = SpooledResult(schema: schema, name: "events")
         return Job(
