@@ -1,3 +1,4 @@
+import Foundation
 import SluiceCore
 import SluiceEngine
 import SluiceTestSupport
@@ -56,5 +57,36 @@ struct PartialSkipTests {
             .collectBatch(runtime: TestSupport.runtime(workers: 2, batchRows: 8192))
         #expect(result.rowCount == 1000)
         #expect(TestSupport.rows([result]).allSatisfy { $0[1] == .int64(300) })
+    }
+}
+
+/// String keys of 8–15 bytes are packed into two words instead of interned; every length
+/// around the edges, nulls and longer values in the same column must still group exactly.
+@Suite("Two-word string keys")
+struct WideStringKeyTests {
+    @Test("lengths 0, 7, 8, 15, 16 and 40, nulls and repeats group exactly", arguments: [1, 2])
+    func edges(workers: Int) throws {
+        let values: [String?] = ["org_000001", "org_000002", "", "1234567", "12345678", "123456789012345", "1234567890123456",
+                                 String(repeating: "x", count: 40), nil, "org_000001", "12345678", nil, "123456789012345",
+                                 "123456789012345 ", "org_00000"]
+        // The first batch is mostly 10-byte ids, so the column is laid out in two words.
+        var ids: [String?] = (0..<600).map { "org_\(String(format: "%06d", $0 % 50))" }
+        for _ in 0..<40 { ids += values }
+        let schema = Schema([Field("id", .string), Field("one", .int64)])
+        let column = try Column.from(ids.map { $0.map(Value.string) ?? .null }, type: .string)
+        let batch = try RecordBatch(schema: schema, columns: [column, .int64(Array(repeating: 1, count: ids.count))])
+        let result = try DataFrame(TestSupport.table(batch, partitions: 2))
+            .groupBy("id")
+            .agg(Agg.count().as("rows"))
+            .sort(.asc("id"))
+            .collectBatch(runtime: TestSupport.runtime(workers: workers, batchRows: 700))
+        var expected: [String?: Int64] = [:]
+        for id in ids { expected[id, default: 0] += 1 }
+        let got = TestSupport.rows([result])
+        #expect(got.count == expected.count)
+        for row in got {
+            let key: String? = if case .string(let text) = row[0] { text } else { nil }
+            #expect(row[1] == .int64(expected[key] ?? -1), "group \(String(describing: key))")
+        }
     }
 }

@@ -1,34 +1,82 @@
 import SluiceCore
 
-/// Turns the key columns of a batch into fixed-width keys: one 64-bit word per key column,
-/// plus one word of null flags when a key type has no spare bit pattern for null.
+/// Turns the key columns of a batch into fixed-width keys: one 64-bit word per key column
+/// (two for a wide string column), plus one word of null flags when a key type has no spare
+/// bit pattern for null.
 ///
 /// Strings of up to 7 bytes are packed into their word directly (bytes, then the length in
 /// the top byte), so the usual short codes and ids never touch a dictionary; longer strings
-/// are interned and their word is the id with the top bit set. Dates, bools and strings
-/// encode null in-band; 64-bit types use the null-flags word.
+/// are interned and their word is the id with the top bit set. A string column whose sample
+/// values are 8 to 15 bytes long (ids such as `org_000123`, `user_004567`) gets two words and
+/// packs up to 15 bytes the same way: hashing and comparing two words is cheaper than a
+/// dictionary probe per value, and decoding needs no lookup. Dates, bools and strings encode
+/// null in-band; 64-bit types use the null-flags word.
 struct GroupKeyEncoder {
     let types: [DataType]
-    /// Words per key: one per column, plus a null-flags word when needed.
+    /// Words per key: one per column (two for a wide string), plus a null-flags word when needed.
     let width: Int
+    /// Where each column's first word is.
+    private let offsets: [Int]
+    /// Whether each column takes two words (strings only).
+    private let wide: [Bool]
     private let nullWord: Int?
     private var interners: [StringInterner]
 
     static let nullString: UInt64 = .max
     static let nullDate: UInt64 = 1 << 40
     static let nullBool: UInt64 = 2
+    /// The second word of a wide string that is interned (its first word is the id).
+    static let internedWide: UInt64 = 1 << 63
 
-    init(types: [DataType]) {
-        self.types = types
+    /// - Parameter sample: key columns of a first batch; a string column whose values there
+    ///   are mostly 8 to 15 bytes long gets two words. Without one, every column takes one.
+    init(types: [DataType], sample: [Column]? = nil) {
         let needsNullWord = types.contains { type in
             switch type {
             case .string, .date, .bool: false
             default: true
             }
         }
-        nullWord = needsNullWord ? types.count : nil
-        width = types.count + (needsNullWord ? 1 : 0)
+        var wide = [Bool](repeating: false, count: types.count)
+        if let sample, sample.count == types.count {
+            for (position, column) in sample.enumerated() {
+                guard case .string(let storage) = column.storage else { continue }
+                wide[position] = Self.prefersTwoWords(storage)
+            }
+        }
+        self.init(types: types, wide: wide, needsNullWord: needsNullWord)
+    }
+
+    private init(types: [DataType], wide: [Bool], needsNullWord: Bool) {
+        self.types = types
+        var offsets: [Int] = []
+        var next = 0
+        for position in types.indices {
+            offsets.append(next)
+            next += wide[position] ? 2 : 1
+        }
+        self.wide = wide
+        self.offsets = offsets
+        nullWord = needsNullWord ? next : nil
+        width = next + (needsNullWord ? 1 : 0)
         interners = types.map { _ in StringInterner(capacity: 64) }
+    }
+
+    /// An encoder with the same layout and no interned strings (for a table started afresh).
+    func emptied() -> GroupKeyEncoder {
+        GroupKeyEncoder(types: types, wide: wide, needsNullWord: nullWord != nil)
+    }
+
+    /// True when most sampled values are 8–15 bytes: short enough to pack in two words, too
+    /// long for one.
+    static func prefersTwoWords(_ storage: StringStorage) -> Bool {
+        let count = min(storage.count, 4096)
+        guard count > 0 else { return false }
+        var mid = 0
+        storage.offsets.withUnsafeBufferPointer { offsets in
+            for row in 0..<count where (8...15).contains(offsets[row + 1] - offsets[row]) { mid += 1 }
+        }
+        return mid * 2 > count
     }
 
     /// Refuses key types the fixed-width encoding cannot hold (lists), when the plan is built
@@ -46,36 +94,47 @@ struct GroupKeyEncoder {
         words.append(contentsOf: repeatElement(0, count: rows * width))
         let width = self.width
         for (position, column) in columns.enumerated() {
+            let word = offsets[position]
             words.withUnsafeMutableBufferPointer { out in
                 switch column.storage {
                 case .int64(let values):
                     values.withUnsafeBufferPointer { v in
-                        for row in 0..<rows { out[row * width + position] = UInt64(bitPattern: v[row]) }
+                        for row in 0..<rows { out[row * width + word] = UInt64(bitPattern: v[row]) }
                     }
                 case .float64(let values):
                     for row in 0..<rows {
                         let value = values[row] == 0 ? 0 : (values[row].isNaN ? .nan : values[row])
-                        out[row * width + position] = value.bitPattern
+                        out[row * width + word] = value.bitPattern
                     }
                 case .int32(let values):
                     values.withUnsafeBufferPointer { v in
-                        for row in 0..<rows { out[row * width + position] = UInt64(bitPattern: Int64(v[row])) }
+                        for row in 0..<rows { out[row * width + word] = UInt64(bitPattern: Int64(v[row])) }
                     }
                 case .bool(let values):
-                    for row in 0..<rows { out[row * width + position] = values[row] ? 1 : 0 }
+                    for row in 0..<rows { out[row * width + word] = values[row] ? 1 : 0 }
                 case .string(let storage):
-                    encodeStrings(storage, column: position, rows: rows, width: width, into: out)
+                    if wide[position] {
+                        encodeWideStrings(storage, column: position, word: word, rows: rows, width: width, into: out)
+                    } else {
+                        encodeStrings(storage, column: position, word: word, rows: rows, width: width, into: out)
+                    }
                 case .list:
                     break
                 }
                 if let validity = column.validity {
                     for row in 0..<rows where !validity.isValid(row) {
                         switch types[position] {
-                        case .string: out[row * width + position] = Self.nullString
-                        case .date: out[row * width + position] = Self.nullDate
-                        case .bool: out[row * width + position] = Self.nullBool
+                        case .string:
+                            if wide[position] {
+                                out[row * width + word] = 0
+                                out[row * width + word + 1] = Self.nullString
+                            } else {
+                                out[row * width + word] = Self.nullString
+                            }
+                        case .date: out[row * width + word] = Self.nullDate
+                        case .bool: out[row * width + word] = Self.nullBool
                         default:
-                            out[row * width + position] = 0
+                            out[row * width + word] = 0
                             if let nullWord { out[row * width + nullWord] |= 1 << UInt64(position) }
                         }
                     }
@@ -84,24 +143,53 @@ struct GroupKeyEncoder {
         }
     }
 
+    /// Packs up to 8 bytes little-endian into a word (the rest zero).
+    @inline(__always)
+    static func pack(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, count: Int) -> UInt64 {
+        var word: UInt64 = 0
+        var shift: UInt64 = 0
+        for index in start..<start + count {
+            word |= UInt64(bytes[index]) << shift
+            shift += 8
+        }
+        return word
+    }
+
     private mutating func encodeStrings(
-        _ storage: StringStorage, column: Int, rows: Int, width: Int, into out: UnsafeMutableBufferPointer<UInt64>
+        _ storage: StringStorage, column: Int, word: Int, rows: Int, width: Int, into out: UnsafeMutableBufferPointer<UInt64>
     ) {
         storage.offsets.withUnsafeBufferPointer { offsets in
             storage.bytes.withUnsafeBufferPointer { bytes in
                 for row in 0..<rows {
                     let start = Int(offsets[row]), length = Int(offsets[row + 1]) - start
                     if length <= 7 {
-                        var word = UInt64(length) << 56
-                        var shift: UInt64 = 0
-                        for index in start..<start + length {
-                            word |= UInt64(bytes[index]) << shift
-                            shift += 8
-                        }
-                        out[row * width + column] = word
+                        out[row * width + word] = UInt64(length) << 56 | Self.pack(bytes, from: start, count: length)
                     } else {
                         let id = interners[column].intern(UnsafeBufferPointer(rebasing: bytes[start..<start + length]))
-                        out[row * width + column] = UInt64(id) | (1 << 63)
+                        out[row * width + word] = UInt64(id) | (1 << 63)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Two words per value: bytes 0–7, then bytes 8–14 with the length in the top byte;
+    /// longer values are interned (the id, then ``internedWide``).
+    private mutating func encodeWideStrings(
+        _ storage: StringStorage, column: Int, word: Int, rows: Int, width: Int, into out: UnsafeMutableBufferPointer<UInt64>
+    ) {
+        storage.offsets.withUnsafeBufferPointer { offsets in
+            storage.bytes.withUnsafeBufferPointer { bytes in
+                for row in 0..<rows {
+                    let start = Int(offsets[row]), length = Int(offsets[row + 1]) - start
+                    if length <= 15 {
+                        let low = min(length, 8)
+                        out[row * width + word] = Self.pack(bytes, from: start, count: low)
+                        out[row * width + word + 1] = UInt64(length) << 56 | Self.pack(bytes, from: start + low, count: length - low)
+                    } else {
+                        let id = interners[column].intern(UnsafeBufferPointer(rebasing: bytes[start..<start + length]))
+                        out[row * width + word] = UInt64(id)
+                        out[row * width + word + 1] = Self.internedWide
                     }
                 }
             }
@@ -112,13 +200,29 @@ struct GroupKeyEncoder {
     func decode(_ keys: [UInt64], groupCount: Int) -> [Column] {
         types.enumerated().map { position, type in
             var builder = ColumnBuilder(type: type, capacity: groupCount)
+            let offset = offsets[position]
             for group in 0..<groupCount {
-                let word = keys[group * width + position]
+                let word = keys[group * width + offset]
                 if let nullWord, keys[group * width + nullWord] & (1 << UInt64(position)) != 0 {
                     builder.appendNull()
                     continue
                 }
                 switch type {
+                case .string where wide[position]:
+                    let second = keys[group * width + offset + 1]
+                    if second == Self.nullString {
+                        builder.appendNull()
+                    } else if second == Self.internedWide {
+                        interners[position].withBytes(UInt32(truncatingIfNeeded: word)) { builder.append(bytes: $0) }
+                    } else {
+                        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2) { pair in
+                            pair[0] = word.littleEndian
+                            pair[1] = second.littleEndian
+                            let raw = UnsafeRawBufferPointer(pair).bindMemory(to: UInt8.self)
+                            // Bytes 8–14 follow bytes 0–7; the length byte is past any value's end.
+                            builder.append(bytes: UnsafeBufferPointer(rebasing: raw[0..<Int(second >> 56)]))
+                        }
+                    }
                 case .string:
                     if word == Self.nullString {
                         builder.appendNull()

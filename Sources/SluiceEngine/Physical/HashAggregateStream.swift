@@ -47,6 +47,7 @@ final class HashAggregateStream: BatchStream {
     /// Set once the map side has found grouping does not reduce the rows.
     private var passingThrough = false
     private var identity: [Int32] = []
+    private var layoutChosen = false
 
     static let spillPartitions = 16
     static let skipProbeRows = 100_000
@@ -113,7 +114,7 @@ final class HashAggregateStream: BatchStream {
     }
 
     private func resetState() throws(SluiceError) {
-        encoder = GroupKeyEncoder(types: plan.keys.map(\.type))
+        encoder = encoder.emptied()
         table = GroupTable(width: encoder.width)
         var fresh: [any GroupsAccumulator] = []
         for aggregate in plan.aggregates { fresh.append(try aggregate.function.makeAccumulator(aggregate.inputTypes)) }
@@ -127,6 +128,14 @@ final class HashAggregateStream: BatchStream {
             keyColumns = Array(batch.columns[0..<plan.keys.count])
         } else {
             for key in plan.keys { keyColumns.append(try key.evaluate(batch)) }
+        }
+        if !layoutChosen {
+            // The key layout follows the first batch's values (see GroupKeyEncoder).
+            layoutChosen = true
+            if table.groupCount == 0 {
+                encoder = GroupKeyEncoder(types: plan.keys.map(\.type), sample: keyColumns)
+                table = GroupTable(width: encoder.width)
+            }
         }
         // Reserve before the table grows, not after: a growing table briefly holds its old
         // and new slots together, which is exactly when the budget must be asked.
