@@ -69,6 +69,13 @@ extension BoundFunction {
         guard case .string(let storage) = input.storage else {
             throw SluiceError.internal("string function on \(input.type)")
         }
+        switch self {
+        case .trim: return StringColumnKernels.trim(input, storage, rows: rows)
+        case .nullIfEmpty: return StringColumnKernels.nullIfEmpty(input, storage, rows: rows)
+        case .lower, .upper:
+            if let column = StringColumnKernels.changeCaseASCII(input, storage, rows: rows, upper: isUpper) { return column }
+        default: break
+        }
         var builder = ColumnBuilder(type: type, capacity: rows)
         var scratch: [UInt8] = []
         for row in 0..<rows {
