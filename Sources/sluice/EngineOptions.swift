@@ -83,7 +83,9 @@ struct EngineOptions: ParsableArguments {
         )
     }
 
-    func rejectSink() -> RejectSink {
-        RejectSink(maxRejects: maxRejects, maxRejectRatio: maxRejectRatio)
+    /// - Parameter keepAll: keep every reject in full, not only the first 10,000 (for a
+    ///   pipeline whose rejects are its quarantine).
+    func rejectSink(keepAll: Bool = false) -> RejectSink {
+        RejectSink(retain: keepAll ? Int.max : 10_000, maxRejects: maxRejects, maxRejectRatio: maxRejectRatio)
     }
 }

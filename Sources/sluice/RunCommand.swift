@@ -12,7 +12,8 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a pipeline.",
-        subcommands: [RunPipelineCommand<TransactionsOptions>.self, RunPipelineCommand<EcommerceOptions>.self, RunPipelineCommand<CreditsOptions>.self]
+        subcommands: [RunPipelineCommand<TransactionsOptions>.self, RunPipelineCommand<EcommerceOptions>.self, RunPipelineCommand<CreditsOptions>.self,
+                      RunPipelineCommand<CustomersOptions>.self]
     )
 }
 
@@ -37,7 +38,7 @@ struct RunPipelineCommand<Options: PipelineOptions>: ParsableCommand {
     func run() throws {
         let parameters = try options.parameters()
         let config = try engine.config()
-        let runtime = ExecutionRuntime(config: config, rejects: engine.rejectSink())
+        let runtime = ExecutionRuntime(config: config, rejects: engine.rejectSink(keepAll: Definition.keepsEveryReject))
         let directory = output.out ?? Definition.defaultOutputDirectory
         let usesDatabase = database.given || Definition.readsDatabase(parameters) || directory == nil
         let target = usesDatabase ? try database.target(defaultDatabase: Definition.privateDatabase) : nil

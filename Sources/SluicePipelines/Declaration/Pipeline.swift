@@ -34,6 +34,9 @@ public protocol Pipeline: SendableMetatype {
     static var privateDatabase: String { get }
     /// Where CSV outputs go when no `--out` is given (nil: written only with `--out`).
     static var defaultOutputDirectory: String? { get }
+    /// True when the run keeps every reject in full (they are the pipeline's quarantine),
+    /// not only the first 10,000; their memory is outside the budget.
+    static var keepsEveryReject: Bool { get }
 
     /// True when the run reads from PostgreSQL (dimension tables), so it needs a database
     /// even when its results only go to files.
@@ -75,6 +78,7 @@ public struct GeneratedSample: Sendable {
 extension Pipeline {
     public static var privateDatabase: String { "sluice" }
     public static var defaultOutputDirectory: String? { nil }
+    public static var keepsEveryReject: Bool { false }
     public static func readsDatabase(_ parameters: Parameters) -> Bool { false }
 }
 
@@ -102,7 +106,7 @@ public struct JobContext {
 /// (`explain`, `runs`).
 public enum PipelineCatalog {
     /// Every pipeline, in the order the CLI lists them.
-    public static let all: [any Pipeline.Type] = [TransactionsPipeline.self, EcommercePipeline.self, CreditsPipeline.self]
+    public static let all: [any Pipeline.Type] = [TransactionsPipeline.self, EcommercePipeline.self, CreditsPipeline.self, CustomersPipeline.self]
 
     /// The pipeline users call `name`, or nil.
     public static func named(_ name: String) -> (any Pipeline.Type)? {
