@@ -61,6 +61,28 @@ public struct CustomersAudit: Sendable {
         return Dictionary(rows.compactMap { row in row[0].map { ($0, row[1] ?? "") } }, uniquingKeysWith: { first, _ in first })
     }
 
+    /// One audited file as `sluice runs` lists it.
+    public struct Listed: Sendable {
+        public var run: String, path: String, status: String, sha256: String, error: String?
+        public var read: Int, loaded: Int, quarantined: Int, duplicates: Int, blank: Int
+    }
+
+    /// The audited files of `runs`, none when the database has no `sluice_files`.
+    public static func files(ofRuns runs: [String], on connection: PostgresConnection) throws -> [Listed] {
+        let exists = try connection.execute("SELECT to_regclass($1) IS NOT NULL", [.text(filesTable.quoted)])
+        guard exists.rows.first?[0] == "t", !runs.isEmpty else { return [] }
+        let rows = try connection.execute("""
+            SELECT run_id, file, status, coalesce(sha256, ''), error, coalesce(rows_read, 0), coalesce(rows_loaded, 0),
+                   coalesce(rows_quarantined, 0), coalesce(rows_duplicates, 0), coalesce(blank_lines, 0)
+            FROM \(filesTable.quoted) WHERE run_id = ANY($1::text[]) ORDER BY run_id, file
+            """, [.text("{" + runs.map { "\"" + $0 + "\"" }.joined(separator: ",") + "}")]).rows
+        return rows.map { row in
+            Listed(run: row[0] ?? "", path: row[1] ?? "", status: row[2] ?? "", sha256: row[3] ?? "", error: row[4],
+                   read: Int(row[5] ?? "") ?? 0, loaded: Int(row[6] ?? "") ?? 0, quarantined: Int(row[7] ?? "") ?? 0,
+                   duplicates: Int(row[8] ?? "") ?? 0, blank: Int(row[9] ?? "") ?? 0)
+        }
+    }
+
     static func ensureTables(_ quarantine: QualifiedName, on connection: PostgresConnection) throws {
         try connection.executeScript("""
             CREATE TABLE IF NOT EXISTS \(filesTable.quoted) (
