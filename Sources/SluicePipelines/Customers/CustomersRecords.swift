@@ -29,10 +29,14 @@ public enum CustomersRecords {
         let attributes = columns.extras.isEmpty
             ? lit(.null).cast(.string)
             : jsonObject(columns.extras.map { ($0.name, col($0.source).trim().nullIfEmpty()) })
-        let raw = jsonObject(names.map { ($0, col($0)) })
+        // The file's own columns ride along under private names, so the raw record is built
+        // as JSON only for the records that fail, when they fail.
+        let carried = names.indices.map { "_raw_\($0)" }
+        let raw = jsonObject(zip(names, carried).map { ($0, col($1)) })
         let order = lit(.int64(Int64(ordinal) * lineBits)) + col(Provenance.lineColumn)
-        let text = DataFrame(source).select(texts + [attributes.alias("attributes"), raw.alias("raw"), order.alias("ord"),
-                                                     col(Provenance.sourceColumn), col(Provenance.lineColumn)])
+        let text = DataFrame(source).select(texts + [attributes.alias("attributes"), order.alias("ord"),
+                                                     col(Provenance.sourceColumn), col(Provenance.lineColumn)]
+                                                + zip(names, carried).map { col($0).alias($1) })
         let index = col("index_text").cast(.int64)
         let date = col("date_text").parseDate(format.formats)
         let typed = text.select(
@@ -42,7 +46,8 @@ public enum CustomersRecords {
                 case "subscription_date": date.alias("subscription_date")
                 default: col(name)
                 }
-            }) + [col("index_text"), col("date_text"), col("attributes"), col("raw"), col("ord"), col(Provenance.sourceColumn), col(Provenance.lineColumn)]
+            }) + [col("index_text"), col("date_text"), col("attributes"), col("ord"), col(Provenance.sourceColumn), col(Provenance.lineColumn)]
+                + carried.map(col)
         )
         let quote = { (column: String) in concat(lit("'"), col(column), lit("'")) }
         let failures = concatNonNull("; ", [
@@ -58,7 +63,7 @@ public enum CustomersRecords {
         ])
         return typed
             .withColumn("failures", failures)
-            .rejectWhen(col("failures").isNotNull(), kind: quarantined, reason: col("failures"), raw: col("raw"))
+            .rejectWhen(col("failures").isNotNull(), kind: quarantined, reason: col("failures"), raw: raw)
             .select((CustomerColumns.target + ["attributes", "ord", Provenance.sourceColumn, Provenance.lineColumn]).map(col))
     }
 
