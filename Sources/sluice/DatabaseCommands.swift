@@ -76,22 +76,44 @@ struct RunsCommand: ParsableCommand {
 
     func run() throws {
         let target = try database.target()
-        var found: [[String?]] = []
+        var found: [(url: DatabaseURL, row: [String?])] = []
         for url in try Self.ledgers(target, database: database) {
             let connection = try PostgresConnection.connect(url.connectionString, retry: target.retry)
             defer { connection.close() }
-            found += try RunLedger.recent(limit: max(1, limit), job: job, on: connection)
+            found += try RunLedger.recent(limit: max(1, limit), job: job, on: connection).map { (url, $0) }
         }
         // Run ids start with the start time in milliseconds: newest first across databases.
-        found.sort { ($0[0] ?? "") > ($1[0] ?? "") }
+        found.sort { ($0.row[0] ?? "") > ($1.row[0] ?? "") }
         let recent = Array(found.prefix(max(1, limit)))
         let header = ["run", "job", "status", "started (UTC)", "seconds", "read", "loaded", "rejected", "inserted", "updated", "unchanged", "deleted"]
         var rows = [header]
-        for row in recent { rows.append((0..<12).map { row[$0] ?? "-" }) }
+        for (_, row) in recent { rows.append((0..<12).map { row[$0] ?? "-" }) }
         let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         for row in rows { print(row.enumerated().map { Terminal.pad($0.element, widths[$0.offset], right: $0.offset >= 4) }.joined(separator: "  ")) }
-        for row in recent where row[2] == "failed" {
+        for (_, row) in recent where row[2] == "failed" {
             print("\(row[0] ?? "?") failed: \(row[12] ?? "")")
         }
+        try printFiles(recent, target: target)
+    }
+
+    /// The input files of the listed runs that audit them (`sluice_files`), one line each.
+    func printFiles(_ runs: [(url: DatabaseURL, row: [String?])], target: DatabaseTarget) throws {
+        let byDatabase = Dictionary(grouping: runs, by: { $0.url.connectionString })
+        var lines: [(run: String, text: String)] = []
+        for (url, group) in byDatabase {
+            let connection = try PostgresConnection.connect(url, retry: target.retry)
+            defer { connection.close() }
+            for file in try CustomersAudit.files(ofRuns: group.compactMap { $0.row[0] }, on: connection) {
+                let figures = file.status == CustomersAudit.loadedStatus
+                    ? " · \(file.read) read = \(file.loaded) loaded + \(file.quarantined) quarantined + \(file.duplicates) duplicates"
+                        + (file.blank > 0 ? " + \(file.blank) blank" : "")
+                    : ""
+                lines.append((file.run, "  \(file.run)  \(file.path)  \(file.status)\(figures)  sha256 \(file.sha256.prefix(12))…"
+                                        + (file.error.map { "  \($0)" } ?? "")))
+            }
+        }
+        guard !lines.isEmpty else { return }
+        print("files:")
+        for line in lines.sorted(by: { $0.run > $1.run }) { print(line.text) }
     }
 }

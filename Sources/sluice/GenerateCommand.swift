@@ -12,7 +12,7 @@ struct GenerateCommand: ParsableCommand {
         commandName: "generate",
         abstract: "Generate deterministic sample data for a pipeline.",
         subcommands: [GeneratePipelineCommand<TransactionsSampleOptions>.self, GeneratePipelineCommand<EcommerceSampleOptions>.self,
-                      GeneratePipelineCommand<CreditsSampleOptions>.self,
+                      GeneratePipelineCommand<CreditsSampleOptions>.self, GeneratePipelineCommand<CustomersSampleOptions>.self,
                       GenerateEcommerceDatabase.self]
     )
 }

@@ -12,7 +12,8 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a pipeline.",
-        subcommands: [RunPipelineCommand<TransactionsOptions>.self, RunPipelineCommand<EcommerceOptions>.self, RunPipelineCommand<CreditsOptions>.self]
+        subcommands: [RunPipelineCommand<TransactionsOptions>.self, RunPipelineCommand<EcommerceOptions>.self, RunPipelineCommand<CreditsOptions>.self,
+                      RunPipelineCommand<CustomersOptions>.self]
     )
 }
 

@@ -64,6 +64,8 @@ public struct SourceCounts: Sendable, Equatable {
     public var rejected = 0
     /// Rows a pipeline counts apart from passed and rejected (exact duplicates, say).
     public var apart = 0
+    /// Of the rows apart, the blank lines (counted only where the source is asked to).
+    public var blank = 0
 
     public init(source: String) {
         self.source = source
@@ -171,7 +173,7 @@ public final class RejectSink: Sendable {
     }
 
     /// Adds to the per-source counts; `apart` counts rows a pipeline sets aside (duplicates).
-    public func count(source: String, read: Int, passed: Int, rejected: Int, apart: Int = 0) {
+    public func count(source: String, read: Int, passed: Int, rejected: Int, apart: Int = 0, blank: Int = 0) {
         state.withLock { state in
             if state.counts[source] == nil {
                 state.counts[source] = SourceCounts(source: source)
@@ -181,6 +183,7 @@ public final class RejectSink: Sendable {
             state.counts[source]?.passed += passed
             state.counts[source]?.rejected += rejected
             state.counts[source]?.apart += apart
+            state.counts[source]?.blank += blank
         }
     }
 

@@ -10,6 +10,12 @@ extension BoundFunction {
             var hashes = [UInt64](repeating: 0, count: rows)
             for argument in arguments { argument.combineHashes(into: &hashes) }
             return .int64(hashes.map { Int64(bitPattern: $0) })
+        case .concatNonNull(let separator):
+            return TextKernels.concatNonNull(arguments, separator: separator, rows: rows)
+        case .jsonQuote:
+            return TextKernels.jsonQuote(arguments[0], rows: rows)
+        case .isEmailAddress, .isHTTPURL:
+            return TextKernels.validate(arguments[0], rows: rows, email: { if case .isEmailAddress = self { true } else { false } }())
         case .concat:
             var builder = ColumnBuilder(type: .string, capacity: rows)
             var scratch: [UInt8] = []

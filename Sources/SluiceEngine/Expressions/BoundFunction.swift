@@ -4,6 +4,8 @@ public import SluiceCore
 /// formats), ready to evaluate over columns.
 public enum BoundFunction: Sendable {
     case trim, nullIfEmpty, lower, upper, length, concat, toDate, dateAddDays, dateDiffDays, year, month, day, hash
+    case concatNonNull([UInt8])
+    case jsonQuote, isEmailAddress, isHTTPURL
     case replace([UInt8], [UInt8])
     case regexMatch(CompiledRegex)
     case regexExtract(CompiledRegex, group: Int)
@@ -59,6 +61,16 @@ public enum BoundFunction: Sendable {
             guard !arguments.isEmpty else { throw SluiceError.plan("concat needs arguments") }
             let strings = arguments.map { $0.type == .string ? $0 : .cast($0, to: .string) }
             return .call(.concat, strings, .string)
+        case .concatNonNull(let separator):
+            guard !arguments.isEmpty else { throw SluiceError.plan("concatNonNull needs arguments") }
+            let strings = arguments.map { $0.type == .string ? $0 : .cast($0, to: .string) }
+            return .call(.concatNonNull(Array(separator.utf8)), strings, .string)
+        case .jsonQuote:
+            let text = arguments.count == 1 && arguments[0].type != .string ? [BoundExpr.cast(arguments[0], to: .string)] : arguments
+            guard text.count == 1 else { throw SluiceError.plan("jsonQuote takes 1 argument, got \(arguments.count) in \(context)") }
+            return .call(.jsonQuote, text, .string)
+        case .isEmailAddress: try require(1, [.string]); return .call(.isEmailAddress, arguments, .bool)
+        case .isHTTPURL: try require(1, [.string]); return .call(.isHTTPURL, arguments, .bool)
         case .parseDate(let formats):
             try require(1, [.string])
             return .call(.parseDate(try compileFormats(formats)), arguments, .date)

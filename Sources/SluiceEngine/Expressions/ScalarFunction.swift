@@ -18,6 +18,18 @@ public enum ScalarFunction: Sendable, Hashable {
     case substring(start: Int, length: Int)
     /// The arguments' text joined.
     case concat
+    /// The non-null arguments' text joined by the separator; null when every argument is
+    /// null (so a list of optional pieces, such as failed rules, is null when empty).
+    case concatNonNull(separator: String)
+    /// The text as a JSON string literal (quoted, escaped); a null is the JSON `null`, so the
+    /// result is never null and can be pasted into a JSON document.
+    case jsonQuote
+    /// True when the text is a syntactically valid e-mail address (`local@domain.tld`: the
+    /// local part of RFC 5322's unquoted characters and dots, a domain of dot-separated
+    /// labels of letters, digits and inner hyphens, at least two of them).
+    case isEmailAddress
+    /// True when the text is an absolute `http` or `https` URL with a host.
+    case isHTTPURL
     // Dates and times
     /// Parses text with each format in turn; the first that matches wins, else null.
     case parseDate(formats: [String])
@@ -57,6 +69,10 @@ public enum ScalarFunction: Sendable, Hashable {
         case .splitPart: "splitPart"
         case .substring: "substring"
         case .concat: "concat"
+        case .concatNonNull: "concatNonNull"
+        case .jsonQuote: "jsonQuote"
+        case .isEmailAddress: "isEmailAddress"
+        case .isHTTPURL: "isHTTPURL"
         case .parseDate: "parseDate"
         case .parseTimestamp: "parseTimestamp"
         case .matchedFormat: "matchedFormat"
@@ -77,6 +93,7 @@ public enum ScalarFunction: Sendable, Hashable {
         switch self {
         case .replace(let from, let to): ", '\(from)', '\(to)'"
         case .regexMatch(let pattern): ", /\(pattern)/"
+        case .concatNonNull(let separator): ", '\(separator)'"
         case .regexExtract(let pattern, let group): ", /\(pattern)/, \(group)"
         case .splitPart(let delimiter, let index): ", '\(delimiter)', \(index)"
         case .substring(let start, let length): ", \(start), \(length)"
@@ -112,7 +129,17 @@ extension Expr {
     public func year() -> Expr { .call(.year, [self]) }
     public func month() -> Expr { .call(.month, [self]) }
     public func day() -> Expr { .call(.day, [self]) }
+    /// The text as a JSON string literal, `null` for a null (``ScalarFunction/jsonQuote``).
+    public func jsonQuote() -> Expr { .call(.jsonQuote, [self]) }
+    /// True for a syntactically valid e-mail address (``ScalarFunction/isEmailAddress``).
+    public func isEmailAddress() -> Expr { .call(.isEmailAddress, [self]) }
+    /// True for an absolute http(s) URL with a host (``ScalarFunction/isHTTPURL``).
+    public func isHTTPURL() -> Expr { .call(.isHTTPURL, [self]) }
 }
+
+/// `concatNonNull(separator, a, b, …)`: the non-null arguments joined by `separator`, or null
+/// when all are null (SQL's `concat_ws`, but null rather than empty when nothing is left).
+public func concatNonNull(_ separator: String, _ inputs: [Expr]) -> Expr { .call(.concatNonNull(separator: separator), inputs) }
 
 /// `concat(a, b, …)`: the arguments' text joined; null when any is null.
 public func concat(_ inputs: Expr...) -> Expr { .call(.concat, inputs) }

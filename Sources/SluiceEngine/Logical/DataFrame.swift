@@ -60,8 +60,8 @@ public struct DataFrame: Sendable {
     /// carry the source's ``Provenance`` columns, so each reject names its file and line and
     /// the file's counts stay exact (`read == passed + rejected`). `column` is the column the
     /// reject names, when one value is what is wrong.
-    public func rejectWhen(_ predicate: Expr, kind: RejectKind, reason: Expr, column: String? = nil) -> DataFrame {
-        DataFrame(.reject(RejectRule(predicate, kind: kind, reason: reason, column: column), plan))
+    public func rejectWhen(_ predicate: Expr, kind: RejectKind, reason: Expr, column: String? = nil, raw: Expr? = nil) -> DataFrame {
+        DataFrame(.reject(RejectRule(predicate, kind: kind, reason: reason, column: column, raw: raw), plan))
     }
 
     /// `rejectWhen` with a fixed reason.
@@ -72,6 +72,11 @@ public struct DataFrame: Sendable {
     /// Adds figures up over the rows flowing past (read from ``ExecutionRuntime/observations``
     /// when the run is over); the rows pass on unchanged.
     public func observe(_ observations: Observation...) -> DataFrame {
+        DataFrame(.observe(observations, plan))
+    }
+
+    /// ``observe(_:)-(Observation...)`` with the figures as an array (one per input file, say).
+    public func observe(_ observations: [Observation]) -> DataFrame {
         DataFrame(.observe(observations, plan))
     }
 

@@ -117,12 +117,16 @@ public struct RejectRule: Sendable, CustomStringConvertible {
     public var reason: Expr
     /// The column the reject names (the value found wrong), or nil for the whole row.
     public var column: String?
+    /// A string expression whose value is the reject's raw text (the record as its source
+    /// had it, as JSON, say), or nil for the row's values as one CSV line.
+    public var raw: Expr?
 
-    public init(_ predicate: Expr, kind: RejectKind, reason: Expr, column: String? = nil) {
+    public init(_ predicate: Expr, kind: RejectKind, reason: Expr, column: String? = nil, raw: Expr? = nil) {
         self.predicate = predicate
         self.kind = kind
         self.reason = reason
         self.column = column
+        self.raw = raw
     }
 
     public var description: String { "\(kind.rawValue) when \(predicate)" }

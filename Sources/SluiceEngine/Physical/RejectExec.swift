@@ -11,7 +11,7 @@ public final class RejectExec: ExecutionPlan {
     /// The rules, in the order they apply: a row goes to the first rule that matches it.
     /// Consecutive `rejectWhen`s are one operator, so a batch is copied once, not per rule.
     public let rules: [RejectRule]
-    let bound: [(predicate: BoundExpr, reason: BoundExpr)]
+    let bound: [(predicate: BoundExpr, reason: BoundExpr, raw: BoundExpr?)]
     let sourceIndex: Int
     let lineIndex: Int
     /// The columns a reject's `raw` text shows: every input column but the provenance ones.
@@ -25,7 +25,7 @@ public final class RejectExec: ExecutionPlan {
     public init(input: any ExecutionPlan, rules: [RejectRule]) throws(SluiceError) {
         self.input = input
         self.rules = rules
-        var bound: [(predicate: BoundExpr, reason: BoundExpr)] = []
+        var bound: [(predicate: BoundExpr, reason: BoundExpr, raw: BoundExpr?)] = []
         for rule in rules {
             let predicate = try BoundExpr.bind(rule.predicate, to: input.schema)
             guard predicate.type == .bool else {
@@ -35,7 +35,15 @@ public final class RejectExec: ExecutionPlan {
             guard reason.type == .string else {
                 throw SluiceError.plan("a reject reason must be text, got \(reason.type): \(rule.reason)")
             }
-            bound.append((predicate, reason))
+            var raw: BoundExpr?
+            if let rawRule = rule.raw {
+                let expression = try BoundExpr.bind(rawRule, to: input.schema)
+                guard expression.type == .string else {
+                    throw SluiceError.plan("a reject's raw text must be text, got \(expression.type): \(rawRule)")
+                }
+                raw = expression
+            }
+            bound.append((predicate, reason, raw))
         }
         self.bound = bound
         guard let source = input.schema.index(of: Provenance.sourceColumn), let line = input.schema.index(of: Provenance.lineColumn) else {
@@ -75,6 +83,7 @@ public final class RejectExec: ExecutionPlan {
             for row in selected { keep[Int(row)] = false }
             let matched = batch.take(selected)
             let reasons = try expressions.reason.evaluate(matched)
+            let raws = try expressions.raw.map { (raw) throws(SluiceError) in try raw.evaluate(matched) }
             for row in 0..<matched.rowCount {
                 let source = matched.columns[sourceIndex].value(at: row).description
                 var line = 0
@@ -83,7 +92,7 @@ public final class RejectExec: ExecutionPlan {
                 perSource[source, default: 0] += 1
                 records.append(Reject(
                     source: source, line: line, byteOffset: 0, column: rule.column, kind: rule.kind,
-                    raw: Self.render(matched, row: row, columns: rawColumns),
+                    raw: raws.map { $0.isNull(row) ? "" : $0.value(at: row).description } ?? Self.render(matched, row: row, columns: rawColumns),
                     message: reasons.isNull(row) ? rule.kind.rawValue : reasons.value(at: row).description
                 ))
             }

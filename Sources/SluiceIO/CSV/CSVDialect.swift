@@ -73,6 +73,12 @@ public struct CSVOptions: Sendable {
     /// Adds the ``Provenance`` columns (the file's path and each record's first line) after
     /// the file's own, for plans that reject rows or keep where a row came from.
     public var provenance = false
+    /// The type of every column `columnTypes` does not name, or nil to infer each from the
+    /// sample (a pipeline whose rules decide what a value is reads them all as text).
+    public var defaultType: DataType?
+    /// Counts each blank line as read and set apart (`SourceCounts.blank`), for pipelines
+    /// that account for every line of a file; by default blank lines are skipped uncounted.
+    public var countBlankLines = false
 
     public init(delimiter: UInt8? = nil, hasHeader: Bool = true, columnTypes: [String: DataType] = [:], requiredColumns: [String] = []) {
         self.delimiter = delimiter

@@ -93,7 +93,7 @@ public final class CSVSource: TableSource {
         let body = dialect.hasHeader ? Array(records.dropFirst()) : records
         var fields: [Field] = []
         for (index, name) in names.enumerated() {
-            let type = options.columnTypes[name] ?? CSVSniffer.inferType(body.prefix(2_000).compactMap { index < $0.count ? $0[index] : nil })
+            let type = options.columnTypes[name] ?? options.defaultType ?? CSVSniffer.inferType(body.prefix(2_000).compactMap { index < $0.count ? $0[index] : nil })
             fields.append(Field(name, type))
         }
         if options.provenance, let clash = names.first(where: Provenance.isProvenance) {

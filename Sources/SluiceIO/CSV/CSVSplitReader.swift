@@ -140,6 +140,8 @@ final class CSVSplitReader: BatchStream {
         var builders = plans.indices.map { ColumnBuilder(type: schema[$0].type, capacity: min(batchRows, 8_192)) }
         var rows = 0
         var read = 0
+        var blank = 0
+        let countsBlankLines = source.options.countBlankLines
         var rejects: [Reject] = []
         try builders.withUnsafeMutableBufferPointer { (builders: inout UnsafeMutableBufferPointer<ColumnBuilder>) throws(SluiceError) in
         while rows < batchRows {
@@ -170,7 +172,13 @@ final class CSVSplitReader: BatchStream {
             let recordStart = position
             line += newlines
             position = next
-            if fields == 1, spans[0].start >= spans[0].end, spans[0].flags & FieldSpan.quoted == 0 { continue }
+            if fields == 1, spans[0].start >= spans[0].end, spans[0].flags & FieldSpan.quoted == 0 {
+                if countsBlankLines {
+                    read += 1
+                    blank += 1
+                }
+                continue
+            }
             read += 1
             if fields != expectedFields {
                 rejects.append(reject(from: recordStart, to: next, line: recordLine, column: nil, kind: .fieldCount,
@@ -187,7 +195,7 @@ final class CSVSplitReader: BatchStream {
         }
         }
         context.runtime.progress.rowsRead.wrappingAdd(read, ordering: .relaxed)
-        source.rejects.count(source: source.file.path, read: read, passed: rows, rejected: rejects.count)
+        source.rejects.count(source: source.file.path, read: read, passed: rows, rejected: rejects.count, apart: blank, blank: blank)
         try source.rejects.add(rejects)
         try context.checkCancelled()
         guard rows > 0 else { return nil }

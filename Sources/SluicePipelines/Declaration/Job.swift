@@ -18,15 +18,22 @@ public struct Job {
     public var checks: [JobCheck]
     /// Lines for the summary and `key=value` figures for the ledger, from the finished run.
     public var report: @Sendable (JobOutcome) -> JobReport
+    /// Writes the pipeline's own bookkeeping tables (an audit row per file, quarantined
+    /// records) inside the load transaction, after the tables and views and before the
+    /// ledger row is finished, so they commit or roll back with the data. Runs only when the
+    /// run has a database.
+    public var record: ((JobOutcome, PostgresConnection) throws -> Void)?
 
     public init(inputs: [String], parameters: String, steps: [JobStep], views: [ViewDefinition] = [], checks: [JobCheck] = [],
-                report: @escaping @Sendable (JobOutcome) -> JobReport = { _ in JobReport() }) {
+                report: @escaping @Sendable (JobOutcome) -> JobReport = { _ in JobReport() },
+                record: ((JobOutcome, PostgresConnection) throws -> Void)? = nil) {
         self.inputs = inputs
         self.parameters = parameters
         self.steps = steps
         self.views = views
         self.checks = checks
         self.report = report
+        self.record = record
     }
 }
 
@@ -71,17 +78,27 @@ public struct TableOutput {
     /// A text column, beyond the result's, that holds the id of the run that last wrote each
     /// row (lineage: an unchanged row keeps the run that wrote it).
     public var runColumn: String?
+    /// Columns written but never compared (see ``TargetTable/uncompared``).
+    public var uncompared: Set<String>
+    /// A `timestamptz` column that moves only when a row is inserted or changes (see
+    /// ``TargetTable/changeStamp``).
+    public var changeStamp: String?
 
-    public init(name: QualifiedName, key: [String], mode: TargetTable.Mode = .upsert, types: [String: String] = [:], runColumn: String? = nil) {
+    public init(name: QualifiedName, key: [String], mode: TargetTable.Mode = .upsert, types: [String: String] = [:], runColumn: String? = nil,
+                uncompared: Set<String> = [], changeStamp: String? = nil) {
         self.name = name
         self.key = key
         self.mode = mode
         self.types = types
         self.runColumn = runColumn
+        self.uncompared = uncompared
+        self.changeStamp = changeStamp
     }
 
     func target(schema: Schema, runID: String?) -> TargetTable {
         var target = TargetTable(name: name, schema: schema, key: key, mode: mode, types: types)
+        target.uncompared = uncompared
+        target.changeStamp = changeStamp
         if let runColumn, let runID { target.runStamp = TargetTable.RunStamp(column: runColumn, runID: runID) }
         return target
     }

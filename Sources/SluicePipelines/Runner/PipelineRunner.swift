@@ -65,6 +65,7 @@ public enum PipelineRunner {
                 for view in job.views {
                     try connection.execute("CREATE OR REPLACE VIEW \(view.name.quoted) AS \(view.query)")
                 }
+                try job.record?(outcome, connection)
                 let report = job.report(outcome)
                 let total = outcome.loaded
                 let summary = RunLedger.Summary(

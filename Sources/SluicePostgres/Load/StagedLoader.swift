@@ -52,7 +52,8 @@ public enum StagedLoader {
         if nonKey.isEmpty {
             action = "DO NOTHING"
         } else {
-            let set = nonKey.map { "\(Identifier.quote($0)) = EXCLUDED.\(Identifier.quote($0))" }.joined(separator: ", ")
+            let set = (nonKey.map { "\(Identifier.quote($0)) = EXCLUDED.\(Identifier.quote($0))" }
+                + (target.changeStamp.map { ["\(Identifier.quote($0)) = now()"] } ?? [])).joined(separator: ", ")
             let condition = compared.isEmpty ? "" : " WHERE " + distinct(compared, "t", "EXCLUDED")
             action = "DO UPDATE SET \(set)\(condition)"
         }

@@ -42,6 +42,12 @@ public struct TargetTable: Sendable {
     public var key: [String]
     public var mode: Mode
     public var runStamp: RunStamp?
+    /// Columns written with every insert or update but never compared: a row whose other
+    /// values are the same is unchanged whatever these hold (where it was read from, say).
+    public var uncompared: Set<String> = []
+    /// A `timestamptz` column, beyond the result's, set to the load transaction's time when a
+    /// row is inserted or its values change, and left alone when it is unchanged.
+    public var changeStamp: String?
 
     public init(name: QualifiedName, columns: [Column], key: [String], mode: Mode = .upsert) {
         self.name = name
@@ -77,7 +83,7 @@ public struct TargetTable: Sendable {
     /// The stored columns whose values decide whether a row changed: all but the key and the
     /// run stamp.
     var comparedColumns: [String] {
-        columns.map(\.name).filter { !key.contains($0) }
+        columns.map(\.name).filter { !key.contains($0) && !uncompared.contains($0) }
     }
 
     var quotedColumns: String { storedColumns.map { Identifier.quote($0.name) }.joined(separator: ", ") }
@@ -92,6 +98,7 @@ public struct TargetTable: Sendable {
         var parts = storedColumns.map { column in
             "\(Identifier.quote(column.name)) \(column.postgresType)" + (key.contains(column.name) ? " NOT NULL" : "")
         }
+        if let changeStamp { parts.append("\(Identifier.quote(changeStamp)) timestamptz NOT NULL DEFAULT now()") }
         if withKey, !key.isEmpty { parts.append(primaryKeyClause) }
         return "CREATE TABLE IF NOT EXISTS \(name.quoted) (\(parts.joined(separator: ", ")))"
     }
@@ -122,7 +129,7 @@ public struct TargetTable: Sendable {
             """, [.text(name.quoted)])
         var existing: [String: String] = [:]
         for row in found.rows { if let column = row[0], let type = row[1] { existing[column] = type } }
-        let written = Set(storedColumns.map(\.name))
+        let written = Set(storedColumns.map(\.name) + (changeStamp.map { [$0] } ?? []))
         if let unfillable = found.rows.first(where: { $0[2] == "t" && !written.contains($0[0] ?? "") }), let column = unfillable[0] {
             throw SluiceError(.configuration, "table \(name) has column \(Identifier.quote(column)) NOT NULL without a default, which this job does not write",
                               location: "\(name)", hint: "give the column a default, drop NOT NULL, or load into another --table")
@@ -136,6 +143,10 @@ public struct TargetTable: Sendable {
                 throw SluiceError(.configuration, "table \(name) has column \(Identifier.quote(column.name)) of type \(type), expected \(column.postgresType)",
                                   location: "\(name)", hint: "drop or alter the existing table, or load into another --table")
             }
+        }
+        if let changeStamp, existing[changeStamp] != "timestamp with time zone" {
+            throw SluiceError(.configuration, "table \(name) has no column \(Identifier.quote(changeStamp)) of type timestamp with time zone",
+                              location: "\(name)", hint: "drop or alter the existing table, or load into another --table")
         }
         guard !key.isEmpty else { return false }
         let primary = try connection.execute("""

@@ -1,0 +1,127 @@
+public import SluiceCore
+public import SluiceEngine
+public import SluiceIO
+public import SluicePostgres
+import Foundation
+
+/// Pipeline 4, **customers**: customer master data dropped by partners as CSV or JSON files →
+/// snake_case, trimmed, typed, validated, quarantined with reasons, de-duplicated, upserted
+/// into `customers`, and every file audited in `sluice_files`.
+///
+/// Per file: the header is matched to the table's columns (``CustomerColumns``), the
+/// `subscription_date` form is chosen from all of the column's values (``CustomerDateFormat``),
+/// and each record is checked: `customer_id` present, `index` an integer, `email` an address,
+/// the date real in the file's form, `website` an http(s) URL. A record failing any rule is
+/// quarantined with every failed rule (``CustomersRecords``) and is a reject of its file.
+/// The records that pass are grouped by `customer_id`: the last in file order (files in
+/// the order given) wins, the others are duplicates. So, per file, rows read = loaded +
+/// quarantined + duplicates + blank lines.
+public enum CustomersPipeline: Pipeline {
+    public static let name = "customers"
+    public static let summary = "Partner customer files (CSV or JSON) → validated, de-duplicated customers, quarantine with reasons, an audit row per file."
+    public static let details = """
+        Input: files, folders or globs of CSV (customers-100.csv's shape: Index,Customer Id,First Name,…) or JSON (an array or \
+        newline-delimited; nested objects flattened to parent_child). Upserts table customers by customer_id (ingested_at moves only \
+        when a row changes); quarantines failing records in customers_quarantine and sluice_rejects; records each file in sluice_files \
+        (a file already loaded, by sha-256, is skipped unless --force). With --out, writes OUT/customers.csv and OUT/rejects.csv.
+        """
+    public static let privateDatabase = "customers"
+
+    /// One run's inputs and policies.
+    public struct Parameters: Sendable {
+        /// Files, folders (their `.csv`, `.json`, `.ndjson` and `.jsonl` files) or glob patterns.
+        public var sources: [String]
+        public var table: QualifiedName
+        /// The `subscription_date` form of every file, instead of inferring it per file.
+        public var dateFormat: CustomerDateFormat?
+        /// Load files whose content was already loaded.
+        public var force: Bool
+        public var maxQuotedLines: Int
+
+        public init(sources: [String], table: QualifiedName = QualifiedName(name: "customers"), dateFormat: CustomerDateFormat? = nil,
+                    force: Bool = false, maxQuotedLines: Int = CSVOptions.defaultMaxQuotedLines) {
+            self.sources = sources
+            self.table = table
+            self.dateFormat = dateFormat
+            self.force = force
+            self.maxQuotedLines = maxQuotedLines
+        }
+    }
+
+    /// The loaded table's PostgreSQL types where Sluice's would differ.
+    static let tableTypes = ["index": "integer", "attributes": "jsonb"]
+
+    public static func job(_ parameters: Parameters, context: JobContext) throws -> Job {
+        let paths = try CustomerFiles.expand(parameters.sources)
+        let started = Date()
+        var audit = CustomersAudit(files: [], table: parameters.table, started: started)
+        var frames: [DataFrame] = []
+        var skipped: Set<String> = []
+        let loaded = try context.database.map { try CustomersAudit.loadedDigests(of: paths, on: $0) } ?? [:]
+        for (ordinal, path) in paths.enumerated() {
+            var file = CustomersAudit.File(ordinal: ordinal, path: path)
+            do {
+                if context.database != nil {
+                    (file.size, file.sha256) = try CustomersAudit.digest(path)
+                    if !parameters.force, let digest = file.sha256, loaded[digest] != nil {
+                        file.status = CustomersAudit.skippedStatus
+                        skipped.insert(path)
+                        audit.files.append(file)
+                        continue
+                    }
+                }
+                let opened = try CustomerFiles.open(path, maxQuotedLines: parameters.maxQuotedLines, rejects: context.runtime.rejects)
+                let columns = try CustomerColumns(header: opened.header, file: path)
+                let format = try CustomerDateFormat.infer(
+                    column: columns.mapping["subscription_date"] ?? "", source: try opened.reopen(RejectSink()), file: path,
+                    preferred: parameters.dateFormat, config: context.runtime.config)
+                file.dateFormat = format
+                frames.append(CustomersRecords.validated(opened.source, columns: columns, format: format, ordinal: ordinal))
+                audit.files.append(file)
+            } catch {
+                file.status = "failed"
+                file.error = "\(error)"
+                audit.files.append(file)
+                if let database = context.database { try? audit.recordFailure(file, on: database) }
+                throw error
+            }
+        }
+        return job(frames: frames, audit: audit, parameters: parameters, inputs: paths.filter { !skipped.contains($0) })
+    }
+
+    public static func declaredJob(config: ExecutionConfig) throws -> Job {
+        let names = ["Index", "Customer Id", "First Name", "Last Name", "Company", "City", "Country", "Phone 1", "Phone 2", "Email",
+                     "Subscription Date", "Website"]
+        let source = DeclaredSource(name: "<customers file>", schema: Schema(names.map { Field($0, .string) } + Provenance.fields),
+                                    scanName: "CSVScan")
+        let columns = try CustomerColumns(header: names, file: "<customers file>")
+        let frame = CustomersRecords.validated(source, columns: columns, format: .iso, ordinal: 0)
+        return job(frames: [frame], audit: CustomersAudit(files: [], table: QualifiedName(name: "customers"), started: Date()),
+                   parameters: Parameters(sources: ["<customers file>"]), inputs: [])
+    }
+
+    public static func generate(_ sample: CustomersGenerator, to destination: String, workers: Int) throws -> GeneratedSample {
+        try sample.write(to: destination, workers: max(1, workers))
+    }
+
+    static func job(frames: [DataFrame], audit: CustomersAudit, parameters: Parameters, inputs: [String]) -> Job {
+        var steps: [JobStep] = []
+        if let first = frames.first {
+            let all = frames.count == 1 ? first : DataFrame(.union(frames.map(\.plan)))
+            steps.append(JobStep(name: "customers", frame: CustomersRecords.deduplicated(all, files: audit.files.count), outputs: [
+                .csv("customers.csv"),
+                .table(TableOutput(name: parameters.table, key: ["customer_id"], types: tableTypes, uncompared: ["source_file"],
+                                   changeStamp: "ingested_at")),
+            ]))
+        }
+        let files = audit.files
+        return Job(
+            inputs: inputs,
+            parameters: "sources=\(parameters.sources.joined(separator: ",")) table=\(parameters.table)"
+                + (parameters.dateFormat.map { " date-format=\($0.rawValue)" } ?? "") + (parameters.force ? " force" : ""),
+            steps: steps,
+            report: { outcome in CustomersAudit.report(outcome, files: files) },
+            record: { outcome, connection in try audit.record(outcome, on: connection) }
+        )
+    }
+}
