@@ -12,7 +12,9 @@ import Foundation
 final class PrefetchedStream: BatchStream, Sendable {
     static let depth = 3
 
-    private let slots = DispatchSemaphore(value: PrefetchedStream.depth)
+    /// Free places in the queue. Created at zero and signalled up to ``depth``: libdispatch
+    /// traps when a semaphore is freed below the value it was created with.
+    private let slots = DispatchSemaphore(value: 0)
     private let ready = DispatchSemaphore(value: 0)
     private let done = DispatchSemaphore(value: 0)
     private let state = Locked(State())
@@ -26,6 +28,7 @@ final class PrefetchedStream: BatchStream, Sendable {
 
     /// Starts pulling from `make()`'s stream at once, on a new thread.
     init(_ make: @escaping @Sendable () throws(SluiceError) -> any BatchStream) {
+        for _ in 0..<Self.depth { slots.signal() }
         let thread = Thread { [self] in
             defer { done.signal() }
             do throws(SluiceError) {
