@@ -3,9 +3,7 @@ extension Column {
     /// The rows at `indices`, in that order.
     /// - Complexity: O(indices.count) plus the bytes of the selected strings.
     public func take(_ indices: [Int32]) -> Column {
-        let newValidity = validity.map { bitmap in
-            ValidityBitmap(indices.lazy.map { bitmap.isValid(Int($0)) })
-        }
+        let newValidity = validity.map { bitmap in bitmap.gather(indices) }
         let newStorage: ColumnStorage
         switch storage {
         case .int64(let values): newStorage = .int64(Self.gather(values, indices))
@@ -80,9 +78,24 @@ extension Column {
     }
 
     /// Rows `range` as a new column.
+    ///
+    /// A contiguous copy (one move per buffer, string offsets rebased), not a gather.
     public func slice(_ range: Range<Int>) -> Column {
         if range == 0..<count { return self }
-        return take(range.map { Int32($0) })
+        let newValidity = validity.map { bitmap in bitmap.slice(range) }
+        switch storage {
+        case .int64(let values): return Column(type: type, storage: .int64(Array(values[range])), validity: newValidity)
+        case .float64(let values): return Column(type: type, storage: .float64(Array(values[range])), validity: newValidity)
+        case .int32(let values): return Column(type: type, storage: .int32(Array(values[range])), validity: newValidity)
+        case .bool(let values): return Column(type: type, storage: .bool(Array(values[range])), validity: newValidity)
+        case .string(let source):
+            let first = source.offsets[range.lowerBound], last = source.offsets[range.upperBound]
+            let offsets = source.offsets[range.lowerBound...range.upperBound].map { $0 &- first }
+            let bytes = last > first ? Array(source.bytes[Int(first)..<Int(last)]) : []
+            return Column(type: type, storage: .string(StringStorage(offsets: offsets, bytes: bytes)), validity: newValidity)
+        case .list:
+            return take(range.map { Int32($0) })
+        }
     }
 
     /// The rows of several columns of one type, one after another.

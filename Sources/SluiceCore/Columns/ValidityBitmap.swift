@@ -71,3 +71,39 @@ public struct ValidityBitmap: Sendable, Hashable {
         if used != 0, !storage.isEmpty { storage[storage.count - 1] &= (1 << UInt64(used)) - 1 }
     }
 }
+
+extension ValidityBitmap {
+    /// The bits at `indices`, in that order, written a word at a time.
+    public func gather(_ indices: [Int32]) -> ValidityBitmap {
+        var words = [UInt64](repeating: 0, count: (indices.count + 63) >> 6)
+        storage.withUnsafeBufferPointer { source in
+            words.withUnsafeMutableBufferPointer { target in
+                for (position, index) in indices.enumerated() {
+                    let row = Int(index)
+                    let bit = (source[row >> 6] >> UInt64(row & 63)) & 1
+                    target[position >> 6] |= bit << UInt64(position & 63)
+                }
+            }
+        }
+        var bitmap = ValidityBitmap(words: words)
+        bitmap.truncate(to: indices.count)
+        return bitmap
+    }
+
+    /// The bits of rows `range`.
+    public func slice(_ range: Range<Int>) -> ValidityBitmap {
+        var words = [UInt64](repeating: 0, count: (range.count + 63) >> 6)
+        storage.withUnsafeBufferPointer { source in
+            words.withUnsafeMutableBufferPointer { target in
+                for position in 0..<range.count {
+                    let row = range.lowerBound + position
+                    let bit = (source[row >> 6] >> UInt64(row & 63)) & 1
+                    target[position >> 6] |= bit << UInt64(position & 63)
+                }
+            }
+        }
+        var bitmap = ValidityBitmap(words: words)
+        bitmap.truncate(to: range.count)
+        return bitmap
+    }
+}
