@@ -67,13 +67,13 @@ public enum CreditsPipeline: Pipeline {
         // corrected version of it is loaded, from wherever the run starts.
         let path = URL(fileURLWithPath: parameters.source).standardizedFileURL.path
         let source = try CSVSource(path: path, options: csvOptions(maxQuotedLines: parameters.maxQuotedLines), rejects: context.runtime.rejects)
-        return job(over: source, parameters: parameters, inputs: [path])
+        return try job(over: source, parameters: parameters, inputs: [path])
     }
 
     public static func declaredJob(config: ExecutionConfig) throws -> Job {
         let schema = Schema(inputColumns.map { Field($0, .string) } + Provenance.fields)
         let source = DeclaredSource(name: "<credits file>", schema: schema, scanName: "CSVScan")
-        return job(over: source, parameters: Parameters(source: "<credits file>"), inputs: [])
+        return try job(over: source, parameters: Parameters(source: "<credits file>"), inputs: [])
     }
 
     public static func generate(_ sample: CreditsGenerator, to destination: String, workers: Int) throws -> GeneratedSample {
@@ -154,10 +154,11 @@ public enum CreditsPipeline: Pipeline {
             .sort(.asc("org_id"))
     }
 
-    static func job(over source: any TableSource, parameters: Parameters, inputs: [String]) -> Job {
+    static func job(over source: any TableSource, parameters: Parameters, inputs: [String]) throws -> Job {
         let frame = events(source, file: inputs.first ?? parameters.source)
-        let schema = (try? frame.schema()) ?? Schema([])
-        let result = SpooledResult(schema: schema, name: "events")
+        // The balances read five of the events' columns; only those are held for them.
+        let result = try SpooledResult(schema: try frame.schema(), name: "events",
+                                       keeping: ["org_id", "action", "credits", "signed_credits", "occurred_at"])
         return Job(
             inputs: inputs,
             parameters: "source=\(parameters.source) table=\(parameters.table)",

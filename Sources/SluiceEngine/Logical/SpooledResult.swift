@@ -7,9 +7,17 @@ public import SluiceCore
 /// holds what the memory budget allows and spills the rest; the later step's scan then reads
 /// it once, in the order it was produced. Before it is filled it is only a schema, which is
 /// what `explain` shows.
+///
+/// A later step that reads only some columns names them (`keeping`), and only those are held:
+/// the balance of each organisation needs five of the events' fourteen columns, so holding
+/// all of them would cost three times the memory for nothing.
 public final class SpooledResult: TableSource {
+    /// The columns held (all of the step's, or those kept).
     public let schema: Schema
     public let displayName: String
+    /// The step's full output, what `append` receives.
+    private let stepSchema: Schema
+    private let kept: [Int]
     private let state = Locked<State>(.empty)
 
     private enum State {
@@ -18,10 +26,28 @@ public final class SpooledResult: TableSource {
         case read
     }
 
-    /// - Parameter name: the step it holds the result of, for `explain` and errors.
-    public init(schema: Schema, name: String) {
-        self.schema = schema
+    /// - Parameters:
+    ///   - schema: the step's output.
+    ///   - name: the step it holds the result of, for `explain` and errors.
+    ///   - keeping: the only columns a later step reads (nil: all of them).
+    /// - Throws: a plan error naming a kept column the step does not produce.
+    public init(schema: Schema, name: String, keeping: [String]? = nil) throws(SluiceError) {
+        stepSchema = schema
         displayName = "result of step \(name)"
+        guard let keeping else {
+            self.schema = schema
+            kept = Array(schema.fields.indices)
+            return
+        }
+        var indices: [Int] = []
+        for column in keeping {
+            guard let index = schema.fields.firstIndex(where: { $0.name == column }) else {
+                throw SluiceError.plan("\(displayName) keeps column '\(column)', which the step does not produce (it has \(schema.names.joined(separator: ", ")))")
+            }
+            indices.append(index)
+        }
+        kept = indices
+        self.schema = Schema(indices.map { schema.fields[$0] })
     }
 
     public var scanName: String { "StepResult" }
@@ -37,12 +63,13 @@ public final class SpooledResult: TableSource {
     /// Appends one batch of the result, spilling what is held when the budget says so.
     /// - Throws: a plan error when the batch's columns are not the declared ones.
     public func append(_ batch: RecordBatch) throws(SluiceError) {
-        guard batch.schema.fields.map(\.type) == schema.fields.map(\.type) else {
-            throw SluiceError.plan("\(displayName) holds \(schema), got a batch of \(batch.schema)")
+        guard batch.schema.fields.map(\.type) == stepSchema.fields.map(\.type) else {
+            throw SluiceError.plan("\(displayName) takes \(stepSchema), got a batch of \(batch.schema)")
         }
+        let held = kept.count == stepSchema.fields.count ? batch.withSchema(schema) : batch.project(kept).withSchema(schema)
         try state.withLock { (current: inout State) throws(SluiceError) in
             guard case .filling(let spool) = current else { throw SluiceError.internal("\(displayName) filled before it began") }
-            try spool.append(batch.withSchema(schema))
+            try spool.append(held)
         }
     }
 
