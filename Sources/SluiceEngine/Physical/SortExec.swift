@@ -150,6 +150,12 @@ final class RunMerger: BatchStream {
     private let cancellation: Cancellation?
     /// Indices of the runs that still have rows, as a min-heap on (current row, run index).
     private var heap: [Int] = []
+    /// With one 64-bit integer key (a line number, an id, a timestamp): the column, and each
+    /// run's current key, so the heap compares two integers instead of two rows.
+    private let integerKey: (column: Int, ascending: Bool)?
+    private var currentKey: [Int64]
+    /// Runs whose current key is null: those compare as rows.
+    private var currentNull: [Bool]
 
     init(schema: Schema, comparator: RowComparator, cursors: [RunCursor], batchRows: Int,
          cancellation: Cancellation? = nil) throws(SluiceError) {
@@ -158,14 +164,42 @@ final class RunMerger: BatchStream {
         self.cursors = cursors
         self.batchRows = batchRows
         self.cancellation = cancellation
+        if comparator.indices.count == 1, case .int64 = ColumnStorage.empty(for: schema[comparator.indices[0]].type) {
+            integerKey = (comparator.indices[0], comparator.keys[0].ascending)
+        } else {
+            integerKey = nil
+        }
+        currentKey = [Int64](repeating: 0, count: cursors.count)
+        currentNull = [Bool](repeating: true, count: cursors.count)
         for index in self.cursors.indices where try self.cursors[index].ready() {
+            loadKey(index)
             heap.append(index)
             siftUp(heap.count - 1)
         }
     }
 
+    /// Caches run `run`'s current key (integer keys only).
+    @inline(__always)
+    private func loadKey(_ run: Int) {
+        guard let integerKey, let batch = cursors[run].batch else { return }
+        let column = batch.columns[integerKey.column]
+        let row = cursors[run].row
+        guard case .int64(let values) = column.storage, !column.isNull(row) else {
+            currentNull[run] = true
+            return
+        }
+        currentNull[run] = false
+        currentKey[run] = values[row]
+    }
+
     /// True when run `a`'s current row goes before run `b`'s.
+    @inline(__always)
     private func before(_ a: Int, _ b: Int) -> Bool {
+        if let integerKey, !currentNull[a], !currentNull[b] {
+            let left = currentKey[a], right = currentKey[b]
+            if left == right { return a < b }
+            return (left < right) == integerKey.ascending
+        }
         guard let left = cursors[a].batch, let right = cursors[b].batch else { return a < b }
         let order = comparator.compare(left, cursors[a].row, right, cursors[b].row)
         return order != 0 ? order < 0 : a < b
@@ -218,6 +252,7 @@ final class RunMerger: BatchStream {
             cursors[best].row += 1
             if cursors[best].row >= rowsOf[best] { rangeOf[best] = -1 }
             if try cursors[best].ready() {
+                loadKey(best)
                 siftDown(0)
             } else {
                 heap.swapAt(0, heap.count - 1)
