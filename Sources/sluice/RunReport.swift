@@ -41,7 +41,7 @@ enum RunReport {
     /// pipeline's own lines.
     static func outputLines(_ outcome: JobOutcome, job: Job, target: DatabaseTarget?) -> [String] {
         var lines: [String] = []
-        for (step, rows) in outcome.stepRows {
+        for (step, rows) in outcome.stepRows where !outcome.skippedSteps.contains(step) {
             let files = outcome.files.filter { $0.step == step }.map(\.path)
             let written: String
             switch files.count {

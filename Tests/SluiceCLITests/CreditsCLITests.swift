@@ -62,6 +62,9 @@ struct CreditsCLITests {
         #expect(second.stdout.contains("0 inserted · 0 updated · 6 unchanged · 0 deleted"), "\(second.stdout)")
         #expect(try Self.query(url, "SELECT count(DISTINCT run_id) FROM credit_events") == [["1"]])
         #expect(try Self.query(url, "SELECT count(*) FROM credits_data_quality") == [["2"]])
+        // Without --out the balances CSV step does not run, and the summary does not claim it wrote 0 rows.
+        let databaseOnly = try CLI.run(["run", "credits", "--source", input.path, "--db", url])
+        #expect(databaseOnly.stdout.contains("6 events rows") && !databaseOnly.stdout.contains("balances rows"), "\(databaseOnly.stdout)")
     }
 
     @Test("a corrected file replaces what that file contributed and leaves other files' events alone")

@@ -9,12 +9,14 @@ public struct JobOutcome: Sendable {
     public var pipeline: String
     /// Per-source counts; for each, `read == passed + rejected + apart`.
     public var sourceCounts: [SourceCounts]
-    /// The run's rejects (the first ones in full, all of them counted).
+    /// The run's rejects, every one kept (see ``RejectSink``).
     public var rejects: RejectSink
     /// The figures the plan's `observe` stages added up, by name.
     public var observations: [String: Int64]
     /// Rows of each step's result, in step order.
     public var stepRows: [(step: String, rows: Int)]
+    /// Steps not run because none of their outputs applied (a CSV-only step without `--out`).
+    public var skippedSteps: [String] = []
     /// The CSV files each step wrote (after their rename into place).
     public var files: [(step: String, path: String)]
     /// What each table load did, by table name.

@@ -140,6 +140,7 @@ public enum PipelineRunner {
         for (index, step) in job.steps.enumerated() {
             if !applies[index], applies.contains(true) {
                 outcome.stepRows.append((step.name, 0))
+                outcome.skippedSteps.append(step.name)
                 continue
             }
             let schema = try step.schema ?? step.frame.schema()
