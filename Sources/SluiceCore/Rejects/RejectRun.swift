@@ -17,12 +17,12 @@ final class RejectRun: @unchecked Sendable {
     /// Writes `rejects` (already sorted) to a new unlinked file in `directory`.
     init(_ rejects: [Reject], directory: String) throws(SluiceError) {
         var template = Array("\(directory)/sluice-rejects-XXXXXX".utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        let descriptor = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemp($0) } ?? -1 }
         guard descriptor >= 0 else {
             throw SluiceError(.io, "cannot create a file for rejects past the in-memory share: \(String(cString: strerror(errno)))",
                               location: directory, hint: "point --temp-dir at a writable directory with free space")
         }
-        _ = template.withUnsafeBufferPointer { unlink($0.baseAddress!) }
+        _ = template.withUnsafeBufferPointer { buffer in buffer.baseAddress.map { unlink($0) } }
         self.descriptor = descriptor
         count = rejects.count
         var buffer: [UInt8] = []
@@ -39,9 +39,11 @@ final class RejectRun: @unchecked Sendable {
     private func flush(_ buffer: inout [UInt8], directory: String) throws(SluiceError) {
         var written = 0
         while written < buffer.count {
-            let result = buffer.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, $0.count - written) }
-            if result < 0 {
-                if errno == EINTR { continue }
+            let result = buffer.withUnsafeBytes { bytes in
+                bytes.baseAddress.map { write(descriptor, $0 + written, bytes.count - written) } ?? 0
+            }
+            if result <= 0 {
+                if result < 0, errno == EINTR { continue }
                 throw SluiceError(.io, "cannot write rejects past the in-memory share: \(String(cString: strerror(errno)))",
                                   location: directory, hint: "free space under --temp-dir, or point it elsewhere")
             }
@@ -104,7 +106,9 @@ final class RejectRun: @unchecked Sendable {
             buffer.append(contentsOf: repeatElement(0, count: want))
             var got = 0
             while got < want {
-                let result = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + start + got, want - got, offset) }
+                let result = buffer.withUnsafeMutableBytes { bytes in
+                    bytes.baseAddress.map { pread(descriptor, $0 + start + got, want - got, offset) } ?? 0
+                }
                 if result < 0, errno == EINTR { continue }
                 guard result > 0 else { break }
                 got += result
