@@ -7,9 +7,10 @@ import Testing
 
 @Suite("credits pipeline")
 struct CreditsPipelineTests {
-    static func run(_ path: String, workers: Int = 2, memory: Int? = nil, splitBytes: Int? = nil, batchRows: Int = 65_536) throws -> PipelineRun {
+    static func run(_ path: String, workers: Int = 2, memory: Int? = nil, splitBytes: Int? = nil, batchRows: Int = 65_536,
+                    temporaryDirectory: String = NSTemporaryDirectory()) throws -> PipelineRun {
         let runtime = ExecutionRuntime(config: ExecutionConfig(workers: workers, memoryLimit: memory, batchRows: batchRows, splitBytes: splitBytes,
-                                                               temporaryDirectory: NSTemporaryDirectory()))
+                                                               temporaryDirectory: temporaryDirectory))
         return try PipelineRun.run(CreditsPipeline.self, .init(source: path), runtime: runtime)
     }
 
@@ -69,6 +70,21 @@ struct CreditsPipelineTests {
             #expect(other.file("finance_org_balance.csv") == reference.file("finance_org_balance.csv"))
             #expect(other.outcome.observed("duplicates") == 2 && other.outcome.rowsRejected == 41)
         }
+    }
+
+    @Test("a budget so small that the events kept for the balances spill gives the unbounded answer, and leaves no spill files")
+    func stepResultSpills() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let path = directory.appendingPathComponent("credits.csv").path
+        _ = try CreditsPipeline.generate(CreditsGenerator(rows: 60_000, orgs: 50, users: 400, seed: 11), to: path, workers: 2)
+        let reference = try Self.run(path, workers: 2)
+        let spillPlace = directory.appendingPathComponent("tmp").path
+        try FileManager.default.createDirectory(atPath: spillPlace, withIntermediateDirectories: true)
+        let bounded = try Self.run(path, workers: 2, memory: 3 << 20, batchRows: 2_048, temporaryDirectory: spillPlace)
+        #expect(bounded.file("finance_org_balance.csv") == reference.file("finance_org_balance.csv"))
+        #expect(bounded.file("events.csv") == reference.file("events.csv"))
+        #expect(reference.file("finance_org_balance.csv").split(separator: "\n").count == 51)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spillPlace) == [])
     }
 
     @Test("the four timestamp forms parse (12:00 AM is midnight, 12:00 PM noon, day first, epoch UTC); others keep a status")

@@ -19,6 +19,9 @@ public final class SpooledResult: TableSource {
     private let stepSchema: Schema
     private let kept: [Int]
     private let state = Locked<State>(.empty)
+    /// Its own spill directory: the run's is removed when the step that fills it ends, before
+    /// the later step reads it.
+    private let spillDirectory = Locked<SpillManager?>(nil)
 
     private enum State {
         case empty
@@ -56,8 +59,18 @@ public final class SpooledResult: TableSource {
 
     /// Starts (or restarts) filling: what an earlier fill held is dropped.
     public func begin(runtime: ExecutionRuntime) {
-        let spool = BatchSpool(schema: schema, purpose: "step-result", context: TaskContext(runtime: runtime, stage: 0, partition: 0))
+        let manager = SpillManager(temporaryDirectory: runtime.config.temporaryDirectory)
+        spillDirectory.withLock { previous in
+            previous?.cleanup()
+            previous = manager
+        }
+        let spool = BatchSpool(schema: schema, purpose: "step-result", context: TaskContext(runtime: runtime, stage: 0, partition: 0),
+                               spill: manager)
         state.withLock { $0 = .filling(spool) }
+    }
+
+    deinit {
+        spillDirectory.withLock { $0?.cleanup() }
     }
 
     /// Appends one batch of the result, spilling what is held when the budget says so.
@@ -81,21 +94,30 @@ public final class SpooledResult: TableSource {
             current = .read
             return spool
         }
-        return ProjectedStream(input: spool.stream(), projection: projection)
+        let directory = spillDirectory.withLock { $0 }
+        return ProjectedStream(input: spool.stream(), projection: projection) { directory?.cleanup() }
     }
 }
 
-/// The columns at `projection` of every batch of `input`.
+/// The columns at `projection` of every batch of `input`; `finished` runs once, at the end
+/// (the spool's spill files are no longer needed then).
 private final class ProjectedStream: BatchStream {
     let input: any BatchStream
     let projection: [Int]
+    private var finished: (() -> Void)?
 
-    init(input: any BatchStream, projection: [Int]) {
+    init(input: any BatchStream, projection: [Int], finished: @escaping () -> Void) {
         self.input = input
         self.projection = projection
+        self.finished = finished
     }
 
     func next() throws(SluiceError) -> RecordBatch? {
-        try input.next().map { $0.project(projection) }
+        guard let batch = try input.next() else {
+            finished?()
+            finished = nil
+            return nil
+        }
+        return batch.project(projection)
     }
 }

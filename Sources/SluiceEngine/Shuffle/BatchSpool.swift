@@ -22,12 +22,15 @@ public final class BatchSpool: @unchecked Sendable {
     public private(set) var spilledBytes = 0
     public private(set) var rows = 0
 
-    /// - Parameter purpose: names the reservation and the spill file (`merge-s3-t1`).
-    public init(schema: Schema, purpose: String, context: TaskContext) {
+    /// - Parameters:
+    ///   - purpose: names the reservation and the spill file (`merge-s3-t1`).
+    ///   - spill: where its spill files go when not the run's directory (which is removed at
+    ///     the end of each plan): a spool that outlives its plan brings its own.
+    public init(schema: Schema, purpose: String, context: TaskContext, spill: SpillManager? = nil) {
         self.schema = schema
         self.purpose = purpose
         reservation = context.reservation(purpose)
-        spill = context.runtime.spill
+        self.spill = spill ?? context.runtime.spill
     }
 
     /// Appends a batch, spilling what is held when the pool refuses its bytes.
