@@ -88,6 +88,37 @@ struct CustomersCLITests {
         #expect(try Self.query(url, "SELECT status, error LIKE '%FIRSNAME%' FROM sluice_files WHERE file = $$\(typo.path)$$") == [["failed", "t"]])
     }
 
+    @Test("a file with a typo in its header fails alone: the other file loads, both are audited in the run, the summary names it, exit 1")
+    func badFileFailsAlone() throws {
+        let url = try TestCluster.newDatabase("customers")
+        let directory = try TestSupport.temporaryDirectory()
+        let good = directory.appendingPathComponent("a-good.csv")
+        let typo = directory.appendingPathComponent("b-typo.csv")
+        try Data((Self.header + "1,A1,Ann,Lee,Z,C,K,1,2,a@x.org,2021-05-13,\n2,A2,Bo,Lee,Z,C,K,1,2,b@x.org,2021-05-14,\n").utf8).write(to: good)
+        try Data((Self.header.replacingOccurrences(of: "First Name", with: "FIRSNAME") + "9,A9,Cy,Lee,Z,C,K,1,2,c@x.org,2021-05-13,\n").utf8).write(to: typo)
+        let run = try CLI.run(["run", "customers", "--source", directory.path, "--db", url])
+        #expect(run.status == 1, "\(run.stdout)\n\(run.stderr)")
+        #expect(run.stderr.contains("error: the header is missing column(s) first_name (closest: 'FIRSNAME' → first_name?); expected index, customer_id"),
+                "\(run.stderr)")
+        #expect(run.stdout.contains("\(good.path): 2 rows = 2 loaded + 0 quarantined + 0 duplicates, dates iso"), "\(run.stdout)")
+        #expect(run.stdout.contains("\(typo.path): failed — the header is missing column(s) first_name (closest: 'FIRSNAME' → first_name?)"), "\(run.stdout)")
+        #expect(run.stdout.contains("\"customers\" ← 2 rows: 2 inserted"), "\(run.stdout)")
+        #expect(try Self.query(url, "SELECT customer_id, first_name FROM customers ORDER BY customer_id") == [["A1", "Ann"], ["A2", "Bo"]])
+        let runs = try Self.query(url, "SELECT run_id, status, error LIKE '%FIRSNAME%' FROM sluice_runs")
+        #expect(runs.count == 1 && runs[0][1] == "partial" && runs[0][2] == "t", "\(runs)")
+        #expect(try Self.query(url, """
+            SELECT file, run_id = $$\(runs.first?[0] ?? "")$$, status, rows_read, rows_loaded, error LIKE 'the header is missing column(s) first_name%'
+            FROM sluice_files ORDER BY file
+            """) == [[good.path, "t", "loaded", "2", "2", nil], [typo.path, "t", "failed", nil, nil, "t"]])
+
+        // Every file fails: nothing is loaded, the run is failed, and the file is still audited in it.
+        let fresh = try TestCluster.newDatabase("customers")
+        let alone = try CLI.run(["run", "customers", typo.path, "--db", fresh])
+        #expect(alone.status == 1 && alone.stderr.contains("closest: 'FIRSNAME' → first_name?"), "\(alone.stderr)")
+        #expect(try Self.query(fresh, "SELECT to_regclass('customers') IS NULL") == [["t"]])
+        #expect(try Self.query(fresh, "SELECT r.status, f.status FROM sluice_runs r JOIN sluice_files f USING (run_id)") == [["failed", "failed"]])
+    }
+
     static func sha256(_ path: String) -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")

@@ -96,7 +96,7 @@ struct CustomersPipelineTests {
         #expect(Self.customers(monthFirst).map { $0["subscription_date"] ?? "" } == ["2021-05-13", "2021-03-04"])
         // One value per form: each reading fits one value, so the column is ambiguous too.
         let ambiguous = Self.header + "1,A1,Ann,Lee,Z,C,K,1,2,a@x.org,03/04/2021,\n2,A2,Bo,Lee,Z,C,K,1,2,b@x.org,05/06/2021,\n"
-        let error = #expect(throws: SluiceError.self) { try Self.run(text: ambiguous) }
+        let error = try Self.run(text: ambiguous).outcome.failure?.error
         #expect(error?.kind == .data && error?.message.contains("ambiguous") == true && error?.hint?.contains("--date-format") == true)
         let decided = try Self.run(text: ambiguous, dateFormat: .dayFirst)
         #expect(Self.customers(decided).map { $0["subscription_date"] ?? "" } == ["2021-04-03", "2021-06-05"])
@@ -114,19 +114,27 @@ struct CustomersPipelineTests {
         #expect(rows.map { $0["attributes"] ?? "" } == [#"{"loyalty_tier":"gold \"plus\""}"#, #"{"loyalty_tier":null}"#])
     }
 
-    @Test("a header with a typo fails the file with the columns expected, found and the closest match; nothing is written")
+    @Test("a header with a typo fails that file with the columns expected, found and the closest match; the other file loads")
     func typo() throws {
-        let path = try TestSupport.writeTemporaryFile("Index,Customer Id,FIRSNAME,Last Name,Company,City,Country,Phone 1,Phone 2,Email,Subscription Date,Website\n1,A1,Ann,Lee,Z,C,K,1,2,a@x.org,2021-05-13,\n")
+        let path = try TestSupport.writeTemporaryFile("Index,Customer Id,FIRSNAME,Last Name,Company,City,Country,Phone 1,Phone 2,Email,Subscription Date,Website\n1,A1,Ann,Lee,Z,C,K,1,2,a@x.org,2021-05-13,\n", name: "typo.csv")
         let directory = try TestSupport.temporaryDirectory()
         let runtime = TestSupport.runtime()
-        let error = #expect(throws: SluiceError.self) {
-            let job = try CustomersPipeline.job(.init(sources: [path]), context: JobContext(runtime: runtime, database: nil))
-            _ = try PipelineRunner.run(job, pipeline: "customers", settings: RunSettings(outputDirectory: directory.path, database: nil), runtime: runtime)
-        }
-        #expect(error?.message.contains("missing column(s) first_name (closest: 'FIRSNAME' → first_name?)") == true, "\(String(describing: error))")
-        #expect(error?.message.contains("expected index, customer_id, first_name") == true && error?.message.contains("found Index, Customer Id, FIRSNAME") == true)
-        #expect(error?.location == path)
+        let job = try CustomersPipeline.job(.init(sources: [path]), context: JobContext(runtime: runtime, database: nil))
+        let outcome = try PipelineRunner.run(job, pipeline: "customers", settings: RunSettings(outputDirectory: directory.path, database: nil), runtime: runtime)
+        let error = try #require(outcome.failure?.error)
+        #expect(outcome.failure?.status == "failed")
+        #expect(error.message.contains("missing column(s) first_name (closest: 'FIRSNAME' → first_name?)"), "\(error)")
+        #expect(error.message.contains("expected index, customer_id, first_name") && error.message.contains("found Index, Customer Id, FIRSNAME"))
+        #expect(error.location == path && error.kind == .data)
         #expect((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) == [])
+
+        let good = try TestSupport.writeTemporaryFile(Self.header + "1,A1,Ann,Lee,Z,C,K,1,2,a@x.org,2021-05-13,\n", name: "good.csv")
+        let both = try Self.run([path, good])
+        #expect(both.outcome.failure?.status == "partial" && both.outcome.failure?.error.location == path)
+        #expect(Self.customers(both).map { $0["customer_id"] ?? "" } == ["A1"])
+        let lines = both.job.report(both.outcome).lines
+        #expect(lines.first?.hasPrefix("\(path): failed — the header is missing column(s) first_name") == true, "\(lines)")
+        #expect(lines.dropFirst().first == "\(good): 1 rows = 1 loaded + 0 quarantined + 0 duplicates, dates iso")
     }
 
     @Test("the last record of a customer in file order wins, across files too; the others are duplicates")

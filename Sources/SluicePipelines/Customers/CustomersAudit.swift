@@ -12,6 +12,7 @@ public struct CustomersAudit: Sendable {
     public static let filesTable = QualifiedName(schema: nil, name: "sluice_files")
     public static let skippedStatus = "skipped (already loaded)"
     public static let loadedStatus = "loaded"
+    public static let failedStatus = "failed"
 
     /// One input file and what became of it.
     public struct File: Sendable {
@@ -22,6 +23,8 @@ public struct CustomersAudit: Sendable {
         public var status = CustomersAudit.loadedStatus
         public var error: String?
         public var dateFormat: CustomerDateFormat?
+        /// Why the file failed (its status is `failed`), for the run's exit.
+        public var failure: SluiceError?
 
         public init(ordinal: Int, path: String) {
             self.ordinal = ordinal
@@ -97,22 +100,6 @@ public struct CustomersAudit: Sendable {
                 quarantined_at timestamptz NOT NULL DEFAULT now()
             );
             """)
-    }
-
-    /// Records a file that stopped the run before it started (a header without the needed
-    /// columns, an ambiguous date column), in a transaction of its own: the run itself writes
-    /// nothing.
-    public func recordFailure(_ file: File, on database: DatabaseTarget) throws {
-        let connection = try database.connect()
-        defer { connection.close() }
-        try connection.transaction { connection in
-            try Self.ensureTables(quarantineTable, on: connection)
-            try connection.execute("""
-                INSERT INTO \(Self.filesTable.quoted) (file, size_bytes, sha256, status, error, started_at, finished_at)
-                VALUES ($1, $2, $3, 'failed', $4, $5::timestamptz, now())
-                """, [.text(file.path), file.size.map { .int(Int64($0)) }, file.sha256.map(PostgresValue.text), .text(file.error ?? ""),
-                      .text(Self.timestamp(started))])
-        }
     }
 
     static func timestamp(_ date: Date) -> String {
@@ -206,7 +193,7 @@ public struct CustomersAudit: Sendable {
         var total = Figures()
         for file in files {
             guard file.status == loadedStatus else {
-                lines.append("\(file.path): \(file.status)")
+                lines.append("\(file.path): \(file.status)" + (file.failure.map { " — \($0.message)" } ?? ""))
                 continue
             }
             let figures = figures(file, outcome: outcome)
@@ -222,8 +209,22 @@ public struct CustomersAudit: Sendable {
         let kinds = outcome.rejects.totalsByKind.sorted { $0.key.rawValue < $1.key.rawValue }
         details += [("loaded", "\(total.loaded)"), ("quarantined", "\(total.quarantined)"), ("duplicates", "\(total.duplicates)"),
                     ("blank_lines", "\(total.blank)"), ("files", "\(files.count)"),
-                    ("files_skipped", "\(files.filter { $0.status == skippedStatus }.count)")]
+                    ("files_skipped", "\(files.filter { $0.status == skippedStatus }.count)"),
+                    ("files_failed", "\(files.filter { $0.status == failedStatus }.count)")]
         details += kinds.map { ("rejects.\($0.key.rawValue)", "\($0.value)") }
-        return JobReport(lines: lines, details: details)
+        return JobReport(lines: lines, details: details, failure: failure(files))
+    }
+
+    /// The run's failure when some files failed: the file's own error when one did, else how
+    /// many did and the first one's error. The run is `partial` when another file loaded,
+    /// `failed` when none did (then nothing was loaded).
+    static func failure(_ files: [File]) -> PartialFailure? {
+        let failed = files.compactMap(\.failure)
+        guard let first = failed.first else { return nil }
+        let status = files.contains { $0.status == loadedStatus } ? "partial" : "failed"
+        guard failed.count > 1 else { return PartialFailure(first, status: status) }
+        let error = SluiceError(first.kind, "\(failed.count) of \(files.count) files failed (each is named in the summary and in sluice_files); the first: \(first.message)",
+                                location: first.location, hint: first.hint)
+        return PartialFailure(error, status: status)
     }
 }

@@ -79,11 +79,12 @@ public enum CustomersPipeline: Pipeline {
                 frames.append(CustomersRecords.validated(opened.source, columns: columns, format: format, ordinal: ordinal))
                 audit.files.append(file)
             } catch {
-                file.status = "failed"
+                // A bad file (its header, its date column) fails alone: the run loads the
+                // others and records this one, in the run, as failed with its error.
+                file.status = CustomersAudit.failedStatus
                 file.error = "\(error)"
+                file.failure = (error as? SluiceError) ?? SluiceError(.io, "\(error)", location: path)
                 audit.files.append(file)
-                if let database = context.database { try? audit.recordFailure(file, on: database) }
-                throw error
             }
         }
         return job(frames: frames, audit: audit, parameters: parameters, inputs: paths.filter { !skipped.contains($0) })
