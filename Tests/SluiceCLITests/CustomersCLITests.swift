@@ -119,6 +119,28 @@ struct CustomersCLITests {
         #expect(try Self.query(fresh, "SELECT r.status, f.status FROM sluice_runs r JOIN sluice_files f USING (run_id)") == [["failed", "failed"]])
     }
 
+    @Test("superseded duplicates: counted in their own file in sluice_files, listed in the summary and OUT/duplicates.csv, in the ledger")
+    func duplicates() throws {
+        let url = try TestCluster.newDatabase("customers")
+        let directory = try TestSupport.temporaryDirectory()
+        let out = directory.appendingPathComponent("out")
+        let first = directory.appendingPathComponent("a.csv")
+        let second = directory.appendingPathComponent("b.csv")
+        try Data((Self.header + "1,A1,Ann,Lee,Z,Old,K,1,2,a@x.org,2021-05-13,\n2,A2,Bo,Lee,Z,C,K,1,2,b@x.org,2021-05-13,\n").utf8).write(to: first)
+        try Data((Self.header + "3,A1,Ann,Lee,Z,New,K,1,2,a@x.org,2021-05-13,\n").utf8).write(to: second)
+        let run = try CLI.run(["run", "customers", first.path, second.path, "--db", url, "--out", out.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("rows      3 read · 2 passed · 0 rejected · 1 counted apart"), "\(run.stdout)")
+        #expect(run.stdout.contains("1 superseded duplicate(s) (the last record of a customer_id wins); all in \(out.path)/duplicates.csv:\n"
+            + "  output      A1  \(first.path):2  superseded by \(second.path):2"), "\(run.stdout)")
+        #expect(try String(contentsOf: out.appendingPathComponent("duplicates.csv"), encoding: .utf8)
+            == "customer_id,file,line,superseded_by_file,superseded_by_line\nA1,\(first.path),2,\(second.path),2\n")
+        #expect(try Self.query(url, "SELECT file, rows_read, rows_loaded, rows_quarantined, rows_duplicates FROM sluice_files ORDER BY file")
+            == [[first.path, "2", "1", "0", "1"], [second.path, "1", "1", "0", "0"]])
+        #expect(try Self.query(url, "SELECT value FROM sluice_run_details WHERE name = 'duplicates'") == [["1"]])
+        #expect(try Self.query(url, "SELECT customer_id, city FROM customers ORDER BY customer_id") == [["A1", "New"], ["A2", "C"]])
+    }
+
     static func sha256(_ path: String) -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")

@@ -137,7 +137,7 @@ struct CustomersPipelineTests {
         #expect(lines.dropFirst().first == "\(good): 1 rows = 1 loaded + 0 quarantined + 0 duplicates, dates iso")
     }
 
-    @Test("the last record of a customer in file order wins, across files too; the others are duplicates")
+    @Test("the last record of a customer in file order wins, across files too; the superseded ones are listed and counted apart in their own file")
     func lastWins() throws {
         let first = try TestSupport.writeTemporaryFile(Self.header + "1,A1,Ann,Lee,Z,Old,K,1,2,a@x.org,2021-05-13,\n2,A1,Ann,Lee,Z,Newer,K,1,2,a@x.org,2021-05-13,\n3,A2,Bo,Lee,Z,C,K,1,2,b@x.org,2021-05-13,\n", name: "a.csv")
         let second = try TestSupport.writeTemporaryFile(Self.header + "9,A1,Ann,Lee,Z,Newest,K,1,2,a@x.org,2021-05-13,\n", name: "b.csv")
@@ -145,8 +145,35 @@ struct CustomersPipelineTests {
         let rows = Self.customers(run)
         #expect(rows.map { "\($0["customer_id"] ?? ""):\($0["city"] ?? "")" } == ["A2:C", "A1:Newest"])
         #expect(run.outcome.observed("duplicates") == 2)
-        let report = run.outcome.rowsRead
-        #expect(report == 4)
+        let counts = [first, second].map { path in run.outcome.sourceCounts.first { $0.source == path }.map { [$0.read, $0.passed, $0.rejected, $0.apart] } }
+        #expect(counts == [[3, 1, 0, 2], [1, 1, 0, 0]])
+        #expect(run.outcome.rowsRead == 4 && run.outcome.rowsPassed == 2 && run.outcome.rowsApart == 2)
+        #expect(run.file("duplicates.csv") == "customer_id,file,line,superseded_by_file,superseded_by_line\n"
+            + "A1,\(first),2,\(second),2\nA1,\(first),3,\(second),2\n")
+        let report = run.job.report(run.outcome)
+        #expect(report.lines == [
+            "\(first): 3 rows = 1 loaded + 0 quarantined + 2 duplicates, dates iso",
+            "\(second): 1 rows = 1 loaded + 0 quarantined + 0 duplicates, dates iso",
+            "2 superseded duplicate(s) (the last record of a customer_id wins); all in \(run.directory.appendingPathComponent("duplicates.csv").path):",
+            "  A1  \(first):2  superseded by \(second):2",
+            "  A1  \(first):3  superseded by \(second):2",
+        ])
+        #expect(report.details.first { $0.0 == "duplicates" }?.1 == "2")
+    }
+
+    @Test("the summary lists the first 20 superseded records; duplicates.csv has all of them")
+    func manyDuplicates() throws {
+        let text = Self.header + (1...26).map { "\($0),B1,Ann,Lee,Z,City \($0),K,1,2,a@x.org,2021-05-13,\n" }.joined()
+        let path = try TestSupport.writeTemporaryFile(text, name: "many.csv")
+        let run = try Self.run([path])
+        #expect(Self.customers(run).map { $0["city"] ?? "" } == ["City 26"])
+        let lines = run.job.report(run.outcome).lines
+        #expect(lines.count == 1 + 1 + 20)
+        #expect(lines[1].hasPrefix("25 superseded duplicate(s) (the last record of a customer_id wins), the first 20; all in "))
+        #expect(lines[2] == "  B1  \(path):2  superseded by \(path):27" && lines[21] == "  B1  \(path):21  superseded by \(path):27")
+        #expect(run.rows("duplicates.csv").split(separator: "\n").map { $0.split(separator: ",")[2] } == (2...26).map { Substring("\($0)") })
+        let counts = try #require(run.outcome.sourceCounts.first)
+        #expect(counts.read == 26 && counts.passed == 1 && counts.rejected == 0 && counts.apart == 25)
     }
 
     @Test("JSON with nested objects and NDJSON give the same table as the CSV")
@@ -175,6 +202,7 @@ struct CustomersPipelineTests {
             let other = try Self.run([path], workers: workers, memory: memory, splitBytes: split, batchRows: batch)
             #expect(other.file("customers.csv") == reference.file("customers.csv"), "workers \(workers)")
             #expect(other.file("rejects.csv") == reference.file("rejects.csv"))
+            #expect(other.file("duplicates.csv") == reference.file("duplicates.csv") && !reference.rows("duplicates.csv").isEmpty)
             #expect(other.outcome.observed("duplicates") == reference.outcome.observed("duplicates"))
         }
     }

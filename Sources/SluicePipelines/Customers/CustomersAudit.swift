@@ -115,8 +115,9 @@ public struct CustomersAudit: Sendable {
 
     static func figures(_ file: File, outcome: JobOutcome) -> Figures {
         guard file.status == loadedStatus, let counts = outcome.sourceCounts.first(where: { $0.source == file.path }) else { return Figures() }
-        let loaded = outcome.observed("loaded.\(file.ordinal)")
-        return Figures(read: counts.read, loaded: loaded, quarantined: counts.rejected, duplicates: counts.passed - loaded, blank: counts.blank)
+        // Superseded records and blank lines are both counted apart (CustomerDuplicates).
+        return Figures(read: counts.read, loaded: counts.passed, quarantined: counts.rejected, duplicates: counts.apart - counts.blank,
+                       blank: counts.blank)
     }
 
     /// Writes the files' audit rows and the quarantined records; runs in the load transaction.
@@ -185,9 +186,13 @@ public struct CustomersAudit: Sendable {
         return pairs
     }
 
+    /// How many superseded records the summary lists (all of them are in `duplicates.csv`).
+    public static let listedDuplicates = 20
+
     /// The summary's lines: per file, rows read = loaded + quarantined + duplicates (+ blank
-    /// lines), or why it was skipped; and the ledger's figures.
-    public static func report(_ outcome: JobOutcome, files: [File]) -> JobReport {
+    /// lines), or why it was skipped or failed; the first superseded records; and the ledger's
+    /// figures.
+    public static func report(_ outcome: JobOutcome, files: [File], duplicates: CustomerDuplicates) -> JobReport {
         var lines: [String] = []
         var details: [(String, String)] = []
         var total = Figures()
@@ -205,6 +210,17 @@ public struct CustomersAudit: Sendable {
             let form = file.dateFormat.map { ", dates \($0.rawValue)" } ?? ""
             lines.append("\(file.path): \(figures.read) rows = \(figures.loaded) loaded + \(figures.quarantined) quarantined + "
                          + "\(figures.duplicates) duplicates" + (figures.blank > 0 ? " + \(figures.blank) blank lines" : "") + form)
+        }
+        let superseded = duplicates.entries
+        if !superseded.isEmpty {
+            let file = outcome.files.first { $0.step == "duplicates" }?.path
+            lines.append("\(superseded.count) superseded duplicate(s) (the last record of a customer_id wins)"
+                         + (superseded.count > listedDuplicates ? ", the first \(listedDuplicates)" : "")
+                         + (file.map { "; all in \($0)" } ?? "") + ":")
+            for entry in superseded.prefix(listedDuplicates) {
+                let (loser, winner) = (duplicates.place(entry.ord), duplicates.place(entry.winner))
+                lines.append("  \(entry.customerID)  \(loser.file):\(loser.line)  superseded by \(winner.file):\(winner.line)")
+            }
         }
         let kinds = outcome.rejects.totalsByKind.sorted { $0.key.rawValue < $1.key.rawValue }
         details += [("loaded", "\(total.loaded)"), ("quarantined", "\(total.quarantined)"), ("duplicates", "\(total.duplicates)"),

@@ -23,7 +23,7 @@ public enum CustomersPipeline: Pipeline {
         Input: files, folders or globs of CSV (customers-100.csv's shape: Index,Customer Id,First Name,…) or JSON (an array or \
         newline-delimited; nested objects flattened to parent_child). Upserts table customers by customer_id (ingested_at moves only \
         when a row changes); quarantines failing records in customers_quarantine and sluice_rejects; records each file in sluice_files \
-        (a file already loaded, by sha-256, is skipped unless --force). With --out, writes OUT/customers.csv and OUT/rejects.csv.
+        (a file already loaded, by sha-256, is skipped unless --force). With --out, writes OUT/customers.csv, OUT/duplicates.csv (the superseded records) and OUT/rejects.csv.
         """
     public static let privateDatabase = "customers"
 
@@ -87,7 +87,8 @@ public enum CustomersPipeline: Pipeline {
                 audit.files.append(file)
             }
         }
-        return job(frames: frames, audit: audit, parameters: parameters, inputs: paths.filter { !skipped.contains($0) })
+        return job(frames: frames, audit: audit, duplicates: CustomerDuplicates(paths: paths), parameters: parameters,
+                   inputs: paths.filter { !skipped.contains($0) })
     }
 
     public static func declaredJob(config: ExecutionConfig) throws -> Job {
@@ -98,22 +99,26 @@ public enum CustomersPipeline: Pipeline {
         let columns = try CustomerColumns(header: names, file: "<customers file>")
         let frame = CustomersRecords.validated(source, columns: columns, format: .iso, ordinal: 0)
         return job(frames: [frame], audit: CustomersAudit(files: [], table: QualifiedName(name: "customers"), started: Date()),
-                   parameters: Parameters(sources: ["<customers file>"]), inputs: [])
+                   duplicates: CustomerDuplicates(paths: ["<customers file>"]), parameters: Parameters(sources: ["<customers file>"]), inputs: [])
     }
 
     public static func generate(_ sample: CustomersGenerator, to destination: String, workers: Int) throws -> GeneratedSample {
         try sample.write(to: destination, workers: max(1, workers))
     }
 
-    static func job(frames: [DataFrame], audit: CustomersAudit, parameters: Parameters, inputs: [String]) -> Job {
+    /// The job over the files' checked records: the last-wins customers into the table (and
+    /// `customers.csv`), then the records they superseded into `duplicates.csv`.
+    static func job(frames: [DataFrame], audit: CustomersAudit, duplicates: CustomerDuplicates, parameters: Parameters,
+                    inputs: [String]) -> Job {
         var steps: [JobStep] = []
         if let first = frames.first {
             let all = frames.count == 1 ? first : DataFrame(.union(frames.map(\.plan)))
-            steps.append(JobStep(name: "customers", frame: CustomersRecords.deduplicated(all, files: audit.files.count), outputs: [
+            steps.append(JobStep(name: "customers", frame: CustomersRecords.deduplicated(all, duplicates: duplicates), outputs: [
                 .csv("customers.csv"),
                 .table(TableOutput(name: parameters.table, key: ["customer_id"], types: tableTypes, uncompared: ["source_file"],
                                    changeStamp: "ingested_at")),
             ]))
+            steps.append(JobStep(name: "duplicates", frame: DataFrame(duplicates), outputs: [.csv("duplicates.csv")]))
         }
         let files = audit.files
         return Job(
@@ -121,7 +126,7 @@ public enum CustomersPipeline: Pipeline {
             parameters: "sources=\(parameters.sources.joined(separator: ",")) table=\(parameters.table)"
                 + (parameters.dateFormat.map { " date-format=\($0.rawValue)" } ?? "") + (parameters.force ? " force" : ""),
             steps: steps,
-            report: { outcome in CustomersAudit.report(outcome, files: files) },
+            report: { outcome in CustomersAudit.report(outcome, files: files, duplicates: duplicates) },
             record: { outcome, connection in try audit.record(outcome, on: connection) }
         )
     }
