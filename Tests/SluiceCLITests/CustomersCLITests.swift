@@ -141,6 +141,13 @@ struct CustomersCLITests {
         #expect(try Self.query(url, "SELECT customer_id, city FROM customers ORDER BY customer_id") == [["A1", "New"], ["A2", "C"]])
     }
 
+    @Test("--date-format takes day-first or month-first only (it breaks ties between them)")
+    func dateFormatOption() throws {
+        let run = try CLI.run(["run", "customers", "x.csv", "--date-format", "iso"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("--date-format 'iso' is not day-first or month-first (it decides only files whose dates read both ways)"), "\(run.stderr)")
+    }
+
     static func sha256(_ path: String) -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")

@@ -88,7 +88,7 @@ struct CustomersPipelineTests {
         #expect(Self.customers(run).map { $0["customer_id"] ?? "" } == ["A1", "A3"])
     }
 
-    @Test("day-first and month-first files are read by their own form; an ambiguous file needs --date-format")
+    @Test("day-first and month-first files are read by their own form; --date-format decides only an ambiguous file; a file mixing forms fails")
     func dateForms() throws {
         let dayFirst = try Self.run(text: Self.header + "1,A1,Ann,Lee,Z,C,K,1,2,a@x.org,13/05/2021,\n2,A2,Bo,Lee,Z,C,K,1,2,b@x.org,03/04/2021,\n")
         #expect(Self.customers(dayFirst).map { $0["subscription_date"] ?? "" } == ["2021-05-13", "2021-04-03"])
@@ -100,9 +100,25 @@ struct CustomersPipelineTests {
         #expect(error?.kind == .data && error?.message.contains("ambiguous") == true && error?.hint?.contains("--date-format") == true)
         let decided = try Self.run(text: ambiguous, dateFormat: .dayFirst)
         #expect(Self.customers(decided).map { $0["subscription_date"] ?? "" } == ["2021-04-03", "2021-06-05"])
-        // A month-first file's impossible day-first value is quarantined, not guessed.
-        let mixed = try Self.run(text: Self.header + "1,A1,Ann,Lee,Z,C,K,1,2,a@x.org,05/13/2021,\n2,A2,Bo,Lee,Z,C,K,1,2,b@x.org,12/31/2021,\n3,A3,Cy,Lee,Z,C,K,1,2,c@x.org,31/12/2021,\n")
-        #expect(try mixed.outcome.rejects.allRejects().map(\.message) == ["subscription_date: '31/12/2021' is not a real date in the file's form MM/DD/YYYY"])
+        #expect(decided.outcome.failure == nil)
+        // --date-format only breaks ties: a file whose values read one way only keeps its own form.
+        let monthFirstAnyway = try Self.run(text: Self.header + "1,A1,Ann,Lee,Z,C,K,1,2,a@x.org,05/13/2021,\n2,A2,Bo,Lee,Z,C,K,1,2,b@x.org,03/04/2021,\n",
+                                            dateFormat: .dayFirst)
+        #expect(Self.customers(monthFirstAnyway).map { $0["subscription_date"] ?? "" } == ["2021-05-13", "2021-03-04"])
+        #expect(monthFirstAnyway.job.report(monthFirstAnyway.outcome).lines.first?.hasSuffix(", dates month-first") == true)
+        // Some values only day-first, others only month-first: the file fails, naming the first of each (even with --date-format).
+        let mixedText = Self.header + "1,A1,Ann,Lee,Z,C,K,1,2,a@x.org,05/13/2021,\n2,A2,Bo,Lee,Z,C,K,1,2,b@x.org,12/31/2021,\n"
+            + "3,A3,Cy,Lee,Z,C,K,1,2,c@x.org,31/12/2021,\n4,A4,Di,Lee,Z,C,K,1,2,d@x.org,30/11/2021,\n"
+        for preferred in [nil, CustomerDateFormat.monthFirst] {
+            let mixed = try Self.run(text: mixedText, dateFormat: preferred)
+            #expect(mixed.outcome.failure?.error.message == "subscription_date mixes forms: '31/12/2021' reads only day-first and '05/13/2021' only month-first, "
+                + "so the values that read both ways cannot be told")
+            #expect(Self.customers(mixed).isEmpty && mixed.outcome.rowsRead == 0)
+        }
+        // A value that reads no way at all says nothing about the form: it is quarantined in the file's form.
+        let impossible = try Self.run(text: Self.header + "1,A1,Ann,Lee,Z,C,K,1,2,a@x.org,13/05/2021,\n2,A2,Bo,Lee,Z,C,K,1,2,b@x.org,31/02/2021,\n")
+        #expect(try impossible.outcome.rejects.allRejects().map(\.message) == ["subscription_date: '31/02/2021' is not a real date in the file's form DD/MM/YYYY"])
+        #expect(Self.customers(impossible).map { $0["subscription_date"] ?? "" } == ["2021-05-13"])
     }
 
     @Test("an upper-case header and an extra column: names become snake_case, the extra is kept in attributes")

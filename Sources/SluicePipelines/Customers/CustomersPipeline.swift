@@ -32,7 +32,8 @@ public enum CustomersPipeline: Pipeline {
         /// Files, folders (their `.csv`, `.json`, `.ndjson` and `.jsonl` files) or glob patterns.
         public var sources: [String]
         public var table: QualifiedName
-        /// The `subscription_date` form of every file, instead of inferring it per file.
+        /// The `subscription_date` form of a file whose values all read both day-first and
+        /// month-first; every file's form is inferred from its values first.
         public var dateFormat: CustomerDateFormat?
         /// Load files whose content was already loaded.
         public var force: Bool
