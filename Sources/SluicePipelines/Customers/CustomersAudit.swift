@@ -53,6 +53,31 @@ public struct CustomersAudit: Sendable {
         return (file.size, hash.finish())
     }
 
+    /// A file's size and sha-256 computed on a thread of its own while the caller reads the
+    /// file for something else (its date form), so the two passes overlap instead of adding up.
+    /// Not on the worker pool or the cooperative pool: it is one long, blocking job.
+    public final class PendingDigest: Sendable {
+        private let result = Locked<Result<(Int, String), SluiceError>?>(nil)
+        private let done = DispatchSemaphore(value: 0)
+
+        /// Starts hashing `path` at once.
+        public init(_ path: String) {
+            let thread = Thread { [self] in
+                let outcome = Result { () throws(SluiceError) in try CustomersAudit.digest(path) }
+                result.withLock { $0 = outcome }
+                done.signal()
+            }
+            thread.start()
+        }
+
+        /// Waits for the digest; call once.
+        public func wait() throws(SluiceError) -> (Int, String) {
+            done.wait()
+            guard let outcome = result.withLock({ $0 }) else { throw SluiceError.internal("the digest finished without a result") }
+            return try outcome.get()
+        }
+    }
+
     /// The sha-256 of every file some earlier run loaded successfully, with that run's id.
     public static func loadedDigests(of paths: [String], on database: DatabaseTarget) throws -> [String: String] {
         let connection = try database.connect()

@@ -61,21 +61,29 @@ public enum CustomersPipeline: Pipeline {
         let loaded = try context.database.map { try CustomersAudit.loadedDigests(of: paths, on: $0) } ?? [:]
         for (ordinal, path) in paths.enumerated() {
             var file = CustomersAudit.File(ordinal: ordinal, path: path)
+            // The sha-256 (a pass over the file) runs beside the date form's pass.
+            let digest = context.database != nil ? CustomersAudit.PendingDigest(path) : nil
             do {
-                if context.database != nil {
-                    (file.size, file.sha256) = try CustomersAudit.digest(path)
-                    if !parameters.force, let digest = file.sha256, loaded[digest] != nil {
+                let opened: CustomerFiles.Opened, columns: CustomerColumns, format: CustomerDateFormat
+                do {
+                    opened = try CustomerFiles.open(path, maxQuotedLines: parameters.maxQuotedLines, rejects: context.runtime.rejects)
+                    columns = try CustomerColumns(header: opened.header, file: path)
+                    format = try CustomerDateFormat.infer(
+                        column: columns.mapping["subscription_date"] ?? "", source: try opened.reopen(RejectSink()), file: path,
+                        preferred: parameters.dateFormat, config: context.runtime.config)
+                } catch {
+                    if let digest { (file.size, file.sha256) = (try? digest.wait()).map { ($0.0, $0.1) } ?? (nil, nil) }
+                    throw error
+                }
+                if let digest {
+                    (file.size, file.sha256) = try digest.wait()
+                    if !parameters.force, let sha256 = file.sha256, loaded[sha256] != nil {
                         file.status = CustomersAudit.skippedStatus
                         skipped.insert(path)
                         audit.files.append(file)
                         continue
                     }
                 }
-                let opened = try CustomerFiles.open(path, maxQuotedLines: parameters.maxQuotedLines, rejects: context.runtime.rejects)
-                let columns = try CustomerColumns(header: opened.header, file: path)
-                let format = try CustomerDateFormat.infer(
-                    column: columns.mapping["subscription_date"] ?? "", source: try opened.reopen(RejectSink()), file: path,
-                    preferred: parameters.dateFormat, config: context.runtime.config)
                 file.dateFormat = format
                 frames.append(CustomersRecords.validated(opened.source, columns: columns, format: format, ordinal: ordinal))
                 audit.files.append(file)
