@@ -177,6 +177,19 @@ struct CustomersPipelineTests {
         #expect(report.details.first { $0.0 == "duplicates" }?.1 == "2")
     }
 
+    @Test("a JSON file's duplicates are counted apart in that file and listed by their lines")
+    func jsonDuplicates() throws {
+        let record = { (city: String) in
+            #"{"Customer Id": "A1", "First Name": "Ann", "Last Name": "Lee", "City": "\#(city)", "Email": "a@x.org", "Subscription Date": "2021-05-13"}"#
+        }
+        let path = try TestSupport.writeTemporaryFile([record("Old"), record("New")].joined(separator: "\n") + "\n", name: "dups.ndjson")
+        let run = try Self.run([path])
+        #expect(Self.customers(run).map { $0["city"] ?? "" } == ["New"])
+        let counts = try #require(run.outcome.sourceCounts.first)
+        #expect(counts.source == path && counts.read == 2 && counts.passed == 1 && counts.rejected == 0 && counts.apart == 1)
+        #expect(run.rows("duplicates.csv") == "A1,\(path),1,\(path),2\n")
+    }
+
     @Test("the summary lists the first 20 superseded records; duplicates.csv has all of them")
     func manyDuplicates() throws {
         let text = Self.header + (1...26).map { "\($0),B1,Ann,Lee,Z,City \($0),K,1,2,a@x.org,2021-05-13,\n" }.joined()

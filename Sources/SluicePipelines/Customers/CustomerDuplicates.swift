@@ -19,7 +19,7 @@ public final class CustomerDuplicates: TableSource {
         public var winner: Int64
     }
 
-    public static let columns = ["customer_id", "file", "line", "superseded_by_file", "superseded_by_line"]
+    /// `customer_id, file, line, superseded_by_file, superseded_by_line`: `duplicates.csv`.
     public let schema = Schema([Field("customer_id", .string), Field("file", .string), Field("line", .int64),
                                 Field("superseded_by_file", .string), Field("superseded_by_line", .int64)])
     public var scanName: String { "SupersededRecords" }
