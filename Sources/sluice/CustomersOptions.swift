@@ -16,7 +16,7 @@ struct CustomersOptions: PipelineOptions {
     @Option(help: "Table to upsert into (its quarantine is <table>_quarantine).")
     var table: String = "customers"
 
-    @Option(name: .customLong("date-format"), help: "subscription_date form of every file: iso, day-first or month-first (default: inferred per file from all its values).")
+    @Option(name: .customLong("date-format"), help: "subscription_date form for a file whose values all read both day-first and month-first: day-first or month-first (each file's form is otherwise inferred from all its values).")
     var dateFormat: String?
 
     @Flag(help: "Load files even when a file with the same sha-256 was already loaded.")
@@ -27,8 +27,8 @@ struct CustomersOptions: PipelineOptions {
     func validate() throws {
         guard !(source + inputs).isEmpty else { throw ValidationError("give the customer files with --source PATH") }
         try TableNameOption.validate(table, option: "--table")
-        if let dateFormat, CustomerDateFormat(rawValue: dateFormat) == nil {
-            throw ValidationError("--date-format '\(dateFormat)' is not one of iso, day-first, month-first")
+        if let dateFormat, ![CustomerDateFormat.dayFirst, .monthFirst].contains(CustomerDateFormat(rawValue: dateFormat)) {
+            throw ValidationError("--date-format '\(dateFormat)' is not day-first or month-first (it decides only files whose dates read both ways)")
         }
     }
 

@@ -52,6 +52,8 @@ struct RunPipelineCommand<Options: PipelineOptions>: ParsableCommand {
         }
         RunReport.printSummary(outcome, job: job, runtime: runtime, target: target, directory: directory)
         if engine.stats { RunReport.printStages(outcome.stages) }
+        // Part of the run failed (an input file) while the rest committed: exit 1 with it.
+        if let failure = outcome.failure { throw failure.error }
     }
 }
 

@@ -88,6 +88,66 @@ struct CustomersCLITests {
         #expect(try Self.query(url, "SELECT status, error LIKE '%FIRSNAME%' FROM sluice_files WHERE file = $$\(typo.path)$$") == [["failed", "t"]])
     }
 
+    @Test("a file with a typo in its header fails alone: the other file loads, both are audited in the run, the summary names it, exit 1")
+    func badFileFailsAlone() throws {
+        let url = try TestCluster.newDatabase("customers")
+        let directory = try TestSupport.temporaryDirectory()
+        let good = directory.appendingPathComponent("a-good.csv")
+        let typo = directory.appendingPathComponent("b-typo.csv")
+        try Data((Self.header + "1,A1,Ann,Lee,Z,C,K,1,2,a@x.org,2021-05-13,\n2,A2,Bo,Lee,Z,C,K,1,2,b@x.org,2021-05-14,\n").utf8).write(to: good)
+        try Data((Self.header.replacingOccurrences(of: "First Name", with: "FIRSNAME") + "9,A9,Cy,Lee,Z,C,K,1,2,c@x.org,2021-05-13,\n").utf8).write(to: typo)
+        let run = try CLI.run(["run", "customers", "--source", directory.path, "--db", url])
+        #expect(run.status == 1, "\(run.stdout)\n\(run.stderr)")
+        #expect(run.stderr.contains("error: the header is missing column(s) first_name (closest: 'FIRSNAME' → first_name?); expected index, customer_id"),
+                "\(run.stderr)")
+        #expect(run.stdout.contains("\(good.path): 2 rows = 2 loaded + 0 quarantined + 0 duplicates, dates iso"), "\(run.stdout)")
+        #expect(run.stdout.contains("\(typo.path): failed — the header is missing column(s) first_name (closest: 'FIRSNAME' → first_name?)"), "\(run.stdout)")
+        #expect(run.stdout.contains("\"customers\" ← 2 rows: 2 inserted"), "\(run.stdout)")
+        #expect(try Self.query(url, "SELECT customer_id, first_name FROM customers ORDER BY customer_id") == [["A1", "Ann"], ["A2", "Bo"]])
+        let runs = try Self.query(url, "SELECT run_id, status, error LIKE '%FIRSNAME%' FROM sluice_runs")
+        #expect(runs.count == 1 && runs[0][1] == "partial" && runs[0][2] == "t", "\(runs)")
+        #expect(try Self.query(url, """
+            SELECT file, run_id = $$\(runs.first?[0] ?? "")$$, status, rows_read, rows_loaded, error LIKE 'the header is missing column(s) first_name%'
+            FROM sluice_files ORDER BY file
+            """) == [[good.path, "t", "loaded", "2", "2", nil], [typo.path, "t", "failed", nil, nil, "t"]])
+
+        // Every file fails: nothing is loaded, the run is failed, and the file is still audited in it.
+        let fresh = try TestCluster.newDatabase("customers")
+        let alone = try CLI.run(["run", "customers", typo.path, "--db", fresh])
+        #expect(alone.status == 1 && alone.stderr.contains("closest: 'FIRSNAME' → first_name?"), "\(alone.stderr)")
+        #expect(try Self.query(fresh, "SELECT to_regclass('customers') IS NULL") == [["t"]])
+        #expect(try Self.query(fresh, "SELECT r.status, f.status FROM sluice_runs r JOIN sluice_files f USING (run_id)") == [["failed", "failed"]])
+    }
+
+    @Test("superseded duplicates: counted in their own file in sluice_files, listed in the summary and OUT/duplicates.csv, in the ledger")
+    func duplicates() throws {
+        let url = try TestCluster.newDatabase("customers")
+        let directory = try TestSupport.temporaryDirectory()
+        let out = directory.appendingPathComponent("out")
+        let first = directory.appendingPathComponent("a.csv")
+        let second = directory.appendingPathComponent("b.csv")
+        try Data((Self.header + "1,A1,Ann,Lee,Z,Old,K,1,2,a@x.org,2021-05-13,\n2,A2,Bo,Lee,Z,C,K,1,2,b@x.org,2021-05-13,\n").utf8).write(to: first)
+        try Data((Self.header + "3,A1,Ann,Lee,Z,New,K,1,2,a@x.org,2021-05-13,\n").utf8).write(to: second)
+        let run = try CLI.run(["run", "customers", first.path, second.path, "--db", url, "--out", out.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("rows      3 read · 2 passed · 0 rejected · 1 counted apart"), "\(run.stdout)")
+        #expect(run.stdout.contains("1 superseded duplicate(s) (the last record of a customer_id wins); all in \(out.path)/duplicates.csv:\n"
+            + "  output      A1  \(first.path):2  superseded by \(second.path):2"), "\(run.stdout)")
+        #expect(try String(contentsOf: out.appendingPathComponent("duplicates.csv"), encoding: .utf8)
+            == "customer_id,file,line,superseded_by_file,superseded_by_line\nA1,\(first.path),2,\(second.path),2\n")
+        #expect(try Self.query(url, "SELECT file, rows_read, rows_loaded, rows_quarantined, rows_duplicates FROM sluice_files ORDER BY file")
+            == [[first.path, "2", "1", "0", "1"], [second.path, "1", "1", "0", "0"]])
+        #expect(try Self.query(url, "SELECT value FROM sluice_run_details WHERE name = 'duplicates'") == [["1"]])
+        #expect(try Self.query(url, "SELECT customer_id, city FROM customers ORDER BY customer_id") == [["A1", "New"], ["A2", "C"]])
+    }
+
+    @Test("--date-format takes day-first or month-first only (it breaks ties between them)")
+    func dateFormatOption() throws {
+        let run = try CLI.run(["run", "customers", "x.csv", "--date-format", "iso"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("--date-format 'iso' is not day-first or month-first (it decides only files whose dates read both ways)"), "\(run.stderr)")
+    }
+
     static func sha256(_ path: String) -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")

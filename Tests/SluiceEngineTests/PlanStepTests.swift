@@ -49,6 +49,29 @@ struct PlanStepTests {
         #expect(runtime.observations["keyed"] == 9)
     }
 
+    @Test("a custom observation sees every batch with its columns (kept by projection pushdown) and can set rows apart", arguments: [1, 3])
+    func customObservation(partitions: Int) throws {
+        let batch = try TestSupport.batch([("k", .string), ("n", .int64)], [
+            [.string("a"), .int64(2)], [.null, .int64(5)], [.string("b"), .int64(7)], [.null, .null],
+        ])
+        let runtime = TestSupport.runtime()
+        let result = try DataFrame(TestSupport.table(batch, partitions: partitions))
+            .observe(.custom("big", columns: ["n"]) { batch, rejects throws(SluiceError) in
+                guard let index = batch.schema.index(of: "n"), case .int64(let values) = batch.columns[index].storage else {
+                    throw SluiceError.internal("no n in \(batch.schema)")
+                }
+                let big = (0..<batch.rowCount).filter { !batch.columns[index].isNull($0) && values[$0] > 3 }.count
+                rejects.count(source: "s", read: 0, passed: -big, rejected: 0, apart: big)
+                return Int64(big)
+            })
+            .select(col("k"))
+            .collectBatch(runtime: runtime)
+        #expect(result.rowCount == 4 && result.schema.names == ["k"])
+        #expect(runtime.observations["big"] == 2)
+        let counts = try #require(runtime.rejects.sourceCounts.first { $0.source == "s" })
+        #expect(counts.apart == 2 && counts.passed == -2 && counts.read == 0)
+    }
+
     final class FailingSource: TableSource, @unchecked Sendable {
         let schema = Schema([Field("x", .int64)])
         /// Batches the healthy partitions produced, all of them together.

@@ -88,7 +88,7 @@ struct CustomersPipelineTests {
         #expect(Self.customers(run).map { $0["customer_id"] ?? "" } == ["A1", "A3"])
     }
 
-    @Test("day-first and month-first files are read by their own form; an ambiguous file needs --date-format")
+    @Test("day-first and month-first files are read by their own form; --date-format decides only an ambiguous file; a file mixing forms fails")
     func dateForms() throws {
         let dayFirst = try Self.run(text: Self.header + "1,A1,Ann,Lee,Z,C,K,1,2,a@x.org,13/05/2021,\n2,A2,Bo,Lee,Z,C,K,1,2,b@x.org,03/04/2021,\n")
         #expect(Self.customers(dayFirst).map { $0["subscription_date"] ?? "" } == ["2021-05-13", "2021-04-03"])
@@ -96,13 +96,29 @@ struct CustomersPipelineTests {
         #expect(Self.customers(monthFirst).map { $0["subscription_date"] ?? "" } == ["2021-05-13", "2021-03-04"])
         // One value per form: each reading fits one value, so the column is ambiguous too.
         let ambiguous = Self.header + "1,A1,Ann,Lee,Z,C,K,1,2,a@x.org,03/04/2021,\n2,A2,Bo,Lee,Z,C,K,1,2,b@x.org,05/06/2021,\n"
-        let error = #expect(throws: SluiceError.self) { try Self.run(text: ambiguous) }
+        let error = try Self.run(text: ambiguous).outcome.failure?.error
         #expect(error?.kind == .data && error?.message.contains("ambiguous") == true && error?.hint?.contains("--date-format") == true)
         let decided = try Self.run(text: ambiguous, dateFormat: .dayFirst)
         #expect(Self.customers(decided).map { $0["subscription_date"] ?? "" } == ["2021-04-03", "2021-06-05"])
-        // A month-first file's impossible day-first value is quarantined, not guessed.
-        let mixed = try Self.run(text: Self.header + "1,A1,Ann,Lee,Z,C,K,1,2,a@x.org,05/13/2021,\n2,A2,Bo,Lee,Z,C,K,1,2,b@x.org,12/31/2021,\n3,A3,Cy,Lee,Z,C,K,1,2,c@x.org,31/12/2021,\n")
-        #expect(try mixed.outcome.rejects.allRejects().map(\.message) == ["subscription_date: '31/12/2021' is not a real date in the file's form MM/DD/YYYY"])
+        #expect(decided.outcome.failure == nil)
+        // --date-format only breaks ties: a file whose values read one way only keeps its own form.
+        let monthFirstAnyway = try Self.run(text: Self.header + "1,A1,Ann,Lee,Z,C,K,1,2,a@x.org,05/13/2021,\n2,A2,Bo,Lee,Z,C,K,1,2,b@x.org,03/04/2021,\n",
+                                            dateFormat: .dayFirst)
+        #expect(Self.customers(monthFirstAnyway).map { $0["subscription_date"] ?? "" } == ["2021-05-13", "2021-03-04"])
+        #expect(monthFirstAnyway.job.report(monthFirstAnyway.outcome).lines.first?.hasSuffix(", dates month-first") == true)
+        // Some values only day-first, others only month-first: the file fails, naming the first of each (even with --date-format).
+        let mixedText = Self.header + "1,A1,Ann,Lee,Z,C,K,1,2,a@x.org,05/13/2021,\n2,A2,Bo,Lee,Z,C,K,1,2,b@x.org,12/31/2021,\n"
+            + "3,A3,Cy,Lee,Z,C,K,1,2,c@x.org,31/12/2021,\n4,A4,Di,Lee,Z,C,K,1,2,d@x.org,30/11/2021,\n"
+        for preferred in [nil, CustomerDateFormat.monthFirst] {
+            let mixed = try Self.run(text: mixedText, dateFormat: preferred)
+            #expect(mixed.outcome.failure?.error.message == "subscription_date mixes forms: '31/12/2021' reads only day-first and '05/13/2021' only month-first, "
+                + "so the values that read both ways cannot be told")
+            #expect(Self.customers(mixed).isEmpty && mixed.outcome.rowsRead == 0)
+        }
+        // A value that reads no way at all says nothing about the form: it is quarantined in the file's form.
+        let impossible = try Self.run(text: Self.header + "1,A1,Ann,Lee,Z,C,K,1,2,a@x.org,13/05/2021,\n2,A2,Bo,Lee,Z,C,K,1,2,b@x.org,31/02/2021,\n")
+        #expect(try impossible.outcome.rejects.allRejects().map(\.message) == ["subscription_date: '31/02/2021' is not a real date in the file's form DD/MM/YYYY"])
+        #expect(Self.customers(impossible).map { $0["subscription_date"] ?? "" } == ["2021-05-13"])
     }
 
     @Test("an upper-case header and an extra column: names become snake_case, the extra is kept in attributes")
@@ -114,22 +130,30 @@ struct CustomersPipelineTests {
         #expect(rows.map { $0["attributes"] ?? "" } == [#"{"loyalty_tier":"gold \"plus\""}"#, #"{"loyalty_tier":null}"#])
     }
 
-    @Test("a header with a typo fails the file with the columns expected, found and the closest match; nothing is written")
+    @Test("a header with a typo fails that file with the columns expected, found and the closest match; the other file loads")
     func typo() throws {
-        let path = try TestSupport.writeTemporaryFile("Index,Customer Id,FIRSNAME,Last Name,Company,City,Country,Phone 1,Phone 2,Email,Subscription Date,Website\n1,A1,Ann,Lee,Z,C,K,1,2,a@x.org,2021-05-13,\n")
+        let path = try TestSupport.writeTemporaryFile("Index,Customer Id,FIRSNAME,Last Name,Company,City,Country,Phone 1,Phone 2,Email,Subscription Date,Website\n1,A1,Ann,Lee,Z,C,K,1,2,a@x.org,2021-05-13,\n", name: "typo.csv")
         let directory = try TestSupport.temporaryDirectory()
         let runtime = TestSupport.runtime()
-        let error = #expect(throws: SluiceError.self) {
-            let job = try CustomersPipeline.job(.init(sources: [path]), context: JobContext(runtime: runtime, database: nil))
-            _ = try PipelineRunner.run(job, pipeline: "customers", settings: RunSettings(outputDirectory: directory.path, database: nil), runtime: runtime)
-        }
-        #expect(error?.message.contains("missing column(s) first_name (closest: 'FIRSNAME' → first_name?)") == true, "\(String(describing: error))")
-        #expect(error?.message.contains("expected index, customer_id, first_name") == true && error?.message.contains("found Index, Customer Id, FIRSNAME") == true)
-        #expect(error?.location == path)
+        let job = try CustomersPipeline.job(.init(sources: [path]), context: JobContext(runtime: runtime, database: nil))
+        let outcome = try PipelineRunner.run(job, pipeline: "customers", settings: RunSettings(outputDirectory: directory.path, database: nil), runtime: runtime)
+        let error = try #require(outcome.failure?.error)
+        #expect(outcome.failure?.status == "failed")
+        #expect(error.message.contains("missing column(s) first_name (closest: 'FIRSNAME' → first_name?)"), "\(error)")
+        #expect(error.message.contains("expected index, customer_id, first_name") && error.message.contains("found Index, Customer Id, FIRSNAME"))
+        #expect(error.location == path && error.kind == .data)
         #expect((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) == [])
+
+        let good = try TestSupport.writeTemporaryFile(Self.header + "1,A1,Ann,Lee,Z,C,K,1,2,a@x.org,2021-05-13,\n", name: "good.csv")
+        let both = try Self.run([path, good])
+        #expect(both.outcome.failure?.status == "partial" && both.outcome.failure?.error.location == path)
+        #expect(Self.customers(both).map { $0["customer_id"] ?? "" } == ["A1"])
+        let lines = both.job.report(both.outcome).lines
+        #expect(lines.first?.hasPrefix("\(path): failed — the header is missing column(s) first_name") == true, "\(lines)")
+        #expect(lines.dropFirst().first == "\(good): 1 rows = 1 loaded + 0 quarantined + 0 duplicates, dates iso")
     }
 
-    @Test("the last record of a customer in file order wins, across files too; the others are duplicates")
+    @Test("the last record of a customer in file order wins, across files too; the superseded ones are listed and counted apart in their own file")
     func lastWins() throws {
         let first = try TestSupport.writeTemporaryFile(Self.header + "1,A1,Ann,Lee,Z,Old,K,1,2,a@x.org,2021-05-13,\n2,A1,Ann,Lee,Z,Newer,K,1,2,a@x.org,2021-05-13,\n3,A2,Bo,Lee,Z,C,K,1,2,b@x.org,2021-05-13,\n", name: "a.csv")
         let second = try TestSupport.writeTemporaryFile(Self.header + "9,A1,Ann,Lee,Z,Newest,K,1,2,a@x.org,2021-05-13,\n", name: "b.csv")
@@ -137,8 +161,48 @@ struct CustomersPipelineTests {
         let rows = Self.customers(run)
         #expect(rows.map { "\($0["customer_id"] ?? ""):\($0["city"] ?? "")" } == ["A2:C", "A1:Newest"])
         #expect(run.outcome.observed("duplicates") == 2)
-        let report = run.outcome.rowsRead
-        #expect(report == 4)
+        let counts = [first, second].map { path in run.outcome.sourceCounts.first { $0.source == path }.map { [$0.read, $0.passed, $0.rejected, $0.apart] } }
+        #expect(counts == [[3, 1, 0, 2], [1, 1, 0, 0]])
+        #expect(run.outcome.rowsRead == 4 && run.outcome.rowsPassed == 2 && run.outcome.rowsApart == 2)
+        #expect(run.file("duplicates.csv") == "customer_id,file,line,superseded_by_file,superseded_by_line\n"
+            + "A1,\(first),2,\(second),2\nA1,\(first),3,\(second),2\n")
+        let report = run.job.report(run.outcome)
+        #expect(report.lines == [
+            "\(first): 3 rows = 1 loaded + 0 quarantined + 2 duplicates, dates iso",
+            "\(second): 1 rows = 1 loaded + 0 quarantined + 0 duplicates, dates iso",
+            "2 superseded duplicate(s) (the last record of a customer_id wins); all in \(run.directory.appendingPathComponent("duplicates.csv").path):",
+            "  A1  \(first):2  superseded by \(second):2",
+            "  A1  \(first):3  superseded by \(second):2",
+        ])
+        #expect(report.details.first { $0.0 == "duplicates" }?.1 == "2")
+    }
+
+    @Test("a JSON file's duplicates are counted apart in that file and listed by their lines")
+    func jsonDuplicates() throws {
+        let record = { (city: String) in
+            #"{"Customer Id": "A1", "First Name": "Ann", "Last Name": "Lee", "City": "\#(city)", "Email": "a@x.org", "Subscription Date": "2021-05-13"}"#
+        }
+        let path = try TestSupport.writeTemporaryFile([record("Old"), record("New")].joined(separator: "\n") + "\n", name: "dups.ndjson")
+        let run = try Self.run([path])
+        #expect(Self.customers(run).map { $0["city"] ?? "" } == ["New"])
+        let counts = try #require(run.outcome.sourceCounts.first)
+        #expect(counts.source == path && counts.read == 2 && counts.passed == 1 && counts.rejected == 0 && counts.apart == 1)
+        #expect(run.rows("duplicates.csv") == "A1,\(path),1,\(path),2\n")
+    }
+
+    @Test("the summary lists the first 20 superseded records; duplicates.csv has all of them")
+    func manyDuplicates() throws {
+        let text = Self.header + (1...26).map { "\($0),B1,Ann,Lee,Z,City \($0),K,1,2,a@x.org,2021-05-13,\n" }.joined()
+        let path = try TestSupport.writeTemporaryFile(text, name: "many.csv")
+        let run = try Self.run([path])
+        #expect(Self.customers(run).map { $0["city"] ?? "" } == ["City 26"])
+        let lines = run.job.report(run.outcome).lines
+        #expect(lines.count == 1 + 1 + 20)
+        #expect(lines[1].hasPrefix("25 superseded duplicate(s) (the last record of a customer_id wins), the first 20; all in "))
+        #expect(lines[2] == "  B1  \(path):2  superseded by \(path):27" && lines[21] == "  B1  \(path):21  superseded by \(path):27")
+        #expect(run.rows("duplicates.csv").split(separator: "\n").map { $0.split(separator: ",")[2] } == (2...26).map { Substring("\($0)") })
+        let counts = try #require(run.outcome.sourceCounts.first)
+        #expect(counts.read == 26 && counts.passed == 1 && counts.rejected == 0 && counts.apart == 25)
     }
 
     @Test("JSON with nested objects and NDJSON give the same table as the CSV")
@@ -167,6 +231,7 @@ struct CustomersPipelineTests {
             let other = try Self.run([path], workers: workers, memory: memory, splitBytes: split, batchRows: batch)
             #expect(other.file("customers.csv") == reference.file("customers.csv"), "workers \(workers)")
             #expect(other.file("rejects.csv") == reference.file("rejects.csv"))
+            #expect(other.file("duplicates.csv") == reference.file("duplicates.csv") && !reference.rows("duplicates.csv").isEmpty)
             #expect(other.outcome.observed("duplicates") == reference.outcome.observed("duplicates"))
         }
     }

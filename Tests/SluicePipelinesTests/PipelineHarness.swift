@@ -9,6 +9,8 @@ import SluiceTestSupport
 struct PipelineRun {
     var outcome: JobOutcome
     var directory: URL
+    /// The job that ran, for its report.
+    var job: Job
 
     /// The text of an output file, or "" when it was not written.
     func file(_ name: String) -> String {
@@ -27,6 +29,6 @@ struct PipelineRun {
         let job = try P.job(parameters, context: JobContext(runtime: runtime, database: nil))
         let outcome = try PipelineRunner.run(job, pipeline: P.name, settings: RunSettings(outputDirectory: directory.path, database: nil),
                                              runtime: runtime)
-        return PipelineRun(outcome: outcome, directory: directory)
+        return PipelineRun(outcome: outcome, directory: directory, job: job)
     }
 }

@@ -142,6 +142,11 @@ public struct Observation: Sendable, CustomStringConvertible {
     /// into others, such as exact duplicates), so `read == passed + rejected + apart` stays
     /// true; the rows must carry the source's ``Provenance/sourceColumn``.
     public var setsApart = false
+    /// The caller's own figure over each batch (see ``custom(_:columns:_:)``), instead of
+    /// `value` and `predicate`.
+    public var custom: (@Sendable (RecordBatch, RejectSink) throws(SluiceError) -> Int64)?
+    /// The columns `custom` reads (kept by projection pushdown).
+    public var customColumns: Set<String> = []
 
     /// The rows where `predicate` holds, counted as `name`.
     public static func count(_ name: String, where predicate: Expr? = nil) -> Observation {
@@ -161,13 +166,28 @@ public struct Observation: Sendable, CustomStringConvertible {
         return observation
     }
 
+    /// A figure the caller computes over each batch flowing past (Spark's custom observed
+    /// metric), for what a sum of one expression cannot say: the records a group folded away,
+    /// listed and set apart in each one's own source, say. `body` gets the batch (with at least
+    /// `columns`) and the run's reject sink (``RejectSink/count(source:read:passed:rejected:apart:blank:)``
+    /// moves rows between a source's counts) and returns the batch's share of the figure.
+    /// - Important: partitions call `body` concurrently; whatever it keeps must be locked.
+    public static func custom(_ name: String, columns: [String],
+                              _ body: @escaping @Sendable (RecordBatch, RejectSink) throws(SluiceError) -> Int64) -> Observation {
+        var observation = Observation(name: name, value: nil, predicate: nil)
+        observation.custom = body
+        observation.customColumns = Set(columns)
+        return observation
+    }
+
     public var description: String {
+        if custom != nil { return "\(name) = custom(\(customColumns.sorted().joined(separator: ", ")))" }
         let what = value.map { "sum(\($0))" } ?? "count(*)"
         return "\(name) = \(what)" + (predicate.map { " where \($0)" } ?? "") + (setsApart ? " (set apart)" : "")
     }
 
     var referencedColumns: Set<String> {
-        let used = (value?.referencedColumns ?? []).union(predicate?.referencedColumns ?? [])
+        let used = (value?.referencedColumns ?? []).union(predicate?.referencedColumns ?? []).union(customColumns)
         return setsApart ? used.union([Provenance.sourceColumn]) : used
     }
 }

@@ -47,6 +47,10 @@ public final class ObserveExec: ExecutionPlan {
     /// Adds this batch's figures to the run's observations.
     func observe(_ batch: RecordBatch, into observations: Observations, rejects: RejectSink) throws(SluiceError) {
         for (observation, expressions) in zip(self.observations, bound) {
+            if let custom = observation.custom {
+                observations.add(observation.name, try custom(batch, rejects))
+                continue
+            }
             let rows: [Int32]? = try expressions.predicate.map { (predicate) throws(SluiceError) in try predicate.selectedRows(batch) }
             guard let value = expressions.value else {
                 observations.add(observation.name, Int64(rows?.count ?? batch.rowCount))

@@ -12,6 +12,7 @@ public struct CustomersAudit: Sendable {
     public static let filesTable = QualifiedName(schema: nil, name: "sluice_files")
     public static let skippedStatus = "skipped (already loaded)"
     public static let loadedStatus = "loaded"
+    public static let failedStatus = "failed"
 
     /// One input file and what became of it.
     public struct File: Sendable {
@@ -22,6 +23,8 @@ public struct CustomersAudit: Sendable {
         public var status = CustomersAudit.loadedStatus
         public var error: String?
         public var dateFormat: CustomerDateFormat?
+        /// Why the file failed (its status is `failed`), for the run's exit.
+        public var failure: SluiceError?
 
         public init(ordinal: Int, path: String) {
             self.ordinal = ordinal
@@ -48,6 +51,31 @@ public struct CustomersAudit: Sendable {
             offset += block.count
         }
         return (file.size, hash.finish())
+    }
+
+    /// A file's size and sha-256 computed on a thread of its own while the caller reads the
+    /// file for something else (its date form), so the two passes overlap instead of adding up.
+    /// Not on the worker pool or the cooperative pool: it is one long, blocking job.
+    public final class PendingDigest: Sendable {
+        private let result = Locked<Result<(Int, String), SluiceError>?>(nil)
+        private let done = DispatchSemaphore(value: 0)
+
+        /// Starts hashing `path` at once.
+        public init(_ path: String) {
+            let thread = Thread { [self] in
+                let outcome = Result { () throws(SluiceError) in try CustomersAudit.digest(path) }
+                result.withLock { $0 = outcome }
+                done.signal()
+            }
+            thread.start()
+        }
+
+        /// Waits for the digest; call once.
+        public func wait() throws(SluiceError) -> (Int, String) {
+            done.wait()
+            guard let outcome = result.withLock({ $0 }) else { throw SluiceError.internal("the digest finished without a result") }
+            return try outcome.get()
+        }
     }
 
     /// The sha-256 of every file some earlier run loaded successfully, with that run's id.
@@ -99,22 +127,6 @@ public struct CustomersAudit: Sendable {
             """)
     }
 
-    /// Records a file that stopped the run before it started (a header without the needed
-    /// columns, an ambiguous date column), in a transaction of its own: the run itself writes
-    /// nothing.
-    public func recordFailure(_ file: File, on database: DatabaseTarget) throws {
-        let connection = try database.connect()
-        defer { connection.close() }
-        try connection.transaction { connection in
-            try Self.ensureTables(quarantineTable, on: connection)
-            try connection.execute("""
-                INSERT INTO \(Self.filesTable.quoted) (file, size_bytes, sha256, status, error, started_at, finished_at)
-                VALUES ($1, $2, $3, 'failed', $4, $5::timestamptz, now())
-                """, [.text(file.path), file.size.map { .int(Int64($0)) }, file.sha256.map(PostgresValue.text), .text(file.error ?? ""),
-                      .text(Self.timestamp(started))])
-        }
-    }
-
     static func timestamp(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
@@ -128,8 +140,9 @@ public struct CustomersAudit: Sendable {
 
     static func figures(_ file: File, outcome: JobOutcome) -> Figures {
         guard file.status == loadedStatus, let counts = outcome.sourceCounts.first(where: { $0.source == file.path }) else { return Figures() }
-        let loaded = outcome.observed("loaded.\(file.ordinal)")
-        return Figures(read: counts.read, loaded: loaded, quarantined: counts.rejected, duplicates: counts.passed - loaded, blank: counts.blank)
+        // Superseded records and blank lines are both counted apart (CustomerDuplicates).
+        return Figures(read: counts.read, loaded: counts.passed, quarantined: counts.rejected, duplicates: counts.apart - counts.blank,
+                       blank: counts.blank)
     }
 
     /// Writes the files' audit rows and the quarantined records; runs in the load transaction.
@@ -198,15 +211,19 @@ public struct CustomersAudit: Sendable {
         return pairs
     }
 
+    /// How many superseded records the summary lists (all of them are in `duplicates.csv`).
+    public static let listedDuplicates = 20
+
     /// The summary's lines: per file, rows read = loaded + quarantined + duplicates (+ blank
-    /// lines), or why it was skipped; and the ledger's figures.
-    public static func report(_ outcome: JobOutcome, files: [File]) -> JobReport {
+    /// lines), or why it was skipped or failed; the first superseded records; and the ledger's
+    /// figures.
+    public static func report(_ outcome: JobOutcome, files: [File], duplicates: CustomerDuplicates) -> JobReport {
         var lines: [String] = []
         var details: [(String, String)] = []
         var total = Figures()
         for file in files {
             guard file.status == loadedStatus else {
-                lines.append("\(file.path): \(file.status)")
+                lines.append("\(file.path): \(file.status)" + (file.failure.map { " — \($0.message)" } ?? ""))
                 continue
             }
             let figures = figures(file, outcome: outcome)
@@ -219,11 +236,36 @@ public struct CustomersAudit: Sendable {
             lines.append("\(file.path): \(figures.read) rows = \(figures.loaded) loaded + \(figures.quarantined) quarantined + "
                          + "\(figures.duplicates) duplicates" + (figures.blank > 0 ? " + \(figures.blank) blank lines" : "") + form)
         }
+        let superseded = duplicates.entries
+        if !superseded.isEmpty {
+            let file = outcome.files.first { $0.step == "duplicates" }?.path
+            lines.append("\(superseded.count) superseded duplicate(s) (the last record of a customer_id wins)"
+                         + (superseded.count > listedDuplicates ? ", the first \(listedDuplicates)" : "")
+                         + (file.map { "; all in \($0)" } ?? "") + ":")
+            for entry in superseded.prefix(listedDuplicates) {
+                let (loser, winner) = (duplicates.place(entry.ord), duplicates.place(entry.winner))
+                lines.append("  \(entry.customerID)  \(loser.file):\(loser.line)  superseded by \(winner.file):\(winner.line)")
+            }
+        }
         let kinds = outcome.rejects.totalsByKind.sorted { $0.key.rawValue < $1.key.rawValue }
         details += [("loaded", "\(total.loaded)"), ("quarantined", "\(total.quarantined)"), ("duplicates", "\(total.duplicates)"),
                     ("blank_lines", "\(total.blank)"), ("files", "\(files.count)"),
-                    ("files_skipped", "\(files.filter { $0.status == skippedStatus }.count)")]
+                    ("files_skipped", "\(files.filter { $0.status == skippedStatus }.count)"),
+                    ("files_failed", "\(files.filter { $0.status == failedStatus }.count)")]
         details += kinds.map { ("rejects.\($0.key.rawValue)", "\($0.value)") }
-        return JobReport(lines: lines, details: details)
+        return JobReport(lines: lines, details: details, failure: failure(files))
+    }
+
+    /// The run's failure when some files failed: the file's own error when one did, else how
+    /// many did and the first one's error. The run is `partial` when another file loaded,
+    /// `failed` when none did (then nothing was loaded).
+    static func failure(_ files: [File]) -> PartialFailure? {
+        let failed = files.compactMap(\.failure)
+        guard let first = failed.first else { return nil }
+        let status = files.contains { $0.status == loadedStatus } ? "partial" : "failed"
+        guard failed.count > 1 else { return PartialFailure(first, status: status) }
+        let error = SluiceError(first.kind, "\(failed.count) of \(files.count) files failed (each is named in the summary and in sluice_files); the first: \(first.message)",
+                                location: first.location, hint: first.hint)
+        return PartialFailure(error, status: status)
     }
 }

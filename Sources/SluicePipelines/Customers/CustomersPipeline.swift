@@ -23,7 +23,7 @@ public enum CustomersPipeline: Pipeline {
         Input: files, folders or globs of CSV (customers-100.csv's shape: Index,Customer Id,First Name,…) or JSON (an array or \
         newline-delimited; nested objects flattened to parent_child). Upserts table customers by customer_id (ingested_at moves only \
         when a row changes); quarantines failing records in customers_quarantine and sluice_rejects; records each file in sluice_files \
-        (a file already loaded, by sha-256, is skipped unless --force). With --out, writes OUT/customers.csv and OUT/rejects.csv.
+        (a file already loaded, by sha-256, is skipped unless --force). With --out, writes OUT/customers.csv, OUT/duplicates.csv (the superseded records) and OUT/rejects.csv.
         """
     public static let privateDatabase = "customers"
 
@@ -32,7 +32,8 @@ public enum CustomersPipeline: Pipeline {
         /// Files, folders (their `.csv`, `.json`, `.ndjson` and `.jsonl` files) or glob patterns.
         public var sources: [String]
         public var table: QualifiedName
-        /// The `subscription_date` form of every file, instead of inferring it per file.
+        /// The `subscription_date` form of a file whose values all read both day-first and
+        /// month-first; every file's form is inferred from its values first.
         public var dateFormat: CustomerDateFormat?
         /// Load files whose content was already loaded.
         public var force: Bool
@@ -60,33 +61,43 @@ public enum CustomersPipeline: Pipeline {
         let loaded = try context.database.map { try CustomersAudit.loadedDigests(of: paths, on: $0) } ?? [:]
         for (ordinal, path) in paths.enumerated() {
             var file = CustomersAudit.File(ordinal: ordinal, path: path)
+            // The sha-256 (a pass over the file) runs beside the date form's pass.
+            let digest = context.database != nil ? CustomersAudit.PendingDigest(path) : nil
             do {
-                if context.database != nil {
-                    (file.size, file.sha256) = try CustomersAudit.digest(path)
-                    if !parameters.force, let digest = file.sha256, loaded[digest] != nil {
+                let opened: CustomerFiles.Opened, columns: CustomerColumns, format: CustomerDateFormat
+                do {
+                    opened = try CustomerFiles.open(path, maxQuotedLines: parameters.maxQuotedLines, rejects: context.runtime.rejects)
+                    columns = try CustomerColumns(header: opened.header, file: path)
+                    format = try CustomerDateFormat.infer(
+                        column: columns.mapping["subscription_date"] ?? "", source: try opened.reopen(RejectSink()), file: path,
+                        preferred: parameters.dateFormat, config: context.runtime.config)
+                } catch {
+                    if let digest { (file.size, file.sha256) = (try? digest.wait()).map { ($0.0, $0.1) } ?? (nil, nil) }
+                    throw error
+                }
+                if let digest {
+                    (file.size, file.sha256) = try digest.wait()
+                    if !parameters.force, let sha256 = file.sha256, loaded[sha256] != nil {
                         file.status = CustomersAudit.skippedStatus
                         skipped.insert(path)
                         audit.files.append(file)
                         continue
                     }
                 }
-                let opened = try CustomerFiles.open(path, maxQuotedLines: parameters.maxQuotedLines, rejects: context.runtime.rejects)
-                let columns = try CustomerColumns(header: opened.header, file: path)
-                let format = try CustomerDateFormat.infer(
-                    column: columns.mapping["subscription_date"] ?? "", source: try opened.reopen(RejectSink()), file: path,
-                    preferred: parameters.dateFormat, config: context.runtime.config)
                 file.dateFormat = format
                 frames.append(CustomersRecords.validated(opened.source, columns: columns, format: format, ordinal: ordinal))
                 audit.files.append(file)
             } catch {
-                file.status = "failed"
+                // A bad file (its header, its date column) fails alone: the run loads the
+                // others and records this one, in the run, as failed with its error.
+                file.status = CustomersAudit.failedStatus
                 file.error = "\(error)"
+                file.failure = (error as? SluiceError) ?? SluiceError(.io, "\(error)", location: path)
                 audit.files.append(file)
-                if let database = context.database { try? audit.recordFailure(file, on: database) }
-                throw error
             }
         }
-        return job(frames: frames, audit: audit, parameters: parameters, inputs: paths.filter { !skipped.contains($0) })
+        return job(frames: frames, audit: audit, duplicates: CustomerDuplicates(paths: paths), parameters: parameters,
+                   inputs: paths.filter { !skipped.contains($0) })
     }
 
     public static func declaredJob(config: ExecutionConfig) throws -> Job {
@@ -97,22 +108,26 @@ public enum CustomersPipeline: Pipeline {
         let columns = try CustomerColumns(header: names, file: "<customers file>")
         let frame = CustomersRecords.validated(source, columns: columns, format: .iso, ordinal: 0)
         return job(frames: [frame], audit: CustomersAudit(files: [], table: QualifiedName(name: "customers"), started: Date()),
-                   parameters: Parameters(sources: ["<customers file>"]), inputs: [])
+                   duplicates: CustomerDuplicates(paths: ["<customers file>"]), parameters: Parameters(sources: ["<customers file>"]), inputs: [])
     }
 
     public static func generate(_ sample: CustomersGenerator, to destination: String, workers: Int) throws -> GeneratedSample {
         try sample.write(to: destination, workers: max(1, workers))
     }
 
-    static func job(frames: [DataFrame], audit: CustomersAudit, parameters: Parameters, inputs: [String]) -> Job {
+    /// The job over the files' checked records: the last-wins customers into the table (and
+    /// `customers.csv`), then the records they superseded into `duplicates.csv`.
+    static func job(frames: [DataFrame], audit: CustomersAudit, duplicates: CustomerDuplicates, parameters: Parameters,
+                    inputs: [String]) -> Job {
         var steps: [JobStep] = []
         if let first = frames.first {
             let all = frames.count == 1 ? first : DataFrame(.union(frames.map(\.plan)))
-            steps.append(JobStep(name: "customers", frame: CustomersRecords.deduplicated(all, files: audit.files.count), outputs: [
+            steps.append(JobStep(name: "customers", frame: CustomersRecords.deduplicated(all, duplicates: duplicates), outputs: [
                 .csv("customers.csv"),
                 .table(TableOutput(name: parameters.table, key: ["customer_id"], types: tableTypes, uncompared: ["source_file"],
                                    changeStamp: "ingested_at")),
             ]))
+            steps.append(JobStep(name: "duplicates", frame: DataFrame(duplicates), outputs: [.csv("duplicates.csv")]))
         }
         let files = audit.files
         return Job(
@@ -120,7 +135,7 @@ public enum CustomersPipeline: Pipeline {
             parameters: "sources=\(parameters.sources.joined(separator: ",")) table=\(parameters.table)"
                 + (parameters.dateFormat.map { " date-format=\($0.rawValue)" } ?? "") + (parameters.force ? " force" : ""),
             steps: steps,
-            report: { outcome in CustomersAudit.report(outcome, files: files) },
+            report: { outcome in CustomersAudit.report(outcome, files: files, duplicates: duplicates) },
             record: { outcome, connection in try audit.record(outcome, on: connection) }
         )
     }

@@ -80,23 +80,20 @@ public enum CustomersRecords {
     }
 
     /// One row per `customer_id`: the record with the greatest `ord` (the last line of the
-    /// last file naming it) wins, whole. Counts, per file, the winners it contributes
-    /// (`loaded.<ordinal>`) and, over the run, the superseded records (`duplicates`).
-    public static func deduplicated(_ records: DataFrame, files: Int) -> DataFrame {
+    /// last file naming it) wins, whole. The superseded records go to `duplicates`
+    /// (``CustomerDuplicates``), which lists them and sets each apart in its own file, so a
+    /// file's passed rows are the winners it contributes.
+    public static func deduplicated(_ records: DataFrame, duplicates: CustomerDuplicates) -> DataFrame {
         let kept = CustomerColumns.target.filter { $0 != "customer_id" } + ["attributes"]
         let ord = col("ord")
         let grouped = records
             .groupBy("customer_id")
-            .agg([Agg.max(ord).as("ord"), Agg.count().as("copies")]
+            .agg([Agg.max(ord).as("ord"), Agg.collectSet(ord).as("ords")]
                 + kept.map { Agg.argMax(col($0), by: ord).as($0) }
                 + [Agg.argMax(col(Provenance.sourceColumn), by: ord).as("source_file")])
-        let inFile = { (ordinal: Int) in
-            ord.gtEq(lit(.int64(Int64(ordinal) * lineBits))).and(ord.lt(lit(.int64(Int64(ordinal + 1) * lineBits))))
-        }
         return grouped
-            .select(CustomerColumns.target.map(col) + [col("attributes"), col("source_file"), col("copies"), ord])
-            .observe([Observation.sum("duplicates", col("copies") - lit(1))]
-                + (0..<files).map { Observation.count("loaded.\($0)", where: inFile($0)) })
+            .select(CustomerColumns.target.map(col) + [col("attributes"), col("source_file"), col("ords"), ord])
+            .observe(duplicates.observation())
             .sort(.asc("ord"))
             .select((CustomerColumns.target + ["attributes", "source_file"]).map(col))
     }

@@ -134,9 +134,27 @@ public struct JobReport: Sendable {
     public var lines: [String]
     /// Figures stored in the ledger's `details` column.
     public var details: [(String, String)]
+    /// A part of the run that failed without stopping the rest (an input file with a bad
+    /// header, say), or nil. The run still commits what it could — like a dbt run whose other
+    /// models build — then the ledger marks it with the failure's status and the command exits
+    /// 1 with the error after the summary, so a scheduler notices.
+    public var failure: PartialFailure?
 
-    public init(lines: [String] = [], details: [(String, String)] = []) {
+    public init(lines: [String] = [], details: [(String, String)] = [], failure: PartialFailure? = nil) {
         self.lines = lines
         self.details = details
+        self.failure = failure
+    }
+}
+
+/// What failed of a run that went on without it: the error (exit 1) and the ledger status
+/// the run finishes with (`partial` when something else was loaded, `failed` when nothing was).
+public struct PartialFailure: Sendable {
+    public var error: SluiceError
+    public var status: String
+
+    public init(_ error: SluiceError, status: String) {
+        self.error = error
+        self.status = status
     }
 }

@@ -27,6 +27,9 @@ public struct JobOutcome: Sendable {
     public var stages: [StageMetrics]
     /// Wall time from the start of the run to the end of the load.
     public var elapsedNanos: UInt64
+    /// The part of the run that failed without stopping the rest (see ``JobReport/failure``):
+    /// set once the run has committed; the caller reports it and exits 1.
+    public var failure: PartialFailure?
     /// The memory pool's peak over the run.
     public var peakPoolBytes: Int
     /// Spill files written over the run.

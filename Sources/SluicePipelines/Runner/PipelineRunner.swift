@@ -34,6 +34,9 @@ public struct RunSettings {
 /// `abandoned` by the next).
 public enum PipelineRunner {
     /// Runs `job`, writes its outputs and returns what it did.
+    /// - Returns: what the run did; when part of it failed without stopping the rest (the
+    ///   job's ``JobReport/failure``), that failure too, in ``JobOutcome/failure``, for the
+    ///   caller to report after the summary (the run has committed).
     /// - Throws: the first failure (a source, a check, the load), after which no output has
     ///   changed; or, when the database load has committed but renaming a CSV output into place
     ///   failed, an `.io` error that says so (the ledger keeps the run as succeeded).
@@ -48,6 +51,7 @@ public enum PipelineRunner {
             let files = try compute(job, settings: settings, runtime: runtime, connection: nil, outcome: &outcome, started: started)
             try commit(files, outcome: &outcome)
             try writeRejects(outcome, directory: settings.outputDirectory)
+            outcome.failure = job.report(outcome).failure
             return outcome
         }
         let connection = try database.connect()
@@ -73,7 +77,9 @@ public enum PipelineRunner {
                     spillBytes: outcome.spillBytes, spillFiles: outcome.spillFiles, peakMemory: outcome.peakPoolBytes,
                     details: report.details
                 )
-                try RunLedger.finish(runID: runID, summary: summary, rejects: outcome.rejects, on: connection)
+                try RunLedger.finish(runID: runID, summary: summary, rejects: outcome.rejects, status: report.failure?.status ?? "succeeded",
+                                     error: report.failure.map { String(describing: $0.error) }, on: connection)
+                outcome.failure = report.failure
                 // A signal that arrived during the load still stops it: nothing commits.
                 try runtime.cancellation.check()
                 return files

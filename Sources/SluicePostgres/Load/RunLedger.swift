@@ -132,20 +132,24 @@ public enum RunLedger {
         }
     }
 
-    /// Marks the run succeeded with its figures and stores every reject (streamed from the
-    /// sink, in file and line order); call inside the
-    /// transaction that loads the data.
-    public static func finish(runID: String, summary: Summary, rejects: RejectSink, on connection: PostgresConnection) throws {
+    /// Marks the run finished with its figures and stores every reject (streamed from the
+    /// sink, in file and line order); call inside the transaction that loads the data.
+    /// - Parameters:
+    ///   - status: `succeeded`, or `partial` / `failed` for a run that committed while part of
+    ///     it failed (an input file), with that part's `error`.
+    public static func finish(runID: String, summary: Summary, rejects: RejectSink, status: String = "succeeded", error: String? = nil,
+                              on connection: PostgresConnection) throws {
         try connection.execute("""
-            UPDATE \(runsTable.quoted) SET status = 'succeeded', finished_at = now(), rows_read = $2, rows_loaded = $3,
+            UPDATE \(runsTable.quoted) SET status = $13, finished_at = now(), rows_read = $2, rows_loaded = $3,
                 rows_rejected = $4, rows_inserted = $5, rows_updated = $6, rows_unchanged = $7, rows_deleted = $8,
-                spill_bytes = $9, peak_memory_bytes = $10, spill_files = $11, details = $12
+                spill_bytes = $9, peak_memory_bytes = $10, spill_files = $11, details = $12, error = $14
             WHERE run_id = $1
             """, [
                 .text(runID), .int(Int64(summary.rowsRead)), .int(Int64(summary.rowsLoaded)), .int(Int64(summary.rowsRejected)),
                 .int(Int64(summary.load.inserted)), .int(Int64(summary.load.updated)), .int(Int64(summary.load.unchanged)),
                 .int(Int64(summary.load.deleted)), .int(Int64(summary.spillBytes)), .int(Int64(summary.peakMemory)),
                 .int(Int64(summary.spillFiles)), .text(summary.details.map { "\($0.0)=\($0.1)" }.joined(separator: " ")),
+                .text(status), error.map(PostgresValue.text),
             ])
         if !summary.details.isEmpty {
             // One row per figure too, so a view can read a figure with a plain lookup.
