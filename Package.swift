@@ -27,11 +27,20 @@ let package = Package(
         .library(name: "SluiceIO", targets: ["SluiceIO"]),
         .library(name: "SluicePipelines", targets: ["SluicePipelines"]),
         .library(name: "SluicePostgres", targets: ["SluicePostgres"]),
+        .library(name: "SluiceServe", targets: ["SluiceServe"]),
         .library(name: "SluiceTestSupport", targets: ["SluiceTestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // `sluice serve`: HTTP on SwiftNIO, start-up and graceful shutdown by service-lifecycle.
+        // Hummingbird's default traits pull swift-configuration in; the server needs neither.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // The serve tests talk to a real server over a real socket.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // C libraries enter through one system-library target each.
@@ -60,6 +69,18 @@ let package = Package(
             swiftSettings: hotPathSettings
         ),
         .target(
+            name: "SluiceServe",
+            dependencies: [
+                "SluiceCore", "SluicePostgres", "SluicePipelines",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "SluiceTestSupport",
             dependencies: ["SluiceCore", "SluiceEngine", "SluicePostgres"],
             swiftSettings: strictSettings
@@ -67,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceCore", "SluiceEngine", "SluiceIO", "SluicePostgres", "SluicePipelines",
+                "SluiceCore", "SluiceEngine", "SluiceIO", "SluicePostgres", "SluicePipelines", "SluiceServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -97,6 +118,15 @@ let package = Package(
         .testTarget(
             name: "SluicePostgresTests",
             dependencies: ["SluiceCore", "SluicePostgres", "SluiceTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceServeTests",
+            dependencies: [
+                "SluiceCore", "SluicePostgres", "SluicePipelines", "SluiceServe", "SluiceTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -38,6 +38,32 @@ public enum CreditsPipeline: Pipeline {
     /// The type of credits, as the original task stores them.
     public static let creditsType = DataType.decimal(precision: 12, scale: 2)
 
+    /// The events and every view over HTTP, for the dashboards of finance and customer success.
+    public static var served: [ServedTable] {
+        func table(_ route: String, key: [String], filters: [String], search: [String] = [], ordering: [String]) -> ServedTable {
+            ServedTable(route: route, relation: QualifiedName(name: route), key: key, filters: filters, search: search,
+                        ordering: ordering, pipeline: name, privateDatabase: privateDatabase)
+        }
+        return [
+            table("credit_events", key: ["event_id"],
+                  filters: ["org_id", "user_id", "credit_type", "action", "occurred_at", "timestamp_status", "source_file"],
+                  search: ["org_id", "user_id", "credit_type"],
+                  ordering: ["occurred_at", "org_id", "user_id", "credits", "source_file", "source_line"]),
+            table("finance_org_balance", key: ["org_id"], filters: ["org_id", "last_event_at"], search: ["org_id"],
+                  ordering: ["org_id", "balance", "credits_added", "credits_deducted", "events", "first_event_at", "last_event_at"]),
+            table("finance_org_monthly", key: ["org_id", "month"], filters: ["org_id", "month"], search: ["org_id"],
+                  ordering: ["org_id", "month", "credits_added", "credits_deducted", "net"]),
+            table("cs_user_activity", key: ["org_id", "user_id", "credit_type"], filters: ["org_id", "user_id", "credit_type", "last_seen_at"],
+                  search: ["org_id", "user_id", "credit_type"],
+                  ordering: ["org_id", "user_id", "credit_type", "events", "credits_used", "credits_added", "first_seen_at", "last_seen_at"]),
+            table("cs_daily_usage", key: ["day", "org_id", "credit_type"], filters: ["day", "org_id", "credit_type"],
+                  ordering: ["day", "org_id", "credit_type", "events", "active_users", "credits_used"]),
+            table("cs_org_overview", key: ["org_id"], filters: ["org_id", "top_credit_type"], search: ["org_id"],
+                  ordering: ["org_id", "active_users", "events", "last_active_at"]),
+            table("credits_data_quality", key: ["run_id"], filters: ["run_id", "status"], ordering: ["started_at", "run_id"]),
+        ]
+    }
+
     /// One run: the log file, the events table and the lines a quoted value may span.
     public struct Parameters: Sendable {
         public var source: String

@@ -49,6 +49,19 @@ public enum CustomersPipeline: Pipeline {
         }
     }
 
+    /// The customers table over HTTP, as the original task's Django REST framework view serves it:
+    /// searched on names, company, e-mail and place, filtered and ordered on the fields a
+    /// partner manager asks about.
+    public static let served = [
+        ServedTable(route: "customers", relation: QualifiedName(name: "customers"), key: ["customer_id"],
+                    filters: ["index", "customer_id", "first_name", "last_name", "company", "city", "country", "email",
+                              "subscription_date", "source_file", "ingested_at"],
+                    search: ["first_name", "last_name", "company", "email", "city", "country"],
+                    ordering: ["index", "customer_id", "first_name", "last_name", "company", "city", "country", "email",
+                               "subscription_date", "ingested_at"],
+                    pipeline: name, privateDatabase: privateDatabase),
+    ]
+
     /// The loaded table's PostgreSQL types where Sluice's would differ.
     static let tableTypes = ["index": "integer", "attributes": "jsonb"]
 

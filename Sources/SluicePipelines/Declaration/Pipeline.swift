@@ -35,6 +35,9 @@ public protocol Pipeline: SendableMetatype {
     /// Where CSV outputs go when no `--out` is given (nil: written only with `--out`).
     static var defaultOutputDirectory: String? { get }
 
+    /// The tables and views `sluice serve` publishes (``ServedTable``); none by default.
+    static var served: [ServedTable] { get }
+
     /// True when the run reads from PostgreSQL (dimension tables), so it needs a database
     /// even when its results only go to files.
     static func readsDatabase(_ parameters: Parameters) -> Bool

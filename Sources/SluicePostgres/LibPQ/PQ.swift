@@ -55,9 +55,9 @@ enum PQ {
     /// `client_encoding=UTF8` comes after it and always wins, because every byte Sluice sends
     /// and reads is UTF-8. Returns nil only when libpq cannot allocate; a failed connection is
     /// returned too and must still be finished.
-    static func connect(_ connectionString: String) -> Connection? {
+    static func connect(_ connectionString: String, connectTimeout: Int = 10) -> Connection? {
         let keywords = ["connect_timeout", "fallback_application_name", "dbname", "client_encoding"]
-        let values = ["10", "sluice", connectionString, "UTF8"]
+        let values = ["\(max(1, connectTimeout))", "sluice", connectionString, "UTF8"]
         return withCStringArray(keywords) { keywordPointers in
             withCStringArray(values) { valuePointers in
                 PQconnectdbParams(keywordPointers, valuePointers, 1)
@@ -174,9 +174,31 @@ enum PQ {
     /// Each parameter is UTF-8 bytes without a NUL, or nil for SQL NULL. The values are copied
     /// into one contiguous NUL-separated buffer for the call, never into the SQL text.
     static func execParams(_ connection: Connection, _ sql: String, _ parameters: [[UInt8]?]) -> Result? {
-        if parameters.isEmpty {
-            return PQexecParams(connection, sql, 0, nil, nil, nil, nil, 0)
+        withParameterPointers(parameters) { count, values in
+            PQexecParams(connection, sql, count, nil, values, nil, nil, 0)
         }
+    }
+
+    /// Creates a named prepared statement on the connection; its parameter types are left to
+    /// the server. The corresponding C function is `PQprepare`.
+    static func prepare(_ connection: Connection, _ name: String, _ sql: String, parameterCount: Int) -> Result? {
+        PQprepare(connection, name, sql, Int32(parameterCount), nil)
+    }
+
+    /// Runs a statement made by ``prepare(_:_:_:parameterCount:)`` with text-format parameters,
+    /// as ``execParams(_:_:_:)`` does. The corresponding C function is `PQexecPrepared`.
+    static func execPrepared(_ connection: Connection, _ name: String, _ parameters: [[UInt8]?]) -> Result? {
+        withParameterPointers(parameters) { count, values in
+            PQexecPrepared(connection, name, count, values, nil, nil, 0)
+        }
+    }
+
+    /// Calls `body` with the parameter count and an array of NUL-terminated values (nil for SQL
+    /// NULL), all in one buffer that lives only inside `body`.
+    private static func withParameterPointers(
+        _ parameters: [[UInt8]?], _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?) -> Result?
+    ) -> Result? {
+        if parameters.isEmpty { return body(0, nil) }
         var buffer: [CChar] = []
         var starts: [Int?] = []
         buffer.reserveCapacity(parameters.reduce(0) { $0 + ($1?.count ?? 0) + 1 })
@@ -194,7 +216,7 @@ enum PQ {
                 guard let start, let address = base.baseAddress else { return nil }
                 return address + start
             }
-            return PQexecParams(connection, sql, Int32(parameters.count), nil, pointers, nil, nil, 0)
+            return pointers.withUnsafeBufferPointer { body(Int32(parameters.count), $0.baseAddress) }
         }
     }
 

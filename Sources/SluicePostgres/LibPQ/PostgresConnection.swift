@@ -33,6 +33,8 @@ public final class PostgresConnection: @unchecked Sendable {
     public let host: String
     /// Open savepoints of nested ``transaction(isolation:_:)`` calls.
     private var savepointDepth = 0
+    /// The statements ``executePrepared(_:_:)`` made, by SQL text.
+    private var preparedStatements: [String: String] = [:]
 
     private static let sessionSetup = "SET DateStyle TO ISO, YMD; SET TimeZone TO 'UTC'; SET extra_float_digits TO 3"
 
@@ -41,16 +43,17 @@ public final class PostgresConnection: @unchecked Sendable {
     /// `connectionString` is a URI (`postgresql://user:password@host:port/database?sslmode=require`)
     /// or `key=value` pairs (`host=… dbname=…`). It is handed to libpq unchanged
     /// (`PQconnectdbParams` with `expand_dbname`), never edited or pasted into another string.
-    /// Unless the string says otherwise, connecting gives up after 10 s (`connect_timeout`).
+    /// Unless the string says otherwise, connecting gives up after `connectTimeout` seconds
+    /// (`connect_timeout`, 10 by default; a server answering requests wants it shorter).
     /// - Throws: ``PostgresError``: class 08 (transient) when the server cannot be reached,
     ///   28P01 / 28000 for authentication, 3D000 for an unknown database, SL001 for a string
     ///   libpq cannot parse.
-    public init(_ connectionString: String) throws(PostgresError) {
+    public init(_ connectionString: String, connectTimeout: Int = 10) throws(PostgresError) {
         guard !connectionString.utf8.contains(0) else {
             throw PostgresError(code: .invalidConnectionString, message: "the connection string contains a NUL byte")
         }
         let target = PQ.describeTarget(connectionString)
-        guard let raw = PQ.connect(connectionString) else {
+        guard let raw = PQ.connect(connectionString, connectTimeout: connectTimeout) else {
             throw PostgresError(code: .unableToConnect, message: "libpq could not allocate a connection", host: target)
         }
         guard PQ.isConnected(raw) else {
@@ -124,6 +127,39 @@ public final class PostgresConnection: @unchecked Sendable {
     @discardableResult
     public func execute(_ sql: String, _ parameters: [PostgresValue?] = []) throws(PostgresError) -> PostgresResult {
         let connection = try openHandle(for: sql)
+        let encoded = try encode(parameters, for: sql)
+        guard let result = PQ.execParams(connection, sql, encoded) else { throw failure(connection, sql) }
+        defer { PQ.clear(result) }
+        return try read(result, connection, sql)
+    }
+
+    /// Runs one statement as ``execute(_:_:)`` does, through a prepared statement made on this
+    /// connection the first time this SQL text is run, so that a server answering many
+    /// requests of one shape parses and plans each shape once per connection
+    /// (`PQprepare`, then `PQexecPrepared`). The statements live as long as the connection.
+    @discardableResult
+    public func executePrepared(_ sql: String, _ parameters: [PostgresValue?] = []) throws(PostgresError) -> PostgresResult {
+        let connection = try openHandle(for: sql)
+        let encoded = try encode(parameters, for: sql)
+        let name: String
+        if let known = preparedStatements[sql] {
+            name = known
+        } else {
+            name = "sluice_statement_\(preparedStatements.count + 1)"
+            guard let made = PQ.prepare(connection, name, sql, parameterCount: parameters.count) else {
+                throw failure(connection, sql)
+            }
+            defer { PQ.clear(made) }
+            _ = try read(made, connection, sql)
+            preparedStatements[sql] = name
+        }
+        guard let result = PQ.execPrepared(connection, name, encoded) else { throw failure(connection, sql) }
+        defer { PQ.clear(result) }
+        return try read(result, connection, sql)
+    }
+
+    /// The parameters in text format; a NUL byte, which PostgreSQL text cannot hold, is an error.
+    private func encode(_ parameters: [PostgresValue?], for sql: String) throws(PostgresError) -> [[UInt8]?] {
         var encoded: [[UInt8]?] = []
         encoded.reserveCapacity(parameters.count)
         for (index, parameter) in parameters.enumerated() {
@@ -141,9 +177,7 @@ public final class PostgresConnection: @unchecked Sendable {
             }
             encoded.append(bytes)
         }
-        guard let result = PQ.execParams(connection, sql, encoded) else { throw failure(connection, sql) }
-        defer { PQ.clear(result) }
-        return try read(result, connection, sql)
+        return encoded
     }
 
     /// Runs SQL text that may hold several statements separated by `;`, with no parameters and

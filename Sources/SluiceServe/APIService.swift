@@ -1,0 +1,204 @@
+public import SluicePipelines
+import HTTPTypes
+import SluicePostgres
+import Synchronization
+
+/// What `sluice serve` answers, apart from HTTP itself: tokens checked, requests turned into
+/// statements, rows into JSON, database failures into statuses. ``APIServer`` puts it behind
+/// Hummingbird; the tests drive both.
+public final class APIService: Sendable {
+    /// A served relation and the database it lives in.
+    public struct Endpoint: Sendable {
+        public var table: ServedTable
+        public var pool: ConnectionPool
+
+        public init(table: ServedTable, pool: ConnectionPool) {
+            self.table = table
+            self.pool = pool
+        }
+    }
+
+    /// One answer: the body, and how many rows it carries (for the access log).
+    public struct Answer: Sendable {
+        public var body: [UInt8]
+        public var rows: Int
+    }
+
+    public let endpoints: [String: Endpoint]
+    /// Where `sluice_api_tokens` is.
+    public let tokens: ConnectionPool
+    /// Seconds a statement may run (the request timeout), for messages.
+    public let requestTimeout: Double
+    private let schemas = Mutex<[String: RelationSchema]>([:])
+    /// When each token was last recorded as used; written at most once a minute per token.
+    private let touched = Mutex<[Int64: ContinuousClock.Instant]>([:])
+
+    public init(endpoints: [Endpoint], tokens: ConnectionPool, requestTimeout: Double) {
+        self.endpoints = Dictionary(endpoints.map { ($0.table.route, $0) }, uniquingKeysWith: { first, _ in first })
+        self.tokens = tokens
+        self.requestTimeout = requestTimeout
+    }
+
+    /// Every pool, once each.
+    public var pools: [ConnectionPool] {
+        var seen: Set<ObjectIdentifier> = []
+        return ([tokens] + endpoints.values.map(\.pool)).filter { seen.insert(ObjectIdentifier($0)).inserted }
+    }
+
+    // MARK: Requests
+
+    /// The holder of the `Authorization: Token <key>` header's token.
+    /// - Throws: ``APIError`` 401 without a header or with a bad token, 503 when the database is down.
+    public func authenticate(_ header: String?) async throws(APIError) -> TokenStore.Holder {
+        guard let header, !header.isEmpty else { throw .noCredentials }
+        let parts = header.split(separator: " ", omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "token" else {
+            throw APIError(.unauthorized, "Invalid token header. Send: Authorization: Token <key>")
+        }
+        let token = String(parts[1])
+        let holder = try await run(on: tokens, what: "the token table") { connection in
+            try TokenStore.verify(token, on: connection)
+        }
+        guard let holder else { throw .invalidToken }
+        let now = ContinuousClock.now
+        let due = touched.withLock { touched -> Bool in
+            if let last = touched[holder.id], now - last < .seconds(60) { return false }
+            touched[holder.id] = now
+            return true
+        }
+        if due { _ = try? await tokens.withConnection { try TokenStore.touch(holder, on: $0) } }
+        return holder
+    }
+
+    /// A page of `route`: `{"next", "previous", "results"}`. `base` is the absolute URL of the
+    /// listing without its query (`http://host/api/customers/`), for the links.
+    public func list(route: String, query: QueryParameters, base: String) async throws(APIError) -> Answer {
+        let endpoint = try self.endpoint(route)
+        let schema = try await self.schema(endpoint)
+        let request = try ListRequest(query, schema: schema)
+        let statement = ListSQL(schema: schema, request: request)
+        var rows = try await run(on: endpoint.pool, what: route) { connection in
+            try connection.executePrepared(statement.sql, statement.parameters).rows
+        }
+        let backwards = request.cursor?.backwards ?? false
+        let more = rows.count > request.pageSize
+        if more { rows.removeLast() }
+        if backwards { rows.reverse() }
+
+        let positions = request.ordering.compactMap { term in schema.columns.firstIndex { $0.name == term.column.name } }
+        func link(_ row: [String?]?, backwards: Bool) -> String? {
+            guard let row else { return nil }
+            let cursor = Cursor(ordering: request.orderingText, values: positions.map { row[$0] }, backwards: backwards)
+            return base + "?" + query.replacing("cursor", with: cursor.token)
+        }
+        let next = backwards ? link(rows.last, backwards: false) : (more ? link(rows.last, backwards: false) : nil)
+        let previous = backwards ? (more ? link(rows.first, backwards: true) : nil) : (request.cursor != nil ? link(rows.first, backwards: true) : nil)
+
+        var writer = JSONWriter(capacity: 256 + rows.count * 64 * schema.columns.count)
+        writer.raw("{\"next\":")
+        writer.optionalString(next)
+        writer.raw(",\"previous\":")
+        writer.optionalString(previous)
+        writer.raw(",\"results\":[")
+        for (index, row) in rows.enumerated() {
+            if index > 0 { writer.raw(",") }
+            writer.row(row, columns: schema.columns)
+        }
+        writer.raw("]}")
+        return Answer(body: writer.bytes, rows: rows.count)
+    }
+
+    /// One row of `route` by its key, or 404.
+    public func detail(route: String, key: String) async throws(APIError) -> Answer {
+        let endpoint = try self.endpoint(route)
+        let schema = try await self.schema(endpoint)
+        guard let column = schema.column(endpoint.table.key[0]), endpoint.table.hasDetailRoute else { throw .notFound }
+        guard ValueCheck.accepts(key, kind: column.kind), let statement = ListSQL.detail(schema: schema, key: key) else {
+            throw .notFound
+        }
+        let rows = try await run(on: endpoint.pool, what: route) { connection in
+            try connection.executePrepared(statement.sql, statement.parameters).rows
+        }
+        guard let row = rows.first else { throw .notFound }
+        var writer = JSONWriter()
+        writer.row(row, columns: schema.columns)
+        return Answer(body: writer.bytes, rows: 1)
+    }
+
+    /// `{"status": "ok", "database": "up"}`, or 503 with the reason.
+    public func health() async throws(APIError) -> Answer {
+        for pool in pools {
+            _ = try await run(on: pool, what: "the health check") { connection in
+                try connection.executePrepared("SELECT 1").rows.count
+            }
+        }
+        return Answer(body: Array("{\"status\":\"ok\",\"database\":\"up\"}".utf8), rows: 0)
+    }
+
+    /// The columns of every served relation that exists, for the OpenAPI document.
+    public func knownSchemas() async -> [String: RelationSchema] {
+        var found: [String: RelationSchema] = [:]
+        for route in endpoints.keys {
+            if let endpoint = endpoints[route], let schema = try? await self.schema(endpoint) { found[route] = schema }
+        }
+        return found
+    }
+
+    // MARK: Internals
+
+    private func endpoint(_ route: String) throws(APIError) -> Endpoint {
+        guard let endpoint = endpoints[route] else { throw .notFound }
+        return endpoint
+    }
+
+    /// The relation's columns, read once from the catalogue and kept until a statement finds
+    /// the relation changed.
+    private func schema(_ endpoint: Endpoint) async throws(APIError) -> RelationSchema {
+        let route = endpoint.table.route
+        if let known = schemas.withLock({ $0[route] }) { return known }
+        let relation = endpoint.table.relation
+        let columns = try await run(on: endpoint.pool, what: route) { connection in
+            try RelationSchema.columns(of: relation, on: connection)
+        }
+        guard let columns else {
+            throw APIError(.notFound, "\(route) is not loaded in this database yet: run `sluice run \(endpoint.table.pipeline)` first")
+        }
+        let schema = try RelationSchema(table: endpoint.table, columns: columns)
+        schemas.withLock { $0[route] = schema }
+        return schema
+    }
+
+    /// Runs `body` on a connection of `pool`, turning database failures into statuses.
+    private func run<T: Sendable>(on pool: ConnectionPool, what: String,
+                                  _ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws(APIError) -> T {
+        do {
+            return try await pool.withConnection(body)
+        } catch let error as APIError {
+            throw error
+        } catch let error as PostgresError {
+            throw translate(error, what: what)
+        } catch {
+            throw APIError(.internalServerError, "the server failed: \(error)")
+        }
+    }
+
+    private func translate(_ error: PostgresError, what: String) -> APIError {
+        if error.isConnectionLost || error.code == .unknownHost || error.code == .unableToConnect || error.code == .tooManyConnections {
+            return .unavailable("the database is unavailable (\(error.message)); retry shortly")
+        }
+        switch error.code {
+        case .queryCanceled:
+            return .unavailable("the query took longer than the request timeout of \(Self.seconds(requestTimeout)); narrow it with filters")
+        case .undefinedTable, .undefinedColumn:
+            schemas.withLock { $0[what] = nil }
+            return .unavailable("\(what) changed while it was read (it is being reloaded); retry")
+        default:
+            if error.code.errorClass == "22" { return .badRequest("a value does not fit its field: \(error.message)") }
+            return APIError(.internalServerError, "the database refused the query (\(error.code)): \(error.message)")
+        }
+    }
+
+    private static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
+    }
+}
