@@ -16,18 +16,23 @@ from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination, _reverse_ordering
 
 
-def after(ordering, values) -> Q:
+def after(model, ordering, values) -> Q:
     """The rows that come after `values` in `ordering` (as PostgreSQL sorts: NULLs after every
     value ascending, before every value descending): equal on the first i fields and after on
-    field i, for some i."""
+    field i, for some i. A column that cannot be NULL gets no `IS NULL` branch, which would keep
+    PostgreSQL from using its index as a range (`customer_id > $1 OR customer_id IS NULL` is a
+    filter over the index from its start)."""
     condition = Q(pk__in=[])
     equal = Q()
     for term, value in zip(ordering, values):
         name, descending = term.lstrip("-"), term.startswith("-")
+        nullable = model._meta.get_field(name).null
         if value is None:
             beyond = Q(**{f"{name}__isnull": False}) if descending else None
+        elif descending:
+            beyond = Q(**{f"{name}__lt": value})
         else:
-            beyond = Q(**{f"{name}__lt": value}) if descending else Q(**{f"{name}__gt": value}) | Q(**{f"{name}__isnull": True})
+            beyond = Q(**{f"{name}__gt": value}) | Q(**{f"{name}__isnull": True}) if nullable else Q(**{f"{name}__gt": value})
         if beyond is not None:
             condition |= equal & beyond
         equal &= Q(**{f"{name}__isnull": True}) if value is None else Q(**{name: value})
@@ -82,7 +87,7 @@ class CustomerCursorPagination(CursorPagination):
         # ordering backwards, so its rows "after" are those before the position).
         if current_position is not None:
             ordering = _reverse_ordering(self.ordering) if reverse else self.ordering
-            queryset = queryset.filter(after(ordering, self.position_values(current_position)))
+            queryset = queryset.filter(after(queryset.model, ordering, self.position_values(current_position)))
 
         results = list(queryset[offset:offset + self.page_size + 1])
         self.page = list(results[:self.page_size])
