@@ -24,14 +24,15 @@ def database_from_url(url: str) -> dict:
     name = unquote(parts.path.lstrip("/"))
     if not name:
         raise ImproperlyConfigured(f"DATABASE_URL names no database: {url!r}")
+    options = dict(parse_qsl(parts.query))  # libpq's own parameters: sslmode, a socket `host` …
     return {
         "ENGINE": "django.db.backends.postgresql",  # psycopg 3
         "NAME": name,
         "USER": unquote(parts.username or ""),
         "PASSWORD": unquote(parts.password or ""),
-        "HOST": parts.hostname or "",
-        "PORT": str(parts.port or ""),
-        "OPTIONS": dict(parse_qsl(parts.query)),
+        "HOST": parts.hostname or options.pop("host", ""),
+        "PORT": str(parts.port or options.pop("port", "")),
+        "OPTIONS": options,
         # A worker keeps its connection between requests, as a production deployment would;
         # Django's default (0) would open a PostgreSQL connection for every request.
         "CONN_MAX_AGE": int(os.environ.get("DJANGO_CONN_MAX_AGE", "600")),
