@@ -125,6 +125,8 @@ let package = Package(
             dependencies: [
                 "SluiceCore", "SluicePostgres", "SluicePipelines", "SluiceServe", "SluiceTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

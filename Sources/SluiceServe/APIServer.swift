@@ -29,9 +29,10 @@ public struct APIServer: Sendable {
         self.accessLog = accessLog
     }
 
-    /// Serves until a signal in `signals` arrives (or the task is cancelled). `onRunning`
+    /// Serves until a signal in `signals` arrives or `handle` is told to stop. `onRunning`
     /// gets the port bound, which is the one asked for unless that was 0.
-    public func run(signals: [UnixSignal] = [.sigterm, .sigint], onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    public func run(signals: [UnixSignal] = [.sigterm, .sigint], handle: ShutdownHandle? = nil,
+                    onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let application = Application(
             router: router(),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "sluice"),
@@ -46,6 +47,7 @@ public struct APIServer: Sendable {
             )
         )
         defer { for pool in service.pools { pool.shutdown() } }
+        handle?.attach(group)
         try await group.run()
     }
 
@@ -118,5 +120,26 @@ public struct APIServer: Sendable {
         let scheme = request.headers[.init("X-Forwarded-Proto")!] == "https" ? "https" : "http"
         let authority = request.head.authority ?? "localhost"
         return "\(scheme)://\(authority)"
+    }
+}
+
+/// Stops a running ``APIServer`` the way SIGTERM does: no new connections, the requests in
+/// flight finish. For embedding the server (and for tests, where a signal would reach every
+/// server in the process).
+public final class ShutdownHandle: Sendable {
+    private let group = Mutex<ServiceGroup?>(nil)
+    private let requested = Mutex(false)
+
+    public init() {}
+
+    func attach(_ group: ServiceGroup) {
+        self.group.withLock { $0 = group }
+        if requested.withLock({ $0 }) { Task { await group.triggerGracefulShutdown() } }
+    }
+
+    /// Begins the graceful shutdown; the server's `run` returns when it is done.
+    public func shutdown() async {
+        requested.withLock { $0 = true }
+        if let group = group.withLock({ $0 }) { await group.triggerGracefulShutdown() }
     }
 }

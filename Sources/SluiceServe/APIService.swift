@@ -77,35 +77,61 @@ public final class APIService: Sendable {
         let schema = try await self.schema(endpoint)
         let request = try ListRequest(query, schema: schema)
         let statement = ListSQL(schema: schema, request: request)
-        var rows = try await run(on: endpoint.pool, what: route) { connection in
-            try connection.executePrepared(statement.sql, statement.parameters).rows
-        }
         let backwards = request.cursor?.backwards ?? false
-        let more = rows.count > request.pageSize
-        if more { rows.removeLast() }
-        if backwards { rows.reverse() }
-
         let positions = request.ordering.compactMap { term in schema.columns.firstIndex { $0.name == term.column.name } }
-        func link(_ row: [String?]?, backwards: Bool) -> String? {
-            guard let row else { return nil }
-            let cursor = Cursor(ordering: request.orderingText, values: positions.map { row[$0] }, backwards: backwards)
+        let pageSize = request.pageSize
+        let page = try await run(on: endpoint.pool, what: route) { connection in
+            try connection.executePrepared(statement.sql, statement.parameters) { view in
+                Page(view, layout: schema.layout, pageSize: pageSize, backwards: backwards, positions: positions)
+            }
+        }
+        func link(_ values: [String?]?, backwards: Bool) -> String? {
+            guard let values else { return nil }
+            let cursor = Cursor(ordering: request.orderingText, values: values, backwards: backwards)
             return base + "?" + query.replacing("cursor", with: cursor.token)
         }
-        let next = backwards ? link(rows.last, backwards: false) : (more ? link(rows.last, backwards: false) : nil)
-        let previous = backwards ? (more ? link(rows.first, backwards: true) : nil) : (request.cursor != nil ? link(rows.first, backwards: true) : nil)
+        let next = backwards || page.more ? link(page.last, backwards: false) : nil
+        let previous = backwards ? (page.more ? link(page.first, backwards: true) : nil)
+            : (request.cursor != nil ? link(page.first, backwards: true) : nil)
 
-        var writer = JSONWriter(capacity: 256 + rows.count * 64 * schema.columns.count)
+        var writer = JSONWriter(capacity: 256 + page.results.count)
         writer.raw("{\"next\":")
         writer.optionalString(next)
         writer.raw(",\"previous\":")
         writer.optionalString(previous)
         writer.raw(",\"results\":[")
-        for (index, row) in rows.enumerated() {
-            if index > 0 { writer.raw(",") }
-            writer.row(row, columns: schema.columns)
-        }
+        writer.append(page.results)
         writer.raw("]}")
-        return Answer(body: writer.bytes, rows: rows.count)
+        return Answer(body: writer.bytes, rows: page.rows)
+    }
+
+    /// The rows of a page written as JSON objects in the page's order, and the ordering values
+    /// of its first and last rows for the links. The statement fetched one row more than a
+    /// page, in the page's direction; that row only says whether another page follows.
+    struct Page: Sendable {
+        var results: [UInt8]
+        var rows: Int
+        var more: Bool
+        var first: [String?]?
+        var last: [String?]?
+
+        init(_ view: PostgresRowView, layout: RowLayout, pageSize: Int, backwards: Bool, positions: [Int]) {
+            rows = min(view.count, pageSize)
+            more = view.count > pageSize
+            let order = backwards ? Array((0..<rows).reversed()) : Array(0..<rows)
+            var writer = JSONWriter(capacity: rows * 64 * max(1, layout.kinds.count))
+            for (index, row) in order.enumerated() {
+                if index > 0 { writer.raw(",") }
+                layout.write(row: row, of: view, to: &writer)
+            }
+            results = writer.bytes
+            func values(_ row: Int?) -> [String?]? {
+                guard let row else { return nil }
+                return positions.map { view.string(row: row, column: $0) }
+            }
+            first = values(order.first)
+            last = values(order.last)
+        }
     }
 
     /// One row of `route` by its key, or 404.
@@ -116,13 +142,17 @@ public final class APIService: Sendable {
         guard ValueCheck.accepts(key, kind: column.kind), let statement = ListSQL.detail(schema: schema, key: key) else {
             throw .notFound
         }
-        let rows = try await run(on: endpoint.pool, what: route) { connection in
-            try connection.executePrepared(statement.sql, statement.parameters).rows
+        let layout = schema.layout
+        let body = try await run(on: endpoint.pool, what: route) { connection -> [UInt8]? in
+            try connection.executePrepared(statement.sql, statement.parameters) { view -> [UInt8]? in
+                guard view.count > 0 else { return nil }
+                var writer = JSONWriter()
+                layout.write(row: 0, of: view, to: &writer)
+                return writer.bytes
+            }
         }
-        guard let row = rows.first else { throw .notFound }
-        var writer = JSONWriter()
-        writer.row(row, columns: schema.columns)
-        return Answer(body: writer.bytes, rows: 1)
+        guard let body else { throw .notFound }
+        return Answer(body: body, rows: 1)
     }
 
     /// `{"status": "ok", "database": "up"}`, or 503 with the reason.

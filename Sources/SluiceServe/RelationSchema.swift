@@ -65,6 +65,8 @@ public struct RelationSchema: Sendable {
     public var table: ServedTable
     /// Every column, in the relation's order (the order of the JSON fields).
     public var columns: [ServedColumn]
+    /// How its rows are written as JSON.
+    public let layout: RowLayout
     private var byName: [String: Int]
 
     /// - Throws: ``APIError`` (500) when the pipeline declares a field the relation lacks: the
@@ -72,6 +74,7 @@ public struct RelationSchema: Sendable {
     public init(table: ServedTable, columns: [ServedColumn]) throws(APIError) {
         self.table = table
         self.columns = columns
+        self.layout = RowLayout(columns: columns)
         var byName: [String: Int] = [:]
         for (index, column) in columns.enumerated() { byName[column.name] = index }
         self.byName = byName

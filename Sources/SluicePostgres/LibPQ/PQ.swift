@@ -279,6 +279,16 @@ enum PQ {
         return String(cString: text)
     }
 
+    /// The bytes of one cell, borrowed from the result (valid until it is cleared), or nil
+    /// for SQL NULL. The corresponding C functions are `PQgetisnull`, `PQgetvalue` and `PQgetlength`.
+    static func bytes(_ result: Result, _ row: Int, _ column: Int) -> UnsafeBufferPointer<UInt8>? {
+        let r = Int32(row), c = Int32(column)
+        if PQgetisnull(result, r, c) != 0 { return nil }
+        guard let text = PQgetvalue(result, r, c) else { return nil }
+        let length = Int(PQgetlength(result, r, c))
+        return UnsafeBufferPointer(start: UnsafeRawPointer(text).assumingMemoryBound(to: UInt8.self), count: length)
+    }
+
     /// The text of one cell, or nil for SQL NULL.
     /// The corresponding C functions are `PQgetisnull`, `PQgetvalue` and `PQgetlength`.
     static func value(_ result: Result, _ row: Int, _ column: Int) -> String? {

@@ -141,21 +141,39 @@ public final class PostgresConnection: @unchecked Sendable {
     public func executePrepared(_ sql: String, _ parameters: [PostgresValue?] = []) throws(PostgresError) -> PostgresResult {
         let connection = try openHandle(for: sql)
         let encoded = try encode(parameters, for: sql)
-        let name: String
-        if let known = preparedStatements[sql] {
-            name = known
-        } else {
-            name = "sluice_statement_\(preparedStatements.count + 1)"
-            guard let made = PQ.prepare(connection, name, sql, parameterCount: parameters.count) else {
-                throw failure(connection, sql)
-            }
-            defer { PQ.clear(made) }
-            _ = try read(made, connection, sql)
-            preparedStatements[sql] = name
-        }
+        let name = try preparedName(sql, parameterCount: parameters.count, connection)
         guard let result = PQ.execPrepared(connection, name, encoded) else { throw failure(connection, sql) }
         defer { PQ.clear(result) }
         return try read(result, connection, sql)
+    }
+
+    /// Runs a statement as ``executePrepared(_:_:)`` does and hands its rows to `body` without
+    /// copying them into strings: a server that turns rows straight into bytes of its own
+    /// (JSON) reads each cell where libpq holds it. The view is valid only inside `body`.
+    public func executePrepared<T>(_ sql: String, _ parameters: [PostgresValue?], rows body: (PostgresRowView) throws -> T) throws -> T {
+        let connection = try openHandle(for: sql)
+        let encoded = try encode(parameters, for: sql)
+        let name = try preparedName(sql, parameterCount: parameters.count, connection)
+        guard let result = PQ.execPrepared(connection, name, encoded) else { throw failure(connection, sql) }
+        defer { PQ.clear(result) }
+        switch PQ.status(result) {
+        case .tuplesOK, .singleTuple, .commandOK:
+            return try body(PostgresRowView(result: result))
+        default:
+            _ = try read(result, connection, sql)
+            throw PostgresError.misuse("a statement with rows gave none", query: sql, host: host)
+        }
+    }
+
+    /// The name of this SQL text's prepared statement on the connection, prepared on first use.
+    private func preparedName(_ sql: String, parameterCount: Int, _ connection: OpaquePointer) throws(PostgresError) -> String {
+        if let known = preparedStatements[sql] { return known }
+        let name = "sluice_statement_\(preparedStatements.count + 1)"
+        guard let made = PQ.prepare(connection, name, sql, parameterCount: parameterCount) else { throw failure(connection, sql) }
+        defer { PQ.clear(made) }
+        _ = try read(made, connection, sql)
+        preparedStatements[sql] = name
+        return name
     }
 
     /// The parameters in text format; a NUL byte, which PostgreSQL text cannot hold, is an error.
