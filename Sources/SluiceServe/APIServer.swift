@@ -56,46 +56,50 @@ public struct APIServer: Sendable {
         let service = self.service
         let openAPI = OpenAPIDocument(service: service)
         router.get("/api/health") { request, _ in
-            await respond(request, authenticated: false) { _ throws(APIError) in try await service.health() }
+            await respond(request) { () throws(APIError) in try await service.health() }
         }
         router.get("/api/openapi.json") { request, _ in
-            await respond(request, authenticated: false) { _ throws(APIError) in
+            await respond(request) { () throws(APIError) in
                 APIService.Answer(body: openAPI.render(schemas: await service.knownSchemas(), base: Self.origin(request)), rows: 0)
             }
         }
         router.get("/api/:route") { request, context in
             let route = context.parameters.get("route") ?? ""
-            return await respond(request, authenticated: true) { _ throws(APIError) in
+            return await respond(request) { () throws(APIError) in
+                let authorization = request.headers[.authorization]
+                _ = try APIService.token(in: authorization)
                 let query = try QueryParameters(query: Substring(request.uri.query ?? ""))
-                return try await service.list(route: route, query: query, base: Self.origin(request) + "/api/\(route)/")
+                return try await service.list(route: route, query: query, base: Self.origin(request) + "/api/\(route)/",
+                                              authorization: authorization)
             }
         }
         router.get("/api/:route/:key") { request, context in
             let route = context.parameters.get("route") ?? "", key = context.parameters.get("key") ?? ""
-            return await respond(request, authenticated: true) { _ throws(APIError) in
+            return await respond(request) { () throws(APIError) in
+                let authorization = request.headers[.authorization]
+                _ = try APIService.token(in: authorization)
                 guard let decoded = try? QueryParameters.decode(Substring(key)) else { throw .notFound }
-                return try await service.detail(route: route, key: decoded)
+                return try await service.detail(route: route, key: decoded, authorization: authorization)
             }
         }
         router.get("**") { request, _ in
-            await respond(request, authenticated: false) { _ throws(APIError) in throw .notFound }
+            await respond(request) { () throws(APIError) in throw .notFound }
         }
         return router
     }
 
-    /// Authenticates (when asked), answers, turns an ``APIError`` into its JSON, and logs.
-    private func respond(_ request: Request, authenticated: Bool,
-                         _ body: (TokenStore.Holder?) async throws(APIError) -> APIService.Answer) async -> Response {
+    /// Answers, turns an ``APIError`` into its JSON, and logs.
+    private func respond(_ request: Request, _ body: () async throws(APIError) -> APIService.Answer) async -> Response {
         let started = ContinuousClock.now
         var status = HTTPResponse.Status.ok
         var rows = 0
-        var holder: TokenStore.Holder?
+        var client: String?
         var headers: HTTPFields = [.contentType: "application/json"]
         let bytes: [UInt8]
         do {
-            if authenticated { holder = try await service.authenticate(request.headers[.authorization]) }
-            let answer = try await body(holder)
+            let answer = try await body()
             rows = answer.rows
+            client = answer.client
             bytes = answer.body
         } catch {
             status = error.status
@@ -108,7 +112,7 @@ public struct APIServer: Sendable {
             "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(status.code)",
             "rows": "\(rows)", "ms": "\((milliseconds * 100).rounded() / 100)",
         ]
-        if let holder { metadata["client"] = "\(holder.name)" }
+        if let client { metadata["client"] = "\(client)" }
         if status.code >= 500 { metadata["detail"] = "\(String(decoding: bytes, as: UTF8.self))" }
         logger.log(level: accessLog ? .info : .debug, "request", metadata: metadata)
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))

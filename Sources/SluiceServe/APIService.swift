@@ -22,6 +22,14 @@ public final class APIService: Sendable {
     public struct Answer: Sendable {
         public var body: [UInt8]
         public var rows: Int
+        /// The name of the token that asked, for the access log.
+        public var client: String?
+
+        public init(body: [UInt8], rows: Int, client: String? = nil) {
+            self.body = body
+            self.rows = rows
+            self.client = client
+        }
     }
 
     public let endpoints: [String: Endpoint]
@@ -50,16 +58,46 @@ public final class APIService: Sendable {
     /// The holder of the `Authorization: Token <key>` header's token.
     /// - Throws: ``APIError`` 401 without a header or with a bad token, 503 when the database is down.
     public func authenticate(_ header: String?) async throws(APIError) -> TokenStore.Holder {
+        let token = try Self.token(in: header)
+        let holder = try await run(on: tokens, what: "the token table") { connection in
+            try TokenStore.verify(token, on: connection)
+        }
+        guard let holder else { throw .invalidToken }
+        await touch(holder)
+        return holder
+    }
+
+    /// Runs `body` for the holder of the header's token. When the tokens live in `pool`'s
+    /// database, the check and `body` share one connection and one trip to it; `body` runs
+    /// only once the token is good, so nothing of a relation is revealed without one.
+    func authorized<T: Sendable>(_ header: String?, on pool: ConnectionPool, what: String,
+                                 _ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws(APIError) -> (TokenStore.Holder, T) {
+        let token = try Self.token(in: header)
+        guard pool === tokens else {
+            let holder = try await authenticate(header)
+            return (holder, try await run(on: pool, what: what, body))
+        }
+        let outcome = try await run(on: pool, what: what) { connection -> (TokenStore.Holder, T)? in
+            guard let holder = try TokenStore.verify(token, on: connection) else { return nil }
+            return (holder, try body(connection))
+        }
+        guard let outcome else { throw .invalidToken }
+        await touch(outcome.0)
+        return outcome
+    }
+
+    /// The key of `Authorization: Token <key>`.
+    static func token(in header: String?) throws(APIError) -> String {
         guard let header, !header.isEmpty else { throw .noCredentials }
         let parts = header.split(separator: " ", omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "token" else {
             throw APIError(.unauthorized, "Invalid token header. Send: Authorization: Token <key>")
         }
-        let token = String(parts[1])
-        let holder = try await run(on: tokens, what: "the token table") { connection in
-            try TokenStore.verify(token, on: connection)
-        }
-        guard let holder else { throw .invalidToken }
+        return String(parts[1])
+    }
+
+    /// Records the token's use, at most once a minute per token.
+    private func touch(_ holder: TokenStore.Holder) async {
         let now = ContinuousClock.now
         let due = touched.withLock { touched -> Bool in
             if let last = touched[holder.id], now - last < .seconds(60) { return false }
@@ -67,20 +105,26 @@ public final class APIService: Sendable {
             return true
         }
         if due { _ = try? await tokens.withConnection { try TokenStore.touch(holder, on: $0) } }
-        return holder
     }
 
     /// A page of `route`: `{"next", "previous", "results"}`. `base` is the absolute URL of the
     /// listing without its query (`http://host/api/customers/`), for the links.
-    public func list(route: String, query: QueryParameters, base: String) async throws(APIError) -> Answer {
+    public func list(route: String, query: QueryParameters, base: String, authorization: String?) async throws(APIError) -> Answer {
         let endpoint = try self.endpoint(route)
-        let schema = try await self.schema(endpoint)
-        let request = try ListRequest(query, schema: schema)
+        let schema = try await self.schema(endpoint, authorization: authorization)
+        let request: ListRequest
+        do {
+            request = try ListRequest(query, schema: schema)
+        } catch {
+            // A bad token is told first; only its holder learns what is wrong with the query.
+            _ = try await authenticate(authorization)
+            throw error
+        }
         let statement = ListSQL(schema: schema, request: request)
         let backwards = request.cursor?.backwards ?? false
         let positions = request.ordering.compactMap { term in schema.columns.firstIndex { $0.name == term.column.name } }
         let pageSize = request.pageSize
-        let page = try await run(on: endpoint.pool, what: route) { connection in
+        let (holder, page) = try await authorized(authorization, on: endpoint.pool, what: route) { connection in
             try connection.executePrepared(statement.sql, statement.parameters) { view in
                 Page(view, layout: schema.layout, pageSize: pageSize, backwards: backwards, positions: positions)
             }
@@ -102,7 +146,7 @@ public final class APIService: Sendable {
         writer.raw(",\"results\":[")
         writer.append(page.results)
         writer.raw("]}")
-        return Answer(body: writer.bytes, rows: page.rows)
+        return Answer(body: writer.bytes, rows: page.rows, client: holder.name)
     }
 
     /// The rows of a page written as JSON objects in the page's order, and the ordering values
@@ -135,15 +179,15 @@ public final class APIService: Sendable {
     }
 
     /// One row of `route` by its key, or 404.
-    public func detail(route: String, key: String) async throws(APIError) -> Answer {
+    public func detail(route: String, key: String, authorization: String?) async throws(APIError) -> Answer {
         let endpoint = try self.endpoint(route)
-        let schema = try await self.schema(endpoint)
+        let schema = try await self.schema(endpoint, authorization: authorization)
         guard let column = schema.column(endpoint.table.key[0]), endpoint.table.hasDetailRoute else { throw .notFound }
         guard ValueCheck.accepts(key, kind: column.kind), let statement = ListSQL.detail(schema: schema, key: key) else {
             throw .notFound
         }
         let layout = schema.layout
-        let body = try await run(on: endpoint.pool, what: route) { connection -> [UInt8]? in
+        let (holder, body) = try await authorized(authorization, on: endpoint.pool, what: route) { connection -> [UInt8]? in
             try connection.executePrepared(statement.sql, statement.parameters) { view -> [UInt8]? in
                 guard view.count > 0 else { return nil }
                 var writer = JSONWriter()
@@ -152,7 +196,7 @@ public final class APIService: Sendable {
             }
         }
         guard let body else { throw .notFound }
-        return Answer(body: body, rows: 1)
+        return Answer(body: body, rows: 1, client: holder.name)
     }
 
     /// `{"status": "ok", "database": "up"}`, or 503 with the reason.
@@ -183,6 +227,15 @@ public final class APIService: Sendable {
 
     /// The relation's columns, read once from the catalogue and kept until a statement finds
     /// the relation changed.
+    /// The relation's columns, read once from the catalogue and kept until a statement finds
+    /// the relation changed. Before the first read the token is checked on its own, so that
+    /// no one learns without one whether a relation is loaded.
+    private func schema(_ endpoint: Endpoint, authorization: String?) async throws(APIError) -> RelationSchema {
+        if let known = schemas.withLock({ $0[endpoint.table.route] }) { return known }
+        _ = try await authenticate(authorization)
+        return try await schema(endpoint)
+    }
+
     private func schema(_ endpoint: Endpoint) async throws(APIError) -> RelationSchema {
         let route = endpoint.table.route
         if let known = schemas.withLock({ $0[route] }) { return known }

@@ -157,6 +157,10 @@ struct ServeEndToEndTests {
         #expect(unauthenticated.detail == "Authentication credentials were not provided.")
         #expect(try await harness.get("/api/customers/", token: "nope").detail == "Invalid token.")
         #expect(try await harness.get("/api/customers/", authorization: "Bearer \(token)").status == 401)
+        // Without a good token nothing else is told: not what is wrong with a query, not whether a table is loaded.
+        #expect(try await harness.get("/api/customers/?bogus=1", token: "nope").status == 401)
+        #expect(try await harness.get("/api/finance_org_balance/", token: "nope").status == 401)
+        #expect(try await harness.get("/api/customers/C0001/", token: "nope").status == 401)
         for query in ["bogus=1", "ordering=phone_1", "cursor=abc", "subscription_date__gte=2021-13-01", "page_size=0", "page_size=5000",
                       "index=one", "a=1&a=2"] {
             let reply = try await harness.get("/api/customers/?\(query)", token: token)
