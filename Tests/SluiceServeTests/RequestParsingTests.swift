@@ -1,3 +1,4 @@
+import Foundation
 import SluicePipelines
 import SluicePostgres
 @testable import SluiceServe
@@ -78,6 +79,17 @@ import Testing
         #expect(throws: APIError.self) { try Cursor(token: cursor.token, ordering: "-joined,name,id", terms: 2) }
         #expect(throws: APIError.badRequest("Invalid cursor.")) { try Cursor(token: "not a cursor", ordering: "id", terms: 1) }
         #expect(throws: APIError.self) { try request("ordering=name&cursor=" + Cursor(ordering: "id", values: ["x"], backwards: false).token) }
+    }
+
+    @Test func base64URLMatchesFoundationsBase64() {
+        for length in 0..<40 {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 * 73 + 250) }
+            let expected = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            #expect(Base64URL.encode(bytes) == expected)
+            #expect(Base64URL.decode(expected) == bytes)
+        }
+        #expect(Base64URL.decode("a") == nil && Base64URL.decode("ab=c") == nil && Base64URL.decode("a+b") == nil)
     }
 
     @Test func valueChecks() {
