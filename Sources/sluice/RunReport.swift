@@ -25,6 +25,7 @@ enum RunReport {
             let also = directory != nil && target != nil ? " and sluice_rejects" : ""
             lines.append("  rejects   \(Terminal.count(outcome.rejects.totalRejected)) → \(place)\(also) (first: line \(first.line), \(first.kind.rawValue): \(first.message))")
         }
+        for note in outcome.notes { lines.append("  note      \(note)") }
         print(lines.joined(separator: "\n"))
         if !Terminal.stderrIsTerminal {
             let logger = Logger(label: "sluice")

@@ -46,6 +46,9 @@ struct ServedPipelinesTests {
                 #expect(reply.status == 200, "\(table.route) ordering=-\(field): \(reply.body)")
             }
         }
+        // The customers load keeps the index its served filter needs, and the filter uses it.
+        #expect(try harness.sql("SELECT indexdef FROM pg_indexes WHERE indexname = 'customers_country_subscription_date_idx'").rows.first?[0]
+            == "CREATE INDEX customers_country_subscription_date_idx ON public.customers USING btree (country, subscription_date)")
         let customers = try await harness.get("/api/customers/?page_size=1000", token: token)
         #expect(customers.results.count == 100)
         let balances = try await harness.get("/api/finance_org_balance/", token: token)
@@ -62,6 +65,15 @@ struct ServedPipelinesTests {
         #expect(!used.isEmpty && used == used.sorted(by: >))
         #expect(filtered.results.allSatisfy { $0["org_id"] as? String == "org_001" })
         try await harness.stop()
+    }
+
+    @Test func indexNamesFitPostgreSQLsLimit() {
+        let short = IndexDefinition(table: QualifiedName(name: "customers"), columns: ["country", "subscription_date"])
+        #expect(short.name == "customers_country_subscription_date_idx")
+        #expect(short.sql == #"CREATE INDEX IF NOT EXISTS "customers_country_subscription_date_idx" ON "customers" ("country", "subscription_date")"#)
+        let long = IndexDefinition(table: QualifiedName(name: String(repeating: "t", count: 60)), columns: ["a", "b"])
+        let other = IndexDefinition(table: QualifiedName(name: String(repeating: "t", count: 60)), columns: ["a", "c"])
+        #expect(long.name.utf8.count == Identifier.maximumLength && long.name != other.name)
     }
 
     @Test func tokensAreStoredAsDigestsAndListedWithoutThem() throws {

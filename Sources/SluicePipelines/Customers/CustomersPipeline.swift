@@ -59,6 +59,8 @@ public enum CustomersPipeline: Pipeline {
                     search: ["first_name", "last_name", "company", "email", "city", "country"],
                     ordering: ["index", "customer_id", "first_name", "last_name", "company", "city", "country", "email",
                                "subscription_date", "ingested_at"],
+                    // `?country=…&subscription_date__gte=…&ordering=-subscription_date`: a range of one index.
+                    indexes: [["country", "subscription_date"]],
                     pipeline: name, privateDatabase: privateDatabase),
     ]
 
@@ -143,7 +145,7 @@ public enum CustomersPipeline: Pipeline {
             steps.append(JobStep(name: "duplicates", frame: DataFrame(duplicates), outputs: [.csv("duplicates.csv")]))
         }
         let files = audit.files
-        return Job(
+        var job = Job(
             inputs: inputs,
             parameters: "sources=\(parameters.sources.joined(separator: ",")) table=\(parameters.table)"
                 + (parameters.dateFormat.map { " date-format=\($0.rawValue)" } ?? "") + (parameters.force ? " force" : ""),
@@ -151,5 +153,7 @@ public enum CustomersPipeline: Pipeline {
             report: { outcome in CustomersAudit.report(outcome, files: files, duplicates: duplicates) },
             record: { outcome, connection in try audit.record(outcome, on: connection) }
         )
+        job.indexes = served[0].indexDefinitions(on: parameters.table)
+        return job
     }
 }

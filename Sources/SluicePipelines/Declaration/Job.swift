@@ -14,6 +14,9 @@ public struct Job {
     public var steps: [JobStep]
     /// Views created or replaced in the load transaction, after the tables are loaded.
     public var views: [ViewDefinition]
+    /// Indexes created when missing, in the load transaction, for the filters and orderings
+    /// the pipeline serves (``ServedTable/indexes``).
+    public var indexes: [IndexDefinition] = []
     /// Conditions checked when every step has run and before anything is committed.
     public var checks: [JobCheck]
     /// Lines for the summary and `key=value` figures for the ledger, from the finished run.
@@ -113,6 +116,35 @@ public struct ViewDefinition: Sendable {
     public init(name: QualifiedName, query: String) {
         self.name = name
         self.query = query
+    }
+}
+
+/// An index a pipeline keeps on a table it loads, so that what it serves over HTTP is an
+/// index scan rather than a scan of the table (``ServedTable/indexes``).
+public struct IndexDefinition: Sendable, Hashable {
+    public var table: QualifiedName
+    public var columns: [String]
+
+    public init(table: QualifiedName, columns: [String]) {
+        self.table = table
+        self.columns = columns
+    }
+
+    /// `customers_country_subscription_date_idx`; a name past PostgreSQL's 63 bytes is cut
+    /// and ends in a hash of the whole, so that two long names stay apart.
+    public var name: String {
+        let whole = ([table.name.name] + columns + ["idx"]).joined(separator: "_")
+        guard whole.utf8.count > Identifier.maximumLength else { return whole }
+        var hash = SHA256()
+        hash.update(Array(whole.utf8))
+        let suffix = "_" + hash.finish().prefix(8)
+        return String(decoding: Array(whole.utf8.prefix(Identifier.maximumLength - suffix.utf8.count)), as: UTF8.self) + suffix
+    }
+
+    /// The statement; identifiers quoted, nothing else in it.
+    public var sql: String {
+        "CREATE INDEX IF NOT EXISTS \(Identifier.quote(name)) ON \(table.quoted) ("
+            + columns.map { Identifier.quote($0) }.joined(separator: ", ") + ")"
     }
 }
 

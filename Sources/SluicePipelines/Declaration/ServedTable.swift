@@ -21,21 +21,31 @@ public struct ServedTable: Sendable, Hashable {
     public var search: [String]
     /// Columns accepted in `ordering=` (each may be prefixed by `-` for descending).
     public var ordering: [String]
+    /// Column lists the pipeline's load keeps an index on (created when missing), chosen for
+    /// the filters and orderings clients use most, so that those pages are index scans.
+    public var indexes: [[String]]
     /// The pipeline that loads it, for messages (`run sluice run customers first`).
     public var pipeline: String
     /// The database the pipeline loads into on the private cluster (``Pipeline/privateDatabase``).
     public var privateDatabase: String
 
     public init(route: String, relation: QualifiedName, key: [String], filters: [String] = [], search: [String] = [],
-                ordering: [String] = [], pipeline: String, privateDatabase: String) {
+                ordering: [String] = [], indexes: [[String]] = [], pipeline: String, privateDatabase: String) {
         self.route = route
         self.relation = relation
         self.key = key
         self.filters = filters
         self.search = search
         self.ordering = ordering
+        self.indexes = indexes
         self.pipeline = pipeline
         self.privateDatabase = privateDatabase
+    }
+
+    /// The indexes to keep on `table` (the relation this declaration names, under the name a
+    /// run loads it by).
+    public func indexDefinitions(on table: QualifiedName) -> [IndexDefinition] {
+        indexes.map { IndexDefinition(table: table, columns: $0) }
     }
 
     /// True when a row can be fetched by one key value at `/api/<route>/<key>/`.

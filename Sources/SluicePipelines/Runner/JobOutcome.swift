@@ -17,6 +17,9 @@ public struct JobOutcome: Sendable {
     public var stepRows: [(step: String, rows: Int)]
     /// Steps not run because none of their outputs applied (a CSV-only step without `--out`).
     public var skippedSteps: [String] = []
+    /// Things the summary should say that are neither results nor failures (an index that
+    /// could not be made).
+    public var notes: [String] = []
     /// The CSV files each step wrote (after their rename into place).
     public var files: [(step: String, path: String)]
     /// What each table load did, by table name.

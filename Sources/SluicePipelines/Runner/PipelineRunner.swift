@@ -69,6 +69,7 @@ public enum PipelineRunner {
                 for view in job.views {
                     try connection.execute("CREATE OR REPLACE VIEW \(view.name.quoted) AS \(view.query)")
                 }
+                outcome.notes += try createIndexes(job.indexes, on: connection)
                 try job.record?(outcome, connection)
                 let report = job.report(outcome)
                 let total = outcome.loaded
@@ -98,6 +99,27 @@ public enum PipelineRunner {
                               location: settings.outputDirectory, hint: "free space or fix the folder's permissions, then run again")
         }
         return outcome
+    }
+
+    /// Creates the indexes that are missing, each under a savepoint: a role that may load a
+    /// table but does not own it cannot index it, and that costs speed, not the load. What
+    /// could not be made is returned, for the summary.
+    static func createIndexes(_ indexes: [IndexDefinition], on connection: PostgresConnection) throws -> [String] {
+        var notes: [String] = []
+        for index in indexes {
+            // Nothing to index when the run created no table (every file failed); nothing to do
+            // when the index is there.
+            let found = try connection.execute("SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL", [
+                .text(index.table.quoted), .text(QualifiedName(schema: index.table.schema, name: Identifier(index.name)).quoted),
+            ])
+            guard found.rows.first?[0] == "t", found.rows.first?[1] == "f" else { continue }
+            do {
+                try connection.transaction { _ = try $0.execute(index.sql) }
+            } catch let error as PostgresError where error.code == .insufficientPrivilege {
+                notes.append("index \(index.name) on \(index.table) not created (\(error.message)); its table's owner can create it: \(index.sql)")
+            }
+        }
+        return notes
     }
 
     /// Checks the job's shape before anything runs: at most one table per step, and each
