@@ -1,5 +1,6 @@
 import Hummingbird
 public import Logging
+import HTTPTypes
 import NIOCore
 import ServiceLifecycle
 import Synchronization
@@ -121,11 +122,14 @@ public struct APIServer: Sendable {
     /// `http://host:port` as the client addressed the server (its Host header), so that links
     /// work through the name and port the client used; `https` behind a proxy that says so.
     static func origin(_ request: Request) -> String {
-        let scheme = request.headers[.init("X-Forwarded-Proto")!] == "https" ? "https" : "http"
+        let scheme = forwardedProto.map { request.headers[$0] == "https" } == true ? "https" : "http"
         let authority = request.head.authority ?? "localhost"
         return "\(scheme)://\(authority)"
     }
 }
+
+/// The header a TLS-terminating proxy sets (a valid field name, so never nil).
+private let forwardedProto = HTTPField.Name("X-Forwarded-Proto")
 
 /// Stops a running ``APIServer`` the way SIGTERM does: no new connections, the requests in
 /// flight finish. For embedding the server (and for tests, where a signal would reach every

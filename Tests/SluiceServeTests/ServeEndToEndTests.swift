@@ -39,6 +39,16 @@ struct ServeEndToEndTests {
         return url
     }
 
+    /// The fixture with a view `slow_customers` defined by `query`, served at `/api/slow/`.
+    static func slowFixture(_ query: String) throws -> (String, ServedTable) {
+        let url = try fixture()
+        let connection = try PostgresConnection(url)
+        defer { connection.close() }
+        try connection.executeScript("CREATE VIEW slow_customers AS \(query)")
+        return (url, ServedTable(route: "slow", relation: QualifiedName(name: "slow_customers"), key: ["customer_id"],
+                                 pipeline: "customers", privateDatabase: "customers"))
+    }
+
     /// The customer ids the equivalent SQL gives, in order.
     static func ids(_ harness: ServeHarness, where condition: String = "true", orderBy: String, _ parameters: [PostgresValue?] = []) throws -> [String] {
         try harness.sql("SELECT customer_id FROM customers WHERE \(condition) ORDER BY \(orderBy)", parameters).rows.map { $0[0] ?? "" }
@@ -227,12 +237,8 @@ struct ServeEndToEndTests {
     }
 
     @Test func aSlowQueryFailsWithTheRequestTimeout() async throws {
-        let url = try Self.fixture()
-        let connection = try PostgresConnection(url)
-        try connection.executeScript("CREATE VIEW slow_customers AS SELECT c.*, pg_sleep(0.2) IS NULL AS slept FROM customers AS c")
-        connection.close()
-        let slow = ServedTable(route: "slow", relation: QualifiedName(name: "slow_customers"), key: ["customer_id"], pipeline: "customers",
-                               privateDatabase: "customers")
+        // A sleep of 0.2 s for every row of the table, sorted before the page is cut.
+        let (url, slow) = try Self.slowFixture("SELECT c.*, pg_sleep(0.2) IS NULL AS slept FROM customers AS c")
         let harness = try await ServeHarness(url: url, tables: [slow], requestTimeout: 0.5)
         let reply = try await harness.get("/api/slow/?page_size=10", token: try harness.token())
         #expect(reply.status == 503 && reply.detail?.contains("request timeout") == true, "\(reply.body)")
@@ -240,13 +246,8 @@ struct ServeEndToEndTests {
     }
 
     @Test func shutdownFinishesTheRequestsInFlight() async throws {
-        let url = try Self.fixture()
-        let connection = try PostgresConnection(url)
         // One sleep of 0.8 s per query, whatever the rows.
-        try connection.executeScript("CREATE VIEW slow_customers AS SELECT c.* FROM customers AS c, (SELECT pg_sleep(0.8)) AS s")
-        connection.close()
-        let slow = ServedTable(route: "slow", relation: QualifiedName(name: "slow_customers"), key: ["customer_id"], pipeline: "customers",
-                               privateDatabase: "customers")
+        let (url, slow) = try Self.slowFixture("SELECT c.* FROM customers AS c, (SELECT pg_sleep(0.8)) AS s")
         let harness = try await ServeHarness(url: url, tables: [slow])
         let token = try harness.token()
         let inFlight = Task { try await harness.get("/api/slow/?page_size=3", token: token) }
