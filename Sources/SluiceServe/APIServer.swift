@@ -22,6 +22,7 @@ public struct APIServer: Sendable {
     /// Log each request at `info` (else at `debug`).
     public var accessLog: Bool
 
+    /// A server for `service` on `host:port` (port 0: any free one); nothing listens until ``run(signals:handle:onRunning:)``.
     public init(service: APIService, host: String, port: Int, logger: Logger, accessLog: Bool = true) {
         self.service = service
         self.host = host

@@ -41,6 +41,8 @@ public final class APIService: Sendable {
     /// When each token was last recorded as used; written at most once a minute per token.
     private let touched = Mutex<[Int64: ContinuousClock.Instant]>([:])
 
+    /// The service for `endpoints` (one per route; a second with the same route is ignored),
+    /// with tokens read through `tokens`.
     public init(endpoints: [Endpoint], tokens: ConnectionPool, requestTimeout: Double) {
         self.endpoints = Dictionary(endpoints.map { ($0.table.route, $0) }, uniquingKeysWith: { first, _ in first })
         self.tokens = tokens

@@ -31,6 +31,8 @@ public final class ConnectionPool: Sendable {
     private let state = Mutex(State())
     private let queue = DispatchQueue(label: "sluice.serve.postgres", attributes: .concurrent)
 
+    /// A pool of at most `size` connections to `connectionString`; nothing connects until the
+    /// first request.
     public init(connectionString: String, size: Int, statementTimeout: Double, connectTimeout: Int = 3) {
         self.connectionString = connectionString
         self.size = max(1, size)

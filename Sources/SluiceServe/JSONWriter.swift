@@ -12,10 +12,12 @@ public struct JSONWriter: Sendable {
         bytes.reserveCapacity(capacity)
     }
 
+    /// Text that is JSON already (punctuation, a number), appended as it is.
     public mutating func raw(_ text: String) {
         bytes.append(contentsOf: text.utf8)
     }
 
+    /// Bytes that are JSON already (a number or a `jsonb` value from PostgreSQL), appended as they are.
     public mutating func raw(bytes more: UnsafeBufferPointer<UInt8>) {
         bytes.append(contentsOf: more)
     }

@@ -10,6 +10,7 @@ public struct ListRequest: Sendable {
         case exact = "", gte, lte, `in`
     }
 
+    /// One filter parameter: the column, how it compares, its checked values.
     public struct Filter: Sendable {
         public var column: ServedColumn
         public var lookup: Lookup
@@ -17,6 +18,7 @@ public struct ListRequest: Sendable {
         public var values: [String]
     }
 
+    /// One field of the ordering and its direction.
     public struct OrderTerm: Sendable, Hashable {
         public var column: ServedColumn
         public var descending: Bool
