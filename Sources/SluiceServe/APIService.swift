@@ -272,6 +272,10 @@ public final class APIService: Sendable {
             return .unavailable("the database is unavailable (\(error.message)); retry shortly")
         }
         switch error.code {
+        case .invalidCatalogName:
+            // On the private cluster each pipeline loads a database of its own, made by its first run.
+            let pipeline = endpoints[what]?.table.pipeline ?? "the pipeline"
+            return APIError(.notFound, "\(what) is not loaded yet: its database does not exist; run `sluice run \(pipeline)` first")
         case .queryCanceled:
             return .unavailable("the query took longer than the request timeout of \(Self.seconds(requestTimeout)); narrow it with filters")
         case .undefinedTable, .undefinedColumn:

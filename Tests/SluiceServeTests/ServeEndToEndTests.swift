@@ -225,6 +225,15 @@ struct ServeEndToEndTests {
         try await harness.stop()
     }
 
+    @Test func aDatabaseNotCreatedYetIsNotLoaded() async throws {
+        let url = try Self.fixture()
+        let missing = DatabaseURL(url).withDatabase(TestCluster.uniqueName("nodb")).connectionString
+        let harness = try await ServeHarness(url: url, tables: [Self.customers], dataURL: missing)
+        let reply = try await harness.get("/api/customers/", token: try harness.token())
+        #expect(reply.status == 404 && reply.detail?.contains("sluice run customers") == true, "\(reply.body)")
+        try await harness.stop()
+    }
+
     @Test func connectionsCutByTheServerAreReplaced() async throws {
         let harness = try await ServeHarness(url: try Self.fixture(), tables: [Self.customers], poolSize: 2)
         let token = try harness.token()
