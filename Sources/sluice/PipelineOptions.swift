@@ -16,6 +16,14 @@ protocol PipelineOptions: ParsableArguments {
 struct OutputOptions: ParsableArguments {
     @Option(help: "Write the CSV outputs and rejects.csv into this folder (for some pipelines the default is a folder of its own).")
     var out: String?
+
+    @Option(name: .customLong("select"), help: ArgumentHelp(
+        "Write only this output (a CSV file, with or without .csv, or a table); repeat for more. Steps that then only feed another are computed inside it, in one pass.",
+        valueName: "output"))
+    var select: [String] = []
+
+    /// The `--select` names, or nil when none was given (every output).
+    var selection: Set<String>? { select.isEmpty ? nil : Set(select) }
 }
 
 /// Table-name options are checked while the command line is parsed, so a bad name is one

@@ -45,7 +45,7 @@ struct RunPipelineCommand<Options: PipelineOptions>: ParsableCommand {
         let session = RunSession(runtime: runtime, showProgress: !engine.noProgress)
         let (job, outcome) = try session.run {
             let job = try Definition.job(parameters, context: JobContext(runtime: runtime, database: target))
-            let settings = RunSettings(outputDirectory: directory, database: target, onWait: {
+            let settings = RunSettings(outputDirectory: directory, database: target, selection: output.selection, onWait: {
                 Terminal.err("waiting for another run of \(Definition.name) to finish…\n")
             })
             return (job, try PipelineRunner.run(job, pipeline: Definition.name, settings: settings, runtime: runtime))

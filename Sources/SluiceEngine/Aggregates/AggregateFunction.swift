@@ -15,6 +15,13 @@ public protocol AggregateFunction: Sendable {
     func stateTypes(_ inputs: [DataType]) throws(SluiceError) -> [DataType]
     /// A fresh accumulator for every group of one operator instance.
     func makeAccumulator(_ inputs: [DataType]) throws(SluiceError) -> any GroupsAccumulator
+    /// True when the result does not depend on the order rows arrive in, so a sort below the
+    /// aggregate can be dropped (``SortElimination``). False unless a function says otherwise.
+    var ignoresInputOrder: Bool { get }
+}
+
+extension AggregateFunction {
+    public var ignoresInputOrder: Bool { false }
 }
 
 /// The running state of one aggregate for *all* groups of one hash-aggregate instance,

@@ -4,6 +4,7 @@ import SluiceCore
 struct CountFunction: AggregateFunction {
     let star: Bool
     var name: String { "count" }
+    var ignoresInputOrder: Bool { true }
     func returnType(_ inputs: [DataType]) throws(SluiceError) -> DataType { .int64 }
     func stateTypes(_ inputs: [DataType]) throws(SluiceError) -> [DataType] { [.int64] }
     func makeAccumulator(_ inputs: [DataType]) throws(SluiceError) -> any GroupsAccumulator {
@@ -47,6 +48,8 @@ final class CountAccumulator: GroupsAccumulator {
 /// scale rounded half away from zero, so averages of money stay exact to the cent.
 struct AvgFunction: AggregateFunction {
     var name: String { "avg" }
+    // A float average, like a float sum, already depends on the shuffle's arrival order.
+    var ignoresInputOrder: Bool { true }
 
     func returnType(_ inputs: [DataType]) throws(SluiceError) -> DataType {
         guard inputs.count == 1, inputs[0].isNumeric else { throw SluiceError.plan("avg needs one numeric argument") }

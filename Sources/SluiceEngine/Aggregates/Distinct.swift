@@ -6,6 +6,8 @@ import SluiceCore
 struct DistinctFunction: AggregateFunction {
     enum Mode: Sendable { case count, collect, longestRun }
     let mode: Mode
+    /// A set is the same set whatever the order its values came in.
+    var ignoresInputOrder: Bool { true }
 
     var name: String {
         switch mode {

@@ -4,6 +4,7 @@ import SluiceCore
 struct MinMaxFunction: AggregateFunction {
     let isMax: Bool
     var name: String { isMax ? "max" : "min" }
+    var ignoresInputOrder: Bool { true }
 
     func returnType(_ inputs: [DataType]) throws(SluiceError) -> DataType {
         guard inputs.count == 1 else { throw SluiceError.plan("\(name) takes one argument") }
@@ -56,6 +57,7 @@ final class MinMaxAccumulator: GroupsAccumulator {
 struct ArgExtremeFunction: AggregateFunction {
     let isMax: Bool
     var name: String { isMax ? "argMax" : "argMin" }
+    var ignoresInputOrder: Bool { true }
 
     func returnType(_ inputs: [DataType]) throws(SluiceError) -> DataType {
         guard inputs.count == 2 else { throw SluiceError.plan("\(name) takes (value, by)") }

@@ -14,6 +14,9 @@ import SluiceCore
 /// produced, naming the group's keys and the exact total — never a wrong or clamped figure.
 struct SumFunction: AggregateFunction {
     var name: String { "sum" }
+    // Integers and decimals add exactly; a float sum already depends on the shuffle's
+    // arrival order, which no sort below it fixes.
+    var ignoresInputOrder: Bool { true }
 
     func returnType(_ inputs: [DataType]) throws(SluiceError) -> DataType {
         guard inputs.count == 1, inputs[0].isNumeric else {

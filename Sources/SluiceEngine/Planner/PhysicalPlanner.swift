@@ -16,7 +16,7 @@ public struct PhysicalPlanner: Sendable {
     }
 
     public func plan(_ logical: LogicalPlan) throws -> any ExecutionPlan {
-        try build(ProjectionPushdown.apply(logical), hint: nil)
+        try build(ProjectionPushdown.apply(SortElimination.apply(logical)), hint: nil)
     }
 
     /// - Parameter hint: columns (in this node's output) that the parent would like the data

@@ -15,7 +15,8 @@ public struct JobOutcome: Sendable {
     public var observations: [String: Int64]
     /// Rows of each step's result, in step order.
     public var stepRows: [(step: String, rows: Int)]
-    /// Steps not run because none of their outputs applied (a CSV-only step without `--out`).
+    /// Steps not run by themselves: none of their outputs applied (a CSV-only step without
+    /// `--out`, an output not selected), or they were computed inside the one step they feed.
     public var skippedSteps: [String] = []
     /// Things the summary should say that are neither results nor failures (an index that
     /// could not be made).

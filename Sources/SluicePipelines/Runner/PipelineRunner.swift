@@ -8,12 +8,16 @@ import Foundation
 public struct RunSettings {
     public var outputDirectory: String?
     public var database: DatabaseTarget?
+    /// The only outputs to write (`--select`: CSV files with or without `.csv`, tables), or
+    /// nil for all of them; steps that then only feed another are computed inside it.
+    public var selection: Set<String>?
     /// Called once when another run of the same pipeline holds its lock.
     public var onWait: () -> Void
 
-    public init(outputDirectory: String?, database: DatabaseTarget?, onWait: @escaping () -> Void = {}) {
+    public init(outputDirectory: String?, database: DatabaseTarget?, selection: Set<String>? = nil, onWait: @escaping () -> Void = {}) {
         self.outputDirectory = outputDirectory
         self.database = database
+        self.selection = selection
         self.onWait = onWait
     }
 }
@@ -154,28 +158,22 @@ public enum PipelineRunner {
     ) throws -> [(step: String, sink: any BatchSink)] {
         var files: [(step: String, sink: any BatchSink)] = []
         var loads: [(String, StagedLoad)] = []
-        // A step none of whose outputs apply to this run (CSV only, and no --out) is skipped,
-        // unless no step's do (a run without outputs still reads and checks everything).
-        let applies = job.steps.map { step in
-            step.outputs.contains { output in
-                switch output {
-                case .csv, .csvPerValue: settings.outputDirectory != nil
-                case .table: connection != nil
-                case .feeds: true
-                }
-            }
-        }
+        let (dispositions, frames) = try StepDisposition.plan(job, outputDirectory: settings.outputDirectory, hasDatabase: connection != nil,
+                                                               selection: settings.selection)
         for (index, step) in job.steps.enumerated() {
-            if !applies[index], applies.contains(true) {
+            guard dispositions[index] == .run else {
                 outcome.stepRows.append((step.name, 0))
                 outcome.skippedSteps.append(step.name)
                 continue
             }
-            let schema = try step.schema ?? step.frame.schema()
+            let selected = { (output: JobOutput) in settings.selection.map { !Set(output.selectionNames).isDisjoint(with: $0) } ?? true }
+            let frame = frames[index]
+            let schema = try step.schema ?? frame.schema()
             var sinks: [any BatchSink] = []
             var table: TargetTable?
             var results: [SpooledResult] = []
             for output in step.outputs {
+                if case .feeds = output {} else if !selected(output) { continue }
                 switch output {
                 case .csv(let name):
                     guard let directory = settings.outputDirectory else { continue }
@@ -186,6 +184,8 @@ public enum PipelineRunner {
                 case .table(let output):
                     if connection != nil { table = output.target(schema: schema, runID: outcome.runID) }
                 case .feeds(let result):
+                    // Held only for a later step that reads it rather than computing it.
+                    guard job.steps.indices.contains(where: { dispositions[$0] == .run && frames[$0].plan.scanCount(of: result) > 0 }) else { continue }
                     result.begin(runtime: runtime)
                     results.append(result)
                 }
@@ -202,7 +202,7 @@ public enum PipelineRunner {
             }
             var rows = 0
             do {
-                try step.frame.forEachBatch(runtime: runtime) { produced in
+                try frame.forEachBatch(runtime: runtime) { produced in
                     let batch = step.schema.map { produced.withSchema($0) } ?? produced
                     rows += batch.rowCount
                     for sink in sinks { try sink.write(batch) }
