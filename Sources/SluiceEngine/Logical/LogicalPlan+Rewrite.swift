@@ -1,4 +1,4 @@
-public import SluiceCore
+import SluiceCore
 
 extension LogicalPlan {
     /// The plan with `transform` applied to every input, bottom up: the one tree walk the

@@ -27,6 +27,8 @@ final class HashAggregateStream: BatchStream {
     private let reservation: MemoryReservation
     private var encoder: GroupKeyEncoder
     private var table: GroupTable
+    /// Set instead of the encoder and table for keys of several strings (``RowGroupKeys``).
+    private var rowKeys: RowGroupKeys?
     private var accumulators: [any GroupsAccumulator] = []
     private var pending: [RecordBatch] = []
     private var inputDone = false
@@ -113,9 +115,19 @@ final class HashAggregateStream: BatchStream {
         return batch
     }
 
+    private var groupCount: Int { rowKeys?.groupCount ?? table.groupCount }
+    /// Bytes the keys and their table hold.
+    private var keyBytes: Int { rowKeys?.byteSize ?? table.byteSize + encoder.byteSize }
+
+    /// The key columns of every group, in group order.
+    private func keyColumns(groupCount: Int) -> [Column] {
+        rowKeys?.keyColumns() ?? encoder.decode(table.keys, groupCount: groupCount)
+    }
+
     private func resetState() throws(SluiceError) {
         encoder = encoder.emptied()
         table = GroupTable(width: encoder.width)
+        rowKeys = rowKeys?.emptied()
         var fresh: [any GroupsAccumulator] = []
         for aggregate in plan.aggregates { fresh.append(try aggregate.function.makeAccumulator(aggregate.inputTypes)) }
         accumulators = fresh
@@ -132,34 +144,42 @@ final class HashAggregateStream: BatchStream {
         if !layoutChosen {
             // The key layout follows the first batch's values (see GroupKeyEncoder).
             layoutChosen = true
-            if table.groupCount == 0 {
-                encoder = GroupKeyEncoder(types: plan.keys.map(\.type), sample: keyColumns)
+            if groupCount == 0 {
+                let types = plan.keys.map(\.type)
+                encoder = GroupKeyEncoder(types: types, sample: keyColumns)
                 table = GroupTable(width: encoder.width)
+                // Five words and more: comparing rows beats encoding them (RowGroupKeys).
+                if encoder.width >= 5, RowGroupKeys.suits(types) { rowKeys = RowGroupKeys(types: types) }
             }
         }
         // Reserve before the table grows, not after: a growing table briefly holds its old
         // and new slots together, which is exactly when the budget must be asked.
-        let current = table.byteSize + encoder.byteSize + accumulators.reduce(0) { $0 + $1.byteSize }
-        if table.groupCount > 0, !reservation.tryResize(to: current + table.growthBytes(forNewRows: batch.rowCount)) {
+        let current = keyBytes + accumulators.reduce(0) { $0 + $1.byteSize }
+        let growth = rowKeys?.growthBytes(forNewRows: batch.rowCount, keys: keyColumns) ?? table.growthBytes(forNewRows: batch.rowCount)
+        if groupCount > 0, !reservation.tryResize(to: current + growth) {
             try makeRoom(holding: current)
         }
-        encoder.encode(keyColumns, rows: batch.rowCount, into: &words)
-        table.groupIndices(words, rows: batch.rowCount, into: &indices)
+        if rowKeys != nil {
+            rowKeys?.groupIndices(keyColumns, rows: batch.rowCount, into: &indices)
+        } else {
+            encoder.encode(keyColumns, rows: batch.rowCount, into: &words)
+            table.groupIndices(words, rows: batch.rowCount, into: &indices)
+        }
         if readsStates {
             var column = plan.keys.count
             for (aggregate, accumulator) in zip(plan.aggregates, accumulators) {
                 let states = Array(batch.columns[column..<column + aggregate.stateTypes.count])
                 column += aggregate.stateTypes.count
-                try accumulator.merge(states, groups: indices, groupCount: table.groupCount)
+                try accumulator.merge(states, groups: indices, groupCount: groupCount)
             }
         } else {
             for (aggregate, accumulator) in zip(plan.aggregates, accumulators) {
                 var arguments: [Column] = []
                 for argument in aggregate.arguments { arguments.append(try argument.evaluate(batch)) }
-                try accumulator.update(arguments, groups: indices, groupCount: table.groupCount)
+                try accumulator.update(arguments, groups: indices, groupCount: groupCount)
             }
         }
-        let held = table.byteSize + encoder.byteSize + accumulators.reduce(0) { $0 + $1.byteSize }
+        let held = keyBytes + accumulators.reduce(0) { $0 + $1.byteSize }
         if held > partialCap && (emitsStates || !plan.keys.isEmpty) || !reservation.tryResize(to: held) {
             try makeRoom(holding: held)
         }
@@ -171,7 +191,7 @@ final class HashAggregateStream: BatchStream {
         guard emitsStates, !readsStates, level == 0, !plan.keys.isEmpty, !probed else { return }
         rowsSeen += rows
         guard rowsSeen >= Self.skipProbeRows else { return }
-        if Double(table.groupCount) > Double(rowsSeen) * Self.skipRatio {
+        if Double(groupCount) > Double(rowsSeen) * Self.skipRatio {
             try emit(final: false)
             try resetState()
             passingThrough = true
@@ -227,15 +247,15 @@ final class HashAggregateStream: BatchStream {
 
     /// The current groups as partial-state columns (keys first).
     private func stateBatch() throws(SluiceError) -> RecordBatch {
-        var columns = encoder.decode(table.keys, groupCount: table.groupCount)
+        var columns = keyColumns(groupCount: groupCount)
         for accumulator in accumulators { columns += try accumulator.state() }
-        return RecordBatch(unchecked: plan.partialSchema, columns: columns, rowCount: table.groupCount)
+        return RecordBatch(unchecked: plan.partialSchema, columns: columns, rowCount: groupCount)
     }
 
     /// Writes the current groups' state to the spill partitions chosen by key hash.
     private func spillState() throws(SluiceError) {
         if spilled.isEmpty { spilled = Array(repeating: [], count: Self.spillPartitions) }
-        guard table.groupCount > 0 else { return }
+        guard groupCount > 0 else { return }
         let file: SpillWriter
         if let writer { file = writer } else { file = try context.runtime.spill.createFile("aggregate-s\(context.stage)-t\(context.partition)-l\(level)") }
         writer = file
@@ -295,7 +315,7 @@ final class HashAggregateStream: BatchStream {
 
     /// Turns the current groups into output batches.
     private func emit(final: Bool) throws(SluiceError) {
-        var groupCount = table.groupCount
+        var groupCount = groupCount
         if groupCount == 0, plan.keys.isEmpty, !emitsStates, final {
             // A global aggregate over no rows still has one row (count = 0, sum = null).
             table.groupIndices([], rows: 1, into: &indices)
@@ -309,7 +329,7 @@ final class HashAggregateStream: BatchStream {
         if emitsStates {
             whole = try stateBatch()
         } else {
-            var columns = encoder.decode(table.keys, groupCount: groupCount)
+            var columns = keyColumns(groupCount: groupCount)
             try checkRanges(keys: columns)
             for accumulator in accumulators { columns.append(try accumulator.finish()) }
             whole = RecordBatch(unchecked: plan.schema, columns: columns, rowCount: groupCount)
