@@ -24,11 +24,12 @@ struct PipelineRun {
         return String(text[text.index(after: newline)...])
     }
 
-    static func run<P: Pipeline>(_ pipeline: P.Type, _ parameters: P.Parameters, runtime: ExecutionRuntime) throws -> PipelineRun {
+    static func run<P: Pipeline>(_ pipeline: P.Type, _ parameters: P.Parameters, runtime: ExecutionRuntime,
+                                 selection: Set<String>? = nil) throws -> PipelineRun {
         let directory = try TestSupport.temporaryDirectory()
         let job = try P.job(parameters, context: JobContext(runtime: runtime, database: nil))
-        let outcome = try PipelineRunner.run(job, pipeline: P.name, settings: RunSettings(outputDirectory: directory.path, database: nil),
-                                             runtime: runtime)
+        let settings = RunSettings(outputDirectory: directory.path, database: nil, selection: selection)
+        let outcome = try PipelineRunner.run(job, pipeline: P.name, settings: settings, runtime: runtime)
         return PipelineRun(outcome: outcome, directory: directory, job: job)
     }
 }
