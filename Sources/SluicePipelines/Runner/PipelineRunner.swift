@@ -47,6 +47,9 @@ public enum PipelineRunner {
     public static func run(_ job: Job, pipeline: String, settings: RunSettings, runtime: ExecutionRuntime) throws -> JobOutcome {
         let started = SystemInfo.monotonicNanos()
         try validate(job)
+        // A --select that names no output, or one this run cannot write, fails before any work.
+        _ = try StepDisposition.plan(job, outputDirectory: settings.outputDirectory, hasDatabase: settings.database != nil,
+                                     selection: settings.selection)
         var outcome = JobOutcome(
             pipeline: pipeline, sourceCounts: [], rejects: runtime.rejects, observations: [:], stepRows: [], files: [], loads: [],
             runID: nil, stages: [], elapsedNanos: 0, peakPoolBytes: 0, spillFiles: 0
