@@ -37,10 +37,21 @@ extension Column {
                             initialized = 0
                             return
                         }
+                        // Consecutive rows are one move: a filter's kept rows, or a
+                        // batch's new groups, come in long runs; scattered rows cost one
+                        // comparison more each.
                         var written = 0
-                        for index in indices {
-                            let start = Int(offsets[Int(index)])
-                            let length = Int(offsets[Int(index) + 1]) - start
+                        var position = 0
+                        while position < indices.count {
+                            let first = Int(indices[position])
+                            var last = first
+                            position += 1
+                            while position < indices.count, Int(indices[position]) == last + 1 {
+                                last += 1
+                                position += 1
+                            }
+                            let start = Int(offsets[first])
+                            let length = Int(offsets[last + 1]) - start
                             (destination + written).initialize(from: origin + start, count: length)
                             written += length
                         }

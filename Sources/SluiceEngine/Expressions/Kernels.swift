@@ -215,26 +215,4 @@ enum Kernels {
         return builder.finish()
     }
 
-    static func caseWhen(
-        _ branches: [BoundBranch], otherwise: BoundExpr?, type: DataType, batch: RecordBatch
-    ) throws(SluiceError) -> Column {
-        var conditions: [Column] = []
-        var values: [Column] = []
-        for branch in branches {
-            conditions.append(try branch.condition.evaluate(batch))
-            values.append(try branch.value.evaluate(batch))
-        }
-        let fallback = try otherwise?.evaluate(batch)
-        var builder = ColumnBuilder(type: type, capacity: batch.rowCount)
-        rows: for row in 0..<batch.rowCount {
-            for (condition, value) in zip(conditions, values) {
-                if case .bool(let flags) = condition.storage, flags[row], !condition.isNull(row) {
-                    builder.append(from: value, at: row)
-                    continue rows
-                }
-            }
-            if let fallback { builder.append(from: fallback, at: row) } else { builder.appendNull() }
-        }
-        return builder.finish()
-    }
 }
