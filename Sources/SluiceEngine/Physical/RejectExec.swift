@@ -106,15 +106,37 @@ public final class RejectExec: ExecutionPlan {
         return batch.take(kept)
     }
 
-    /// A row as one CSV line of its values (nulls empty), for the reject's `raw` text.
+    /// A row as one CSV line of its values (nulls empty), for the reject's `raw` text. Text
+    /// columns are quoted from their bytes; only other types go through their description.
     static func render(_ batch: RecordBatch, row: Int, columns: [Int]) -> String {
-        columns.map { column -> String in
-            let value = batch.columns[column].value(at: row)
-            if value.isNull { return "" }
-            let text = value.description
-            guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-            return "\"" + text.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
-        }.joined(separator: ",")
+        var line: [UInt8] = []
+        for (position, index) in columns.enumerated() {
+            if position > 0 { line.append(UInt8(ascii: ",")) }
+            let column = batch.columns[index]
+            if column.isNull(row) { continue }
+            if case .string(let storage) = column.storage {
+                storage.withBytes(at: row) { appendField($0, to: &line) }
+            } else {
+                var text = column.value(at: row).description
+                text.withUTF8 { appendField($0, to: &line) }
+            }
+        }
+        return String(decoding: line, as: UTF8.self)
+    }
+
+    /// One CSV field, quoted (inner quotes doubled) when it holds a comma, quote or newline.
+    private static func appendField(_ bytes: UnsafeBufferPointer<UInt8>, to line: inout [UInt8]) {
+        let special = bytes.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }
+        guard special else {
+            line.append(contentsOf: bytes)
+            return
+        }
+        line.append(UInt8(ascii: "\""))
+        for byte in bytes {
+            if byte == UInt8(ascii: "\"") { line.append(byte) }
+            line.append(byte)
+        }
+        line.append(UInt8(ascii: "\""))
     }
 }
 
