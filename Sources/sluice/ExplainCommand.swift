@@ -14,6 +14,10 @@ struct ExplainCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The pipeline: \(PipelineCatalog.names.joined(separator: ", ")).", valueName: "pipeline"))
     var pipeline: String
 
+    @Option(name: .customLong("select"), help: ArgumentHelp("Explain the run that writes only this output (as `run --select`); repeat for more.",
+                                                          valueName: "output"))
+    var select: [String] = []
+
     @OptionGroup var engine: EngineOptions
 
     func validate() throws {
@@ -26,9 +30,10 @@ struct ExplainCommand: ParsableCommand {
         guard let definition = PipelineCatalog.named(pipeline) else { return }
         let config = try engine.config()
         let job = try definition.declaredJob(config: config)
-        for (index, step) in job.steps.enumerated() {
-            if job.steps.count > 1 { print("\(index > 0 ? "\n" : "")result \(index + 1): \(step.name)") }
-            print(try step.frame.explain(config: config))
+        let steps = try job.plannedSteps(selection: select.isEmpty ? nil : Set(select))
+        for (index, step) in steps.enumerated() {
+            if steps.count > 1 { print("\(index > 0 ? "\n" : "")result \(index + 1): \(step.name)" + (step.note.map { " (\($0))" } ?? "")) }
+            if let frame = step.frame { print(try frame.explain(config: config)) }
         }
     }
 }

@@ -29,4 +29,14 @@ struct SelectCLITests {
         #expect(output.stderr.contains("events.csv") && output.stderr.contains("finance_org_balance.csv"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
     }
+
+    @Test("explain --select shows the one-pass plan: the events step inside the balances, no held result, no sort by line")
+    func explain() throws {
+        let output = try CLI.run(["explain", "credits", "--select", "finance_org_balance"])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("result 1: events (computed inside balances, which reads it)"))
+        #expect(!output.stdout.contains("StepResult") && !output.stdout.contains("source_line ASC"))
+        let whole = try CLI.run(["explain", "credits"])
+        #expect(whole.stdout.contains("StepResult") && whole.stdout.contains("source_line ASC"))
+    }
 }

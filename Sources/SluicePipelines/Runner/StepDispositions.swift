@@ -1,5 +1,5 @@
-import SluiceCore
-import SluiceEngine
+public import SluiceCore
+public import SluiceEngine
 import SluicePostgres
 
 extension JobOutput {
@@ -104,6 +104,22 @@ enum StepDisposition: Equatable {
                     throw SluiceError(.configuration, "--select \(name) is a table, but the run uses no database", hint: "add --db URL")
                 }
             case .feeds: continue
+            }
+        }
+    }
+}
+
+extension Job {
+    /// Each step as a run that may write every kind of output would compute it (what
+    /// `explain --select` prints): the frame it runs, with any inlined producer inside it, or
+    /// nil and the reason when the step does not run by itself.
+    public func plannedSteps(selection: Set<String>?) throws(SluiceError) -> [(name: String, frame: DataFrame?, note: String?)] {
+        let (dispositions, frames) = try StepDisposition.plan(self, outputDirectory: "", hasDatabase: true, selection: selection)
+        return steps.indices.map { index in
+            switch dispositions[index] {
+            case .run: (steps[index].name, frames[index], nil)
+            case .inline(let reader): (steps[index].name, nil, "computed inside \(steps[reader].name), which reads it")
+            case .skip: (steps[index].name, nil, "not run: none of its outputs is selected")
             }
         }
     }
