@@ -115,28 +115,13 @@ public final class RejectExec: ExecutionPlan {
             let column = batch.columns[index]
             if column.isNull(row) { continue }
             if case .string(let storage) = column.storage {
-                storage.withBytes(at: row) { appendField($0, to: &line) }
+                storage.withBytes(at: row) { CSVField.append($0, to: &line) }
             } else {
                 var text = column.value(at: row).description
-                text.withUTF8 { appendField($0, to: &line) }
+                text.withUTF8 { CSVField.append($0, to: &line) }
             }
         }
         return String(decoding: line, as: UTF8.self)
-    }
-
-    /// One CSV field, quoted (inner quotes doubled) when it holds a comma, quote or newline.
-    private static func appendField(_ bytes: UnsafeBufferPointer<UInt8>, to line: inout [UInt8]) {
-        let special = bytes.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }
-        guard special else {
-            line.append(contentsOf: bytes)
-            return
-        }
-        line.append(UInt8(ascii: "\""))
-        for byte in bytes {
-            if byte == UInt8(ascii: "\"") { line.append(byte) }
-            line.append(byte)
-        }
-        line.append(UInt8(ascii: "\""))
     }
 }
 
