@@ -84,4 +84,20 @@ struct CreditsCLITests {
         #expect(corrected.stdout.contains("1 inserted · 0 updated · 1 unchanged · 1 deleted"), "\(corrected.stdout)")
         #expect(try Self.query(url, "SELECT balance FROM finance_org_balance") == [["5.00"]])
     }
+
+    @Test("--select of the balance file alone with a database: the run is recorded, and no table or view is made")
+    func selectFilesOnly() throws {
+        let url = try TestCluster.newDatabase("credits_select")
+        let directory = try TestSupport.temporaryDirectory()
+        let input = directory.appendingPathComponent("log.csv")
+        try Data(Self.fixture.utf8).write(to: input)
+        let out = directory.appendingPathComponent("out")
+        let run = try CLI.run(["run", "credits", "--source", input.path, "--db", url, "--out", out.path, "--select", "finance_org_balance.csv"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("8 rows = 6 events + 1 duplicates + 1 rejects"), "\(run.stdout)")
+        let balances = try String(contentsOf: out.appendingPathComponent("finance_org_balance.csv"), encoding: .utf8)
+        #expect(balances.contains("org_a,100.00,45.75,54.25,4,0,2024-10-01 09:00:00,2024-11-02 00:00:00"))
+        #expect(try Self.query(url, "SELECT to_regclass('credit_events') IS NULL, to_regclass('finance_org_balance') IS NULL") == [["t", "t"]])
+        #expect(try Self.query(url, "SELECT status FROM sluice_runs") == [["succeeded"]])
+    }
 }

@@ -73,10 +73,14 @@ public enum PipelineRunner {
         do {
             files = try connection.transaction { connection in
                 let files = try compute(job, settings: settings, runtime: runtime, connection: connection, outcome: &outcome, started: started)
-                for view in job.views {
-                    try connection.execute("CREATE OR REPLACE VIEW \(view.name.quoted) AS \(view.query)")
+                // Views and indexes are over the tables: a run that loads none of them (a
+                // --select of files only) leaves them as they are.
+                if !outcome.loads.isEmpty || settings.selection == nil {
+                    for view in job.views {
+                        try connection.execute("CREATE OR REPLACE VIEW \(view.name.quoted) AS \(view.query)")
+                    }
+                    outcome.notes += try createIndexes(job.indexes, on: connection)
                 }
-                outcome.notes += try createIndexes(job.indexes, on: connection)
                 try job.record?(outcome, connection)
                 let report = job.report(outcome)
                 let total = outcome.loaded
