@@ -2,6 +2,7 @@
 /// the value holds the delimiter, a quote or a line break; as they are otherwise. Shared by
 /// the CSV writer and by the raw line a reject keeps, so both quote alike.
 public enum CSVField {
+    /// Appends `bytes` as one field to `out`, quoted when they need it.
     @inlinable
     public static func append<C: Collection>(_ bytes: C, delimiter: UInt8 = UInt8(ascii: ","), to out: inout [UInt8]) where C.Element == UInt8 {
         let quote = UInt8(ascii: "\"")
