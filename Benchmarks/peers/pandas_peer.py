@@ -151,14 +151,17 @@ def credits(source, out) -> None:
     duplicates = len(events) - len(distinct)
     del events
 
+    # timestamps: far fewer distinct texts than events (midnights, minutes), each read once
+    codes, texts = pd.factorize(distinct["timestamp"])
+    seconds = event_seconds(pd.Series(texts)).array.take(codes)
+
     adds = distinct["action"] == "add"
-    seconds = event_seconds(distinct["timestamp"])
     balances = (
         pd.DataFrame({
             "org_id": distinct["org_id"],
             "credits_added": np.where(adds, distinct["cents"], 0),
             "credits_deducted": np.where(adds, 0, distinct["cents"]),
-            "without_time": seconds.isna(),
+            "without_time": pd.isna(seconds),
             "seconds": seconds,
         })
         .groupby("org_id")
