@@ -1,7 +1,8 @@
 """Helpers shared by the peer scripts: the command line, the reading of the ecommerce part files
 out of the nested archives (none of the peers reads ZIP archives, let alone archives inside
 archives): in memory for pandas and Polars, extracted to files for DuckDB and PySpark, a
-temporary directory that is always removed, and the credits rules every peer applies alike.
+temporary directory that is always removed, and the credits rules every peer applies alike
+(what makes an event, how a timestamp reads, how a time is written).
 
 Every part file is kept as it is, one JSON array (the original task's layout is
 `json.dump(events, f, indent=2)`: one key per line), and read by each engine's own JSON array
@@ -42,7 +43,7 @@ def parse_args(tool: str) -> argparse.Namespace:
     ec.add_argument("--low-memory", action="store_true", help="the tool's bounded-memory mode (256 MB where it has one)")
     cr = sub.add_parser("credits", help="events, duplicates, rejects and the balance per organisation of a credits log")
     cr.add_argument("source", type=Path, help="credits CSV (org_id,user_id,credit_type,action,credits,timestamp)")
-    cr.add_argument("out", type=Path, help="output CSV (org_id,credits_added,credits_deducted,balance,events); "
+    cr.add_argument("out", type=Path, help=f"output CSV ({','.join(CREDITS_BALANCE_COLUMNS)}); "
                     "the counts go beside it, to <out stem>.counts.csv (events,duplicates,rejects)")
     cr.add_argument("--low-memory", action="store_true", help="the tool's bounded-memory mode (256 MB where it has one)")
     return parser.parse_args()
@@ -160,9 +161,13 @@ def cents_to_text(cents: int) -> str:
 # lower-cased; an empty field is null. A row is an event when it has an org_id, an action of
 # `add` or `deduct` and credits that are an exact non-negative numeric(12,2); every other row is
 # a reject. Events equal in all six fields (after trimming and lower-casing; credits compared
-# as text) are one event, the other copies counted as duplicates.
+# as text) are one event, the other copies counted as duplicates. The balance per organisation
+# (Sluice's finance_org_balance.csv) is over the events: credits added and deducted, their
+# difference, the events, those without a time, and the first and last time.
 
 CREDITS_COLUMNS = ["org_id", "user_id", "credit_type", "action", "credits", "timestamp"]
+CREDITS_BALANCE_COLUMNS = ["org_id", "credits_added", "credits_deducted", "balance", "events",
+                           "events_without_time", "first_event_at", "last_event_at"]
 CREDITS_TRIM = " \t\r\n"
 CREDITS_ACTIONS = ["add", "deduct"]
 # Plain decimal text, as Sluice's parser takes it: an optional sign, digits with at most one
@@ -179,6 +184,54 @@ _NUMBER = re.compile(CREDITS_NUMBER)
 _INEXACT = re.compile(CREDITS_INEXACT)
 _TOO_LARGE = re.compile(CREDITS_TOO_LARGE)
 _NEGATIVE_ZERO = re.compile(CREDITS_NEGATIVE_ZERO)
+
+
+# The time of an event: its trimmed timestamp read in the first of Sluice's formats
+# (CreditsPipeline.timestampFormats) that matches the whole text, else none (empty: missing;
+# anything else: unparseable). All in UTC. Each strftime format goes with its shape in Sluice's
+# grammar (SluiceCore's DateTimeFormat): `%Y` one to four digits (`24` is the year 24), every
+# other field one or two, literals exactly as written (one space: no tab, no second space, none
+# before AM/PM), AM/PM in any case, and a second of at most 60 (Sluice reads 60 as 59). The
+# engines' parsers are more lenient than that (any whitespace, AM glued to the minutes, a
+# second of 61) and in places stricter (pandas' `%Y` takes four digits from 0001 only, DuckDB
+# rejects a second of 60), so every peer reads a format only where its shape matches, and makes up the
+# rest where its parser falls short. Then the value must be a real date and time (hour below
+# 24, minute below 60, 12-hour clock 1 to 12, 31-02-2024 and 32/13/2024 unparseable): the
+# engines' parsers check that.
+CREDITS_YEAR = "[0-9]{1,4}"
+_FIELD = "[0-9]{1,2}"
+_SECOND = "(?:60|[0-5]?[0-9])"
+CREDITS_TIMESTAMP_FORMATS = [
+    ("%Y-%m-%d %H:%M:%S", f"^{CREDITS_YEAR}-{_FIELD}-{_FIELD} {_FIELD}:{_FIELD}:{_SECOND}$"),
+    ("%Y-%m-%dT%H:%M:%S", f"^{CREDITS_YEAR}-{_FIELD}-{_FIELD}T{_FIELD}:{_FIELD}:{_SECOND}$"),
+    ("%Y-%m-%d", f"^{CREDITS_YEAR}-{_FIELD}-{_FIELD}$"),
+    ("%m/%d/%Y %I:%M %p", f"^{_FIELD}/{_FIELD}/{CREDITS_YEAR} {_FIELD}:{_FIELD} [AaPp][Mm]$"),
+    ("%d-%m-%Y", f"^{_FIELD}-{_FIELD}-{CREDITS_YEAR}$"),
+]
+# The last format, `epoch`: an integer (a sign allowed) of Unix seconds whose microseconds fit
+# a 64-bit integer, as Sluice keeps times.
+CREDITS_EPOCH = r"^[+-]?[0-9]+$"
+CREDITS_EPOCH_LIMIT = (2**63 - 1) // 1_000_000
+# Sluice reads a second of 60 as 59 (the shapes end `:60` then; no other format can).
+CREDITS_LEAP_SECOND = ":60"
+
+
+def timestamp_text(seconds: int) -> str:
+    """Whole seconds since 1970 as Sluice writes a time, `YYYY-MM-DD HH:MM:SS` in UTC, for any
+    year an epoch can reach (`0024-…`, `10000-…`, `-0001-…`), which the engines' own
+    formatting does not all do (Polars' panics past year 262143, DuckDB writes `(BC)`)."""
+    days, rest = divmod(int(seconds), 86_400)
+    # the civil date of a day number (Howard Hinnant's algorithm, as SluiceCore's DateEncoding)
+    z = days + 719_468
+    era, day_of_era = divmod(z, 146_097)
+    year_of_era = (day_of_era - day_of_era // 1460 + day_of_era // 36_524 - day_of_era // 146_096) // 365
+    day_of_year = day_of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
+    month_index = (5 * day_of_year + 2) // 153
+    day = day_of_year - (153 * month_index + 2) // 5 + 1
+    month = month_index + 3 if month_index < 10 else month_index - 9
+    year = year_of_era + era * 400 + (month <= 2)
+    sign = "-" if year < 0 else ""
+    return f"{sign}{abs(year):04d}-{month:02d}-{day:02d} {rest // 3600:02d}:{rest // 60 % 60:02d}:{rest % 60:02d}"
 
 
 def credits_cents(text: str) -> int | None:

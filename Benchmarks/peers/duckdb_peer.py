@@ -4,16 +4,20 @@ with COPY … TO. In-memory database, every core (DuckDB's default thread count)
 `--low-memory`: `SET memory_limit = '256MB'`, spilling to a scratch directory, no insertion
 order kept. Ecommerce: DuckDB cannot read ZIP archives, so the script first inflates every part
 file of the nested archives into the scratch directory as it is (common.extract_parts; a JSON
-array each), and that time is part of the measurement.
+array each), and that time is part of the measurement. Credits: the time of each event from a
+CASE per format — `try_strptime` where the text has the format's shape, `TRY_CAST` of an epoch's
+digits — coalesced in Sluice's order.
 """
 
 from __future__ import annotations
 
 import duckdb
+from duckdb.sqltypes import BIGINT, VARCHAR
 
 from common import (
-    CREDITS_ACTIONS, CREDITS_COLUMNS, CREDITS_INEXACT, CREDITS_NEGATIVE_ZERO, CREDITS_NUMBER, CREDITS_TOO_LARGE,
-    CREDITS_TRIM, extract_parts, parse_args, scratch_dir, write_counts,
+    CREDITS_ACTIONS, CREDITS_COLUMNS, CREDITS_EPOCH, CREDITS_EPOCH_LIMIT, CREDITS_INEXACT, CREDITS_LEAP_SECOND,
+    CREDITS_NEGATIVE_ZERO, CREDITS_NUMBER, CREDITS_TIMESTAMP_FORMATS, CREDITS_TOO_LARGE, CREDITS_TRIM, extract_parts,
+    parse_args, scratch_dir, timestamp_text, write_counts,
 )
 
 
@@ -116,16 +120,23 @@ SELECT count(*) FILTER (WHERE valid), coalesce(sum(copies - 1) FILTER (WHERE val
 FROM distinct_rows
 """
 
+# The time of an event in whole seconds since 1970 (`{seconds}`: see credits_seconds), kept as
+# an integer and written by common.timestamp_text (a Python function, one call per
+# organisation): DuckDB's own text for a year before 1 is `(BC)`, and an epoch can pass its years.
 CREDITS_BALANCES = """
 COPY (
     WITH events AS (
-        SELECT org_id, action, CAST(credits AS DECIMAL(12,2)) AS credits FROM distinct_rows WHERE valid
+        SELECT org_id, action, CAST(credits AS DECIMAL(12,2)) AS credits, {seconds} AS seconds
+        FROM distinct_rows WHERE valid
     )
     SELECT org_id,
            sum(CASE WHEN action = 'add' THEN credits ELSE 0 END) AS credits_added,
            sum(CASE WHEN action = 'deduct' THEN credits ELSE 0 END) AS credits_deducted,
            sum(CASE WHEN action = 'add' THEN credits ELSE -credits END) AS balance,
-           count(*) AS events
+           count(*) AS events,
+           count(*) - count(seconds) AS events_without_time,
+           timestamp_text(min(seconds)) AS first_event_at,
+           timestamp_text(max(seconds)) AS last_event_at
     FROM events
     GROUP BY org_id
     ORDER BY org_id
@@ -133,7 +144,24 @@ COPY (
 """
 
 
+def credits_seconds(text: str) -> str:
+    """SQL for the time of a trimmed timestamp `text` in whole seconds since 1970, NULL when it
+    reads in none of the formats: the first CASE whose shape matches and whose value parses."""
+    cases = []
+    for format, shape in CREDITS_TIMESTAMP_FORMATS:
+        value = text
+        if "%S" in format:  # a second of 60 is 59 to Sluice, no time at all to try_strptime
+            value = f"regexp_replace({text}, {sql_string(CREDITS_LEAP_SECOND + '$')}, ':59')"
+        cases.append(f"CASE WHEN regexp_full_match({text}, {sql_string(shape)}) "
+                     f"THEN epoch_us(try_strptime({value}, {sql_string(format)})) // 1000000 END")
+    cases.append(f"CASE WHEN regexp_full_match({text}, {sql_string(CREDITS_EPOCH)}) "
+                 f"AND TRY_CAST({text} AS BIGINT) BETWEEN -{CREDITS_EPOCH_LIMIT} AND {CREDITS_EPOCH_LIMIT} "
+                 f"THEN TRY_CAST({text} AS BIGINT) END")
+    return "coalesce(\n            " + ",\n            ".join(cases) + ")"
+
+
 def credits(con, source, out) -> None:
+    con.create_function("timestamp_text", timestamp_text, [BIGINT], VARCHAR)
     trim = " || ".join(f"chr({ord(c)})" for c in CREDITS_TRIM)
     con.execute(CREDITS_ROWS.format(
         trimmed=", ".join(f'trim(coalesce("{c}", \'\'), {trim}) AS "{c}"' for c in CREDITS_COLUMNS),
@@ -145,7 +173,7 @@ def credits(con, source, out) -> None:
         names=", ".join(f'"{c}"' for c in CREDITS_COLUMNS),
     ))
     events, duplicates, rejects = con.execute(CREDITS_COUNTS).fetchone()
-    con.execute(CREDITS_BALANCES.format(out=sql_string(out)))
+    con.execute(CREDITS_BALANCES.format(seconds=credits_seconds('"timestamp"'), out=sql_string(out)))
     write_counts(out, events, duplicates, rejects)
 
 

@@ -1,6 +1,6 @@
 """The Sluice pipelines in pandas, written the way the original assignments are solved:
 read_csv + groupby for transactions; zipfile + json + DataFrame + merge + groupby for ecommerce;
-read_csv + str methods + drop_duplicates + groupby for credits.
+read_csv + str methods + drop_duplicates + to_datetime + groupby for credits.
 
 Fast settings: the pyarrow CSV engine (multi-threaded parsing, pandas 3's Arrow-backed `str`
 dtype), integer day numbers instead of date strings, integer cents for exact revenue.
@@ -11,14 +11,16 @@ what happened).
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 import numpy as np
 import pandas as pd
 
 from common import (
-    CREDITS_ACTIONS, CREDITS_COLUMNS, CREDITS_TRIM, cents_to_text, credits_cents, parse_args, part_files, price_cents,
-    write_counts,
+    CREDITS_ACTIONS, CREDITS_BALANCE_COLUMNS, CREDITS_COLUMNS, CREDITS_EPOCH, CREDITS_EPOCH_LIMIT, CREDITS_LEAP_SECOND,
+    CREDITS_TIMESTAMP_FORMATS, CREDITS_TRIM, CREDITS_YEAR, cents_to_text, credits_cents, parse_args, part_files, price_cents,
+    timestamp_text, write_counts,
 )
 
 
@@ -93,6 +95,41 @@ def ecommerce(events, products_csv, customers_csv, out) -> None:
     report.to_csv(out, index=False, lineterminator="\n")
 
 
+# The Gregorian calendar repeats every 400 years: a year pandas' %Y does not take (fewer than
+# four digits, `10/29/24 12:00 AM`, or 0000) is read 2000 years later, then moved back.
+_SHIFT_YEARS = 2000
+_SHIFT_SECONDS = _SHIFT_YEARS // 400 * 146_097 * 86_400
+
+
+def _shift_year(match) -> str:
+    """The text of a match of a timestamp shape with its year (the group) 2000 years later."""
+    text, start, end = match.group(0), match.start(1), match.end(1)
+    return f"{text[:start]}{int(text[start:end]) + _SHIFT_YEARS}{text[end:]}"
+
+
+def event_seconds(texts: pd.Series) -> pd.Series:
+    """The time of each trimmed timestamp as whole seconds since 1970 (Int64, <NA> when it reads
+    in none of the formats), kept as an integer: an epoch can pass the years pandas holds.
+    Each format is read with `to_datetime(format=..., errors="coerce")` from the texts not read
+    yet that have its shape."""
+    seconds = pd.Series(pd.NA, index=texts.index, dtype="Int64")
+    for format, shape in CREDITS_TIMESTAMP_FORMATS:
+        todo = texts[seconds.isna() & texts.str.contains(shape)]
+        read = pd.to_datetime(todo, format=format, errors="coerce").dropna().dt.as_unit("s").astype("int64")
+        again = todo.drop(read.index)
+        if len(again):  # the texts that did not parse (mostly not real dates), their year moved
+            moved = again.str.replace(re.compile(shape.replace(CREDITS_YEAR, f"({CREDITS_YEAR})")), _shift_year, regex=True)
+            later = pd.to_datetime(moved, format=format, errors="coerce").dropna().dt.as_unit("s").astype("int64")
+            read = pd.concat([read, later - _SHIFT_SECONDS])
+        if "%S" in format:  # a second of 60 is the next minute to pandas, 59 to Sluice
+            read -= todo[read.index].str.endswith(CREDITS_LEAP_SECOND).astype("int64")
+        seconds[read.index] = read
+    epoch = pd.to_numeric(texts[seconds.isna() & texts.str.contains(CREDITS_EPOCH)], errors="coerce")
+    epoch = epoch[epoch.abs() <= CREDITS_EPOCH_LIMIT]  # exact: the limit is below 2**53
+    seconds[epoch.index] = epoch.astype("int64")
+    return seconds
+
+
 def credits(source, out) -> None:
     # every column as text, an empty field as "" (never NaN): the rules decide what a value is
     df = pd.read_csv(source, dtype=str, keep_default_na=False, engine="pyarrow")[CREDITS_COLUMNS]
@@ -114,23 +151,32 @@ def credits(source, out) -> None:
     duplicates = len(events) - len(distinct)
     del events
 
+    # timestamps: far fewer distinct texts than events (midnights, minutes), each read once
+    codes, texts = pd.factorize(distinct["timestamp"])
+    seconds = event_seconds(pd.Series(texts)).array.take(codes)
+
     adds = distinct["action"] == "add"
     balances = (
         pd.DataFrame({
             "org_id": distinct["org_id"],
             "credits_added": np.where(adds, distinct["cents"], 0),
             "credits_deducted": np.where(adds, 0, distinct["cents"]),
+            "without_time": pd.isna(seconds),
+            "seconds": seconds,
         })
         .groupby("org_id")
         .agg(credits_added=("credits_added", "sum"), credits_deducted=("credits_deducted", "sum"),
-             events=("credits_added", "size"))
+             events=("credits_added", "size"), events_without_time=("without_time", "sum"),
+             first_event_at=("seconds", "min"), last_event_at=("seconds", "max"))
         .sort_index()
         .reset_index()
     )
-    balances.insert(3, "balance", balances["credits_added"] - balances["credits_deducted"])
+    balances["balance"] = balances["credits_added"] - balances["credits_deducted"]
     for column in ["credits_added", "credits_deducted", "balance"]:
         balances[column] = balances[column].map(cents_to_text)
-    balances.to_csv(out, index=False, lineterminator="\n")
+    for column in ["first_event_at", "last_event_at"]:
+        balances[column] = balances[column].map(timestamp_text, na_action="ignore")
+    balances[CREDITS_BALANCE_COLUMNS].to_csv(out, index=False, lineterminator="\n")
     write_counts(out, len(distinct), duplicates, rejects)
 
 

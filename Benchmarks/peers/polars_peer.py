@@ -8,7 +8,9 @@ lazy scanner for JSON arrays (only for NDJSON), so the script inflates each part
 and reads it with `read_json` (a process per core, one daily archive at a time), keeping only
 the purchases of each part; that time is part of the measurement. Credits: every column read
 as text, normalised and checked with expressions, the distinct rows collected once (with a flag
-for the valid ones), then the counts and the balances from them, credits as Decimal(12,2).
+for the valid ones), then the counts and the balances from them, credits as Decimal(12,2), the
+time of each event from `str.to_datetime(format, strict=False)` per format where the text has
+its shape, or from the digits of an epoch, coalesced in Sluice's order.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ import sys
 import polars as pl
 
 from common import (
-    CREDITS_ACTIONS, CREDITS_COLUMNS, CREDITS_INEXACT, CREDITS_NEGATIVE_ZERO, CREDITS_NUMBER, CREDITS_TOO_LARGE,
-    CREDITS_TRIM, day_parts, map_daily_archives, parse_args, write_counts,
+    CREDITS_ACTIONS, CREDITS_BALANCE_COLUMNS, CREDITS_COLUMNS, CREDITS_EPOCH, CREDITS_EPOCH_LIMIT, CREDITS_INEXACT,
+    CREDITS_LEAP_SECOND, CREDITS_NEGATIVE_ZERO, CREDITS_NUMBER, CREDITS_TIMESTAMP_FORMATS, CREDITS_TOO_LARGE,
+    CREDITS_TRIM, day_parts, map_daily_archives, parse_args, timestamp_text, write_counts,
 )
 
 
@@ -119,6 +122,21 @@ def ecommerce(events, products_csv, customers_csv, out, low_memory: bool) -> Non
     write(report, out, low_memory)
 
 
+def event_seconds(text: pl.Expr) -> pl.Expr:
+    """The time of a trimmed timestamp as whole seconds since 1970 (null when it reads in none
+    of the formats), kept as an integer: an epoch can pass the years Polars formats."""
+    times = []
+    for format, shape in CREDITS_TIMESTAMP_FORMATS:
+        seconds = text.str.to_datetime(format, time_unit="us", strict=False).dt.epoch("s")
+        if "%S" in format:  # a second of 60 is the next minute to Polars, 59 to Sluice
+            seconds = seconds - text.str.ends_with(CREDITS_LEAP_SECOND).cast(pl.Int64)
+        times.append(pl.when(text.str.contains(shape)).then(seconds))
+    epoch = text.cast(pl.Int64, strict=False)
+    times.append(pl.when(text.str.contains(CREDITS_EPOCH) & epoch.is_between(-CREDITS_EPOCH_LIMIT, CREDITS_EPOCH_LIMIT))
+                 .then(epoch))
+    return pl.coalesce(times)
+
+
 def credits(source, out, low_memory: bool) -> None:
     rows = pl.scan_csv(source, infer_schema=False, quote_char='"').select(
         pl.col(c).fill_null("").str.strip_chars(CREDITS_TRIM).alias(c) for c in CREDITS_COLUMNS
@@ -144,16 +162,25 @@ def credits(source, out, low_memory: bool) -> None:
 
     value = pl.col("credits").cast(pl.Decimal(12, 2))
     zero = pl.lit(0).cast(pl.Decimal(12, 2))
+    seconds = pl.col("seconds")
     balances = (
         events.lazy()
+        .with_columns(event_seconds(pl.col("timestamp")).alias("seconds"))
         .group_by("org_id")
         .agg(
             pl.when(pl.col("action") == "add").then(value).otherwise(zero).sum().alias("credits_added"),
             pl.when(pl.col("action") == "deduct").then(value).otherwise(zero).sum().alias("credits_deducted"),
             pl.len().alias("events"),
+            seconds.null_count().alias("events_without_time"),
+            seconds.min().alias("first_event_at"),
+            seconds.max().alias("last_event_at"),
         )
-        .with_columns((pl.col("credits_added") - pl.col("credits_deducted")).alias("balance"))
-        .select("org_id", "credits_added", "credits_deducted", "balance", "events")
+        .with_columns(
+            (pl.col("credits_added") - pl.col("credits_deducted")).alias("balance"),
+            # one row per organisation: written as Sluice writes a time, by common.timestamp_text
+            *(pl.col(c).map_elements(timestamp_text, return_dtype=pl.String) for c in ("first_event_at", "last_event_at")),
+        )
+        .select(CREDITS_BALANCE_COLUMNS)
         .sort("org_id")
     )
     write(balances, out, low_memory)

@@ -10,17 +10,21 @@ Ecommerce: Spark cannot read ZIP archives, so the script first inflates every pa
 nested archives into the scratch directory as it is (common.extract_parts; a JSON array each,
 read with `multiLine`), and that time is part of the measurement. Credits: every column read as
 text, normalised with column functions, grouped once into distinct rows (kept in memory and on
-disk) from which the counts and the balances (DecimalType(12,2)) come.
+disk) from which the counts and the balances (DecimalType(12,2)) come; the time of each event
+from `try_to_timestamp` per format where the text has its shape, or from the digits of an epoch,
+coalesced in Sluice's order (session time zone UTC).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 
 from common import (
-    CREDITS_ACTIONS, CREDITS_COLUMNS, CREDITS_INEXACT, CREDITS_NEGATIVE_ZERO, CREDITS_NUMBER, CREDITS_TOO_LARGE,
-    CREDITS_TRIM, extract_parts, parse_args, scratch_dir, write_counts,
+    CREDITS_ACTIONS, CREDITS_BALANCE_COLUMNS, CREDITS_COLUMNS, CREDITS_EPOCH, CREDITS_EPOCH_LIMIT, CREDITS_INEXACT,
+    CREDITS_LEAP_SECOND, CREDITS_NEGATIVE_ZERO, CREDITS_NUMBER, CREDITS_TIMESTAMP_FORMATS, CREDITS_TOO_LARGE,
+    CREDITS_TRIM, extract_parts, parse_args, scratch_dir, timestamp_text, write_counts,
 )
 
 
@@ -36,6 +40,7 @@ def session(tmp, low_memory: bool):
         .config("spark.sql.adaptive.enabled", "true")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
         .config("spark.local.dir", str(tmp))
         .config("spark.driver.extraJavaOptions", f"-Djava.io.tmpdir={tmp}")
         .getOrCreate()
@@ -150,6 +155,32 @@ def ecommerce(spark, events, products_csv, customers_csv, out, tmp) -> None:
     write_single_csv(report, tmp, out, ["category", "customer_segment"])
 
 
+# Sluice's strftime directives as Spark's datetime pattern letters; one letter parses one or
+# two digits (the year up to four), the rest is quoted literal text.
+SPARK_PATTERN = {"%Y": "y", "%m": "M", "%d": "d", "%H": "H", "%I": "h", "%M": "m", "%S": "s", "%p": "a"}
+
+
+def spark_pattern(format: str) -> str:
+    parts = re.split("(%.)", format)
+    return "".join(SPARK_PATTERN[p] if p in SPARK_PATTERN else f"'{p}'" if p.isalpha() else p for p in parts)
+
+
+def event_seconds(text):
+    """The time of a trimmed timestamp column as whole seconds since 1970 (null when it reads in
+    none of the formats), kept as a long: an epoch can pass the years Spark formats."""
+    from pyspark.sql import functions as F
+
+    times = []
+    for format, shape in CREDITS_TIMESTAMP_FORMATS:
+        value = text
+        if "%S" in format:  # a second of 60 is 59 to Sluice, no time at all to Spark
+            value = F.regexp_replace(text, CREDITS_LEAP_SECOND + "$", ":59")
+        times.append(F.when(text.rlike(shape), F.unix_seconds(F.try_to_timestamp(value, F.lit(spark_pattern(format))))))
+    epoch = text.try_cast("bigint")
+    times.append(F.when(text.rlike(CREDITS_EPOCH) & epoch.between(-CREDITS_EPOCH_LIMIT, CREDITS_EPOCH_LIMIT), epoch))
+    return F.coalesce(*times)
+
+
 def credits(spark, source, out, tmp) -> None:
     from pyspark.sql import functions as F
     from pyspark.sql.types import DecimalType, StringType, StructField, StructType
@@ -183,6 +214,9 @@ def credits(spark, source, out, tmp) -> None:
 
     value = F.col("credits").cast(DecimalType(12, 2))
     zero = F.lit(0).cast(DecimalType(12, 2))
+    seconds = event_seconds(F.col("timestamp"))
+    # one row per organisation: written as Sluice writes a time, by common.timestamp_text
+    text = F.udf(lambda s: None if s is None else timestamp_text(s), StringType())
     balances = (
         distinct.where(F.col("valid"))
         .groupBy("org_id")
@@ -190,9 +224,14 @@ def credits(spark, source, out, tmp) -> None:
             F.sum(F.when(F.col("action") == "add", value).otherwise(zero)).alias("credits_added"),
             F.sum(F.when(F.col("action") == "deduct", value).otherwise(zero)).alias("credits_deducted"),
             F.count("*").alias("events"),
+            F.count_if(seconds.isNull()).alias("events_without_time"),
+            F.min(seconds).alias("first"),
+            F.max(seconds).alias("last"),
         )
         .select("org_id", "credits_added", "credits_deducted",
-                (F.col("credits_added") - F.col("credits_deducted")).alias("balance"), "events")
+                (F.col("credits_added") - F.col("credits_deducted")).alias("balance"), "events", "events_without_time",
+                text("first").alias("first_event_at"), text("last").alias("last_event_at"))
+        .select(CREDITS_BALANCE_COLUMNS)
     )
     write_single_csv(balances, tmp, out, ["org_id"])
     write_counts(out, events, duplicates, rejects)
