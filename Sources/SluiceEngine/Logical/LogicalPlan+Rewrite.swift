@@ -50,6 +50,13 @@ extension LogicalPlan {
     }
 }
 
+extension DataFrame {
+    /// The same rows in no particular order: the sorts at the top of the plan (seen through
+    /// the operators that work row by row) are dropped. For a result whose every destination
+    /// is unordered — a table load — sorting would only cost a merge.
+    public var unordered: DataFrame { DataFrame(SortElimination.unsorted(plan)) }
+}
+
 /// Drops a sort whose order nothing above it can see: under an aggregate whose functions all
 /// ignore the order of their input (sum, count, min, max, …), reached through operators that
 /// work row by row. A step that sorts its result for its files and then only feeds a balance
@@ -63,7 +70,7 @@ enum SortElimination {
     }
 
     /// `plan` without the sorts at its top, looking through the row-by-row operators.
-    private static func unsorted(_ plan: LogicalPlan) -> LogicalPlan {
+    static func unsorted(_ plan: LogicalPlan) -> LogicalPlan {
         switch plan {
         case .sort(_, let input): unsorted(input)
         case .filter, .project, .extend, .reject, .observe: plan.mapInputs(unsorted)

@@ -174,7 +174,20 @@ public enum PipelineRunner {
                 continue
             }
             let selected = { (output: JobOutput) in settings.selection.map { !Set(output.selectionNames).isDisjoint(with: $0) } ?? true }
-            let frame = frames[index]
+            let readers = job.steps.indices.filter { reader in
+                dispositions[reader] == .run && step.outputs.contains { output in
+                    if case .feeds(let result) = output { frames[reader].plan.scanCount(of: result) > 0 } else { false }
+                }
+            }
+            let writesFiles = settings.outputDirectory != nil && step.outputs.contains { output in
+                switch output {
+                case .csv, .csvPerValue: selected(output)
+                case .table, .feeds: false
+                }
+            }
+            // Only tables take this result (no file, no later step): their rows have no order,
+            // so the step's own sort, and the merge it needs, are left out.
+            let frame = writesFiles || !readers.isEmpty ? frames[index] : frames[index].unordered
             let schema = try step.schema ?? frame.schema()
             var sinks: [any BatchSink] = []
             var table: TargetTable?
@@ -192,7 +205,7 @@ public enum PipelineRunner {
                     if connection != nil { table = output.target(schema: schema, runID: outcome.runID) }
                 case .feeds(let result):
                     // Held only for a later step that reads it rather than computing it.
-                    guard job.steps.indices.contains(where: { dispositions[$0] == .run && frames[$0].plan.scanCount(of: result) > 0 }) else { continue }
+                    guard readers.contains(where: { frames[$0].plan.scanCount(of: result) > 0 }) else { continue }
                     result.begin(runtime: runtime)
                     results.append(result)
                 }
