@@ -11,6 +11,14 @@ struct CreditsCLITests {
         return try connection.execute(sql).rows
     }
 
+    /// A fresh folder holding the fixture as `log.csv`.
+    static func writeFixture() throws -> (directory: URL, input: URL) {
+        let directory = try TestSupport.temporaryDirectory()
+        let input = directory.appendingPathComponent("log.csv")
+        try Data(fixture.utf8).write(to: input)
+        return (directory, input)
+    }
+
     /// A small log whose every view row is worked out by hand below.
     static let fixture = """
         org_id,user_id,credit_type,action,credits,timestamp
@@ -28,9 +36,7 @@ struct CreditsCLITests {
     @Test("views answer with SELECT *: balances, months (null month kept), users, days, overview, data quality; a re-run changes nothing")
     func views() throws {
         let url = try TestCluster.newDatabase("credits")
-        let directory = try TestSupport.temporaryDirectory()
-        let input = directory.appendingPathComponent("log.csv")
-        try Data(Self.fixture.utf8).write(to: input)
+        let (directory, input) = try Self.writeFixture()
         let first = try CLI.run(["run", "credits", "--source", input.path, "--db", url, "--out", directory.appendingPathComponent("out").path])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("8 rows = 6 events + 1 duplicates + 1 rejects"), "\(first.stdout)")
@@ -88,9 +94,7 @@ struct CreditsCLITests {
     @Test("--select of the balance file alone with a database: the run is recorded, and no table or view is made")
     func selectFilesOnly() throws {
         let url = try TestCluster.newDatabase("credits_select")
-        let directory = try TestSupport.temporaryDirectory()
-        let input = directory.appendingPathComponent("log.csv")
-        try Data(Self.fixture.utf8).write(to: input)
+        let (directory, input) = try Self.writeFixture()
         let out = directory.appendingPathComponent("out")
         let run = try CLI.run(["run", "credits", "--source", input.path, "--db", url, "--out", out.path, "--select", "finance_org_balance.csv"])
         #expect(run.status == 0, "\(run.stderr)")
