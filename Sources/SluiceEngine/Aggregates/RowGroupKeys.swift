@@ -159,6 +159,12 @@ struct RowGroupKeys {
         }
     }
 
+    /// The key columns in the pieces they were taken in, each with its first group: emitting
+    /// them piece by piece saves concatenating millions of keys only to cut them up again.
+    func keyChunks() -> [(firstGroup: Int, columns: [Column])] {
+        Array(zip(chunkStarts, chunks))
+    }
+
     /// The key columns of every group, in group order.
     func keyColumns() -> [Column] {
         types.indices.map { position in

@@ -1,7 +1,8 @@
 import SluiceCore
 
 /// Tells every scan which columns the plan above it reads, so a CSV reader parses only
-/// those fields and nothing carries unused columns through a shuffle.
+/// those fields and nothing carries unused columns through a shuffle; aggregates whose
+/// result nothing reads are dropped on the way down.
 enum ProjectionPushdown {
     /// - Parameter required: the columns the parent reads, or nil for all of them.
     static func apply(_ plan: LogicalPlan, required: Set<String>? = nil) -> LogicalPlan {
@@ -21,7 +22,13 @@ enum ProjectionPushdown {
             let newNames = Set(expressions.map(\.outputName))
             let used = expressions.reduce(into: required.subtracting(newNames)) { $0.formUnion($1.referencedColumns) }
             return .extend(expressions, apply(input, required: used))
-        case .aggregate(let keys, let aggregates, let input):
+        case .aggregate(let keys, var aggregates, let input):
+            // An aggregate nobody above reads is not computed (a de-duplication's first line
+            // when only its counts are wanted). The keys stay: they define the groups.
+            if let required {
+                let read = aggregates.filter { required.contains($0.name) }
+                aggregates = read.isEmpty && keys.isEmpty ? Array(aggregates.prefix(1)) : read
+            }
             var used = keys.reduce(into: Set<String>()) { $0.formUnion($1.referencedColumns) }
             for aggregate in aggregates {
                 for argument in aggregate.arguments { used.formUnion(argument.referencedColumns) }

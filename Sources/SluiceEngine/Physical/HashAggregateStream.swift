@@ -301,9 +301,10 @@ final class HashAggregateStream: BatchStream {
 
     /// Fails, naming the group, when an aggregate's exact result for it does not fit the
     /// output type (a sum past the 64-bit range: see ``SumFunction``).
-    private func checkRanges(keys: [Column]) throws(SluiceError) {
+    private func checkRanges() throws(SluiceError) {
         for (aggregate, accumulator) in zip(plan.aggregates, accumulators) {
             guard let checked = accumulator as? any RangeCheckedAccumulator, let (group, value) = checked.firstOutOfRange() else { continue }
+            let keys = keyColumns(groupCount: groupCount)
             let keyText = zip(plan.keyNames, keys).map { "\($0.0) = \($0.1.value(at: group))" }.joined(separator: ", ")
             throw SluiceError(
                 .data,
@@ -325,21 +326,28 @@ final class HashAggregateStream: BatchStream {
             groupCount = 1
         }
         guard groupCount > 0 else { return }
-        let whole: RecordBatch
-        if emitsStates {
-            whole = try stateBatch()
-        } else {
-            var columns = keyColumns(groupCount: groupCount)
-            try checkRanges(keys: columns)
-            for accumulator in accumulators { columns.append(try accumulator.finish()) }
-            whole = RecordBatch(unchecked: plan.schema, columns: columns, rowCount: groupCount)
-        }
         if emitsStates {
             // Map-side output goes straight to the shuffle, which cuts it by bucket anyway;
             // slicing it here would copy the whole state once more.
-            pending.append(whole)
+            pending.append(try stateBatch())
             return
         }
+        try checkRanges()
+        var results: [Column] = []
+        for accumulator in accumulators { results.append(try accumulator.finish()) }
+        if let rowKeys, rowKeys.keyChunks().count > 1 {
+            // Row-keyed groups are emitted in the pieces their keys were taken in (each at
+            // most one input batch), with the results cut to match.
+            let pieces = rowKeys.keyChunks()
+            for (index, piece) in pieces.enumerated() {
+                let end = index + 1 < pieces.count ? pieces[index + 1].firstGroup : groupCount
+                let range = piece.firstGroup..<end
+                let columns = piece.columns + results.map { $0.slice(range) }
+                pending += RecordBatch(unchecked: plan.schema, columns: columns, rowCount: range.count).chunks(maxRows: context.batchRows)
+            }
+            return
+        }
+        let whole = RecordBatch(unchecked: plan.schema, columns: keyColumns(groupCount: groupCount) + results, rowCount: groupCount)
         pending += whole.chunks(maxRows: context.batchRows)
     }
 }
