@@ -43,6 +43,37 @@ struct PlanRewriteTests {
         let rows = TestSupport.rows([try inlined.collectBatch(runtime: TestSupport.runtime())])
         #expect(rows == [[.string("a"), .int64(20)], [.string("b"), .int64(40)], [.string("c"), .int64(40)]])
     }
+
+    @Test("an aggregate nothing above reads is not computed; the keys still group, and the rest is unchanged")
+    func unreadAggregatePruned() throws {
+        let grouped = DataFrame(try Self.source()).groupBy("k").agg(Agg.sum(col("v")).as("s"), Agg.min(col("v")).as("first"), Agg.count().as("n"))
+        let counted = grouped.select(col("k"), col("n")).sort(.asc("k"))
+        let plan = try counted.explain(config: ExecutionConfig(workers: 2))
+        #expect(plan.contains("count(…) AS n") && !plan.contains("sum(") && !plan.contains("min("))
+        let rows = TestSupport.rows([try counted.collectBatch(runtime: TestSupport.runtime())])
+        #expect(rows == [[.string("a"), .int64(1)], [.string("b"), .int64(2)], [.string("c"), .int64(1)]])
+        // Read through an expression, the aggregate stays.
+        let doubled = grouped.select(col("k"), (col("s") * lit(2)).alias("s2")).sort(.asc("k"))
+        #expect(try doubled.explain(config: ExecutionConfig(workers: 2)).contains("sum(…) AS s"))
+        #expect(TestSupport.rows([try doubled.collectBatch(runtime: TestSupport.runtime())]).map { $0[1] } == [.int64(4), .int64(8), .int64(8)])
+        // A global aggregate keeps one result, so its single row is still produced.
+        let global = DataFrame(try Self.source()).groupBy([]).agg(Agg.count().as("n"), Agg.sum(col("v")).as("s")).select(lit(1).alias("one"))
+        #expect(TestSupport.rows([try global.collectBatch(runtime: TestSupport.runtime())]) == [[.int64(1)]])
+    }
+
+    @Test("nullIfEmpty(trim(c)) goes into the scan only where every use of c is that cleaned form, and only for text")
+    func scanCleaningChoosesColumns() {
+        let schema = Schema([Field("a", .string), Field("b", .string), Field("c", .string), Field("n", .int64)])
+        let cleaned = { (name: String) in col(name).trim().nullIfEmpty() }
+        let (expressions, trimmed) = ScanCleaning.push([
+            cleaned("a").alias("a"), cleaned("b").lower().alias("b"), col("c"), cleaned("c").alias("c2"), cleaned("n").alias("n"), cleaned("a"),
+        ], over: schema)
+        #expect(trimmed == ["a", "b"])
+        #expect(expressions == [
+            col("a"), col("b").lower().alias("b"), col("c"), cleaned("c").alias("c2"), cleaned("n").alias("n"), col("a").alias("nullIfEmpty(trim(a))"),
+        ])
+        #expect(ScanCleaning.push([col("a").trim().alias("a")], over: schema).trimmed.isEmpty)
+    }
 }
 
 /// max − min, declared without `ignoresInputOrder`, so a sort below it stays.

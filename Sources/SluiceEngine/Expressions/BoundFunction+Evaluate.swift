@@ -168,9 +168,7 @@ extension BoundFunction {
 /// Byte-level string helpers shared by the functions and the CSV reader.
 enum StringKernels {
     @inline(__always)
-    static func isSpace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
-    }
+    static func isSpace(_ byte: UInt8) -> Bool { TextTrim.isSpace(byte) }
 
     static func changeCase(_ bytes: UnsafeBufferPointer<UInt8>, upper: Bool, into out: inout [UInt8]) {
         out.removeAll(keepingCapacity: true)

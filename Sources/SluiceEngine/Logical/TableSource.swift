@@ -21,6 +21,26 @@ public protocol TableSource: AnyObject, Sendable {
 
 extension TableSource {
     public func prepare(runtime: ExecutionRuntime) throws(SluiceError) {}
+
+    /// Whether the planner may push `nullIfEmpty(trim(c))` into this source's scan.
+    var acceptsTrimPushdown: Bool { (self as? any TrimmingTableSource)?.trimsWhileParsing ?? false }
+}
+
+extension TrimmingTableSource {
+    public var trimsWhileParsing: Bool { true }
+}
+
+/// A source that can trim text fields and read a blank one as null while it parses them, so
+/// the cleaning every messy-input pipeline starts with, `nullIfEmpty(trim(c))`, costs no pass
+/// of its own over the column (the planner pushes it down: see ``ScanCleaning``).
+public protocol TrimmingTableSource: TableSource {
+    /// False for a source that only sometimes can (a stand-in for explain that names the
+    /// source it stands for).
+    var trimsWhileParsing: Bool { get }
+    /// Opens partition `partition` like ``TableSource/open(partition:projection:context:)``,
+    /// with each text column in `trimmed` (indices into `schema`) trimmed as `trim()` does
+    /// (``TextTrim``) and made null when nothing is left.
+    func open(partition: Int, projection: [Int], trimmed: Set<Int>, context: TaskContext) throws(SluiceError) -> any BatchStream
 }
 
 /// A table held in memory as batches, one partition per batch group; for tests, small

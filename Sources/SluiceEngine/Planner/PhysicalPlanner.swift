@@ -19,14 +19,24 @@ public struct PhysicalPlanner: Sendable {
         try build(ProjectionPushdown.apply(SortElimination.apply(logical)), hint: nil)
     }
 
+    /// The scan of `projection`, with the `trimmed` text columns cleaned as they are parsed.
+    private func scan(_ source: any TableSource, projection: [String]?, trimmed: Set<String>) throws -> ScanExec {
+        var indices: [Int] = []
+        for name in projection ?? source.schema.names { indices.append(try source.schema.requireIndex(of: name)) }
+        var trimmedIndices = Set<Int>()
+        for name in trimmed { trimmedIndices.insert(try source.schema.requireIndex(of: name)) }
+        return ScanExec(source: source, projection: indices, trimmed: trimmedIndices, config: config)
+    }
+
     /// - Parameter hint: columns (in this node's output) that the parent would like the data
     ///   hashed on, when this node has to shuffle anyway.
     private func build(_ logical: LogicalPlan, hint: [String]?) throws -> any ExecutionPlan {
         switch logical {
         case .scan(let source, let projection):
-            var indices: [Int] = []
-            for name in projection ?? source.schema.names { indices.append(try source.schema.requireIndex(of: name)) }
-            return ScanExec(source: source, projection: indices, config: config)
+            return try scan(source, projection: projection, trimmed: [])
+        case .project(let expressions, .scan(let source, let projection)) where source.acceptsTrimPushdown:
+            let (cleaned, trimmed) = ScanCleaning.push(expressions, over: source.schema)
+            return try ProjectExec(input: try scan(source, projection: projection, trimmed: trimmed), expressions: cleaned)
         case .filter(let predicate, let input):
             return try FilterExec(input: try build(input, hint: hint), predicate: predicate)
         case .project(let expressions, let input):

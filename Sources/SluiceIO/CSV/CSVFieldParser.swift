@@ -23,6 +23,8 @@ struct FieldPlan {
     var kind: FieldKind
     var scale: Int
     var formats: [DateTimeFormat]
+    /// Text read as `nullIfEmpty(trim(field))` (the plan pushed the cleaning into the scan).
+    var trims = false
 
     init(type: DataType, formats: [DateTimeFormat]) {
         kind = FieldKind(type: type)
@@ -61,7 +63,14 @@ enum CSVFieldParser {
     ) -> Bool {
         let kind = plan.kind
         if kind == .string {
-            if bytes.isEmpty, !quoted { builder.appendNull() } else { builder.append(bytes: bytes) }
+            if plan.trims {
+                let text = TextTrim.trimmed(bytes)
+                if text.isEmpty { builder.appendNull() } else { builder.append(bytes: text) }
+            } else if bytes.isEmpty, !quoted {
+                builder.appendNull()
+            } else {
+                builder.append(bytes: bytes)
+            }
             return true
         }
         let text = trimmed(bytes)

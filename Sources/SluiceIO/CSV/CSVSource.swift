@@ -9,7 +9,7 @@ import Synchronization
 /// let source = try CSVSource(path: "transaction.csv", options: CSVOptions(requiredColumns: ["custId"]))
 /// let frame = DataFrame(source)
 /// ```
-public final class CSVSource: TableSource {
+public final class CSVSource: TrimmingTableSource {
     public let file: ReadableFile
     public let dialect: CSVDialect
     public let schema: Schema
@@ -173,10 +173,15 @@ public final class CSVSource: TableSource {
     }
 
     public func open(partition: Int, projection: [Int], context: TaskContext) throws(SluiceError) -> any BatchStream {
+        try open(partition: partition, projection: projection, trimmed: [], context: context)
+    }
+
+    /// Opens a split with the `trimmed` text columns cleaned while they are parsed.
+    public func open(partition: Int, projection: [Int], trimmed: Set<Int>, context: TaskContext) throws(SluiceError) -> any BatchStream {
         let split = try prepared.withLock { (state: inout Prepared?) throws(SluiceError) -> (Range<Int>, Int) in
             guard let state else { throw SluiceError.internal("CSV split opened before prepare") }
             return (state.starts[partition]..<max(state.starts[partition], state.ends[partition]), state.firstLines[partition])
         }
-        return try CSVSplitReader(source: self, range: split.0, firstLine: split.1, projection: projection, context: context)
+        return try CSVSplitReader(source: self, range: split.0, firstLine: split.1, projection: projection, trimmed: trimmed, context: context)
     }
 }

@@ -45,13 +45,19 @@ final class CSVSplitReader: BatchStream {
     @exclusivity(unchecked) private var caches: [ParseCache]
     @exclusivity(unchecked) private var reportedBytes: Int
 
-    init(source: CSVSource, range: Range<Int>, firstLine: Int, projection: [Int], context: TaskContext) throws(SluiceError) {
+    /// - Parameter trimmed: text columns (indices into the source's schema) read as
+    ///   `nullIfEmpty(trim(field))`.
+    init(source: CSVSource, range: Range<Int>, firstLine: Int, projection: [Int], trimmed: Set<Int> = [], context: TaskContext) throws(SluiceError) {
         self.source = source
         self.range = range
         self.line = firstLine
         let fileProjection = projection.filter { $0 < source.fileFieldCount }
         self.projection = fileProjection
-        self.plans = fileProjection.map { source.fieldPlans[$0] }
+        self.plans = fileProjection.map { column in
+            var plan = source.fieldPlans[column]
+            plan.trims = plan.kind == .string && trimmed.contains(column)
+            return plan
+        }
         self.schema = Schema(fileProjection.map { source.schema[$0] })
         var outputs: [Output] = []
         var fileIndex = 0
