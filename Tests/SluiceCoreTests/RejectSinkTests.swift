@@ -8,6 +8,21 @@ struct RejectSinkTests {
                raw: "row \(line),\"quoted\",é", message: "reason for line \(line)")
     }
 
+    @Test("a reject's rejects.csv line quotes what needs quoting, leaves an absent column empty and keeps UTF-8")
+    func csvLine() {
+        var out = Array(RejectCSV.header.utf8)
+        RejectCSV.append(Self.reject(7), to: &out)
+        RejectCSV.append(Reject(source: "dir, with comma/b.csv", line: 12, byteOffset: -1, column: "credits", kind: .castFailure,
+                                raw: "two\r\nlines", message: "'x' is not a number"), to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == """
+            source,line,byte_offset,column,kind,raw,message
+            a.csv,7,70,,unknown_action,"row 7,\"\"quoted\"\",é",reason for line 7
+            "dir, with comma/b.csv",12,-1,credits,cast_failure,"two\r
+            lines",'x' is not a number
+
+            """)
+    }
+
     @Test("keeps every reject, in order, past the in-memory share (spilled runs merged)", arguments: [1, 7, 1000])
     func keepsAll(retain: Int) throws {
         let sink = RejectSink(retain: retain)

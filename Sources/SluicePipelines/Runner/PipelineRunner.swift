@@ -283,17 +283,13 @@ public enum PipelineRunner {
             if FileManager.default.fileExists(atPath: path) { try? FileManager.default.removeItem(atPath: path) }
             return
         }
-        let schema = Schema([
-            Field("source", .string), Field("line", .int64), Field("byte_offset", .int64), Field("column", .string),
-            Field("kind", .string), Field("raw", .string), Field("message", .string),
-        ])
-        let file = try CSVFileOutput(path: path, schema: schema)
+        let file = try AtomicFileWriter(path: path)
+        var buffer = Array(RejectCSV.header.utf8)
         try outcome.rejects.forEachSorted { kept in
-            try file.append(try RecordBatch(schema: schema, columns: [
-                .string(kept.map(\.source)), .int64(kept.map { Int64($0.line) }), .int64(kept.map { Int64($0.byteOffset) }),
-                .string(kept.map { $0.column ?? "" }), .string(kept.map(\.kind.rawValue)), .string(kept.map(\.raw)), .string(kept.map(\.message)),
-            ]))
+            for reject in kept { RejectCSV.append(reject, to: &buffer) }
+            try file.write(&buffer)
         }
+        try file.write(&buffer)
         try file.commit()
     }
 }
