@@ -56,6 +56,26 @@ struct DateTests {
         #expect(DateTimeFormat.isoTimestamp.parseTimestamp("2024-11-24 00:00:00") != nil)
         #expect(throws: SluiceError.self) { _ = try DateTimeFormat("%Q") }
     }
+
+    @Test("%z reads ISO 8601 offsets as the instant in UTC, and refuses what is not one")
+    func zones() throws {
+        let zoned = try DateTimeFormat("%Y-%m-%dT%H:%M:%S%z")
+        let utc = { (text: String) in zoned.parseTimestamp(text).map(DateEncoding.formatTimestamp) }
+        #expect(utc("2026-11-05T14:23:11Z") == "2026-11-05 14:23:11")
+        #expect(utc("2026-11-05T14:23:11z") == "2026-11-05 14:23:11")
+        #expect(utc("2026-11-05T14:23:11+00:00") == "2026-11-05 14:23:11")
+        // East of UTC is earlier in UTC, across midnight and a year's end.
+        #expect(utc("2026-11-05T01:30:00+02:00") == "2026-11-04 23:30:00")
+        #expect(utc("2027-01-01T00:15:00+0530") == "2026-12-31 18:45:00")
+        #expect(utc("2026-11-05T22:00:00-05") == "2026-11-06 03:00:00")
+        #expect(utc("2026-11-05T22:00:00-03:30") == "2026-11-06 01:30:00")
+        for bad in ["2026-11-05T14:23:11", "2026-11-05T14:23:11+2", "2026-11-05T14:23:11+02:0", "2026-11-05T14:23:11+19:00",
+                    "2026-11-05T14:23:11+02:60", "2026-11-05T14:23:11 +02:00", "2026-11-05T14:23:11+02:00Z", "2026-11-05T14:23:11UTC"] {
+            #expect(zoned.parseTimestamp(bad) == nil, "\(bad)")
+        }
+        let fractional = try DateTimeFormat("%Y-%m-%d %H:%M:%S.%f%z")
+        #expect(fractional.parseTimestamp("2026-11-05 14:23:11.25-01:00").map(DateEncoding.formatTimestamp) == "2026-11-05 15:23:11.250000")
+    }
 }
 
 @Suite("Columns and batches")

@@ -2,8 +2,9 @@
 ///
 /// Supported directives: `%Y` (4-digit year), `%y` (2-digit year, 1970–2069), `%m`, `%d`,
 /// `%H`, `%I` (12-hour), `%M`, `%S`, `%f` (1–6 fraction digits), `%p` (AM/PM), `%b`
-/// (Jan…Dec), `%%`. The whole input must match. Two special formats take a number:
-/// `epoch` (seconds since 1970) and `epoch_ms`.
+/// (Jan…Dec), `%z` (a UTC offset as ISO 8601 writes it: `Z`, `+02:00`, `+0200`, `-05`; the
+/// value is the instant in UTC), `%%`. The whole input must match; text without a zone is
+/// read as UTC. Two special formats take a number: `epoch` (seconds since 1970) and `epoch_ms`.
 ///
 /// ```swift
 /// let format = try DateTimeFormat("%m/%d/%Y %I:%M %p")
@@ -13,7 +14,7 @@ public struct DateTimeFormat: Sendable, Hashable, CustomStringConvertible {
     @usableFromInline
     enum Token: Sendable, Hashable {
         case literal(UInt8)
-        case year4, year2, month, day, hour24, hour12, minute, second, fraction, ampm, monthName
+        case year4, year2, month, day, hour24, hour12, minute, second, fraction, ampm, monthName, zone
     }
 
     @usableFromInline
@@ -56,11 +57,12 @@ public struct DateTimeFormat: Sendable, Hashable, CustomStringConvertible {
             case UInt8(ascii: "f"): tokens.append(.fraction)
             case UInt8(ascii: "p"): tokens.append(.ampm)
             case UInt8(ascii: "b"): tokens.append(.monthName)
+            case UInt8(ascii: "z"): tokens.append(.zone)
             case UInt8(ascii: "%"): tokens.append(.literal(UInt8(ascii: "%")))
             default:
                 throw SluiceError.plan(
                     "date format '\(pattern)' has an unknown directive '%\(Character(Unicode.Scalar(directive)))'",
-                    hint: "use %Y %y %m %d %H %I %M %S %f %p %b, or 'epoch' / 'epoch_ms'"
+                    hint: "use %Y %y %m %d %H %I %M %S %f %p %b %z, or 'epoch' / 'epoch_ms'"
                 )
             }
         }
@@ -134,6 +136,7 @@ public struct DateTimeFormat: Sendable, Hashable, CustomStringConvertible {
         var year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0, micros = 0
         var pm: Bool? = nil
         var twelveHour = false
+        var offsetSeconds = 0
 
         func number(maxDigits: Int) -> Int? {
             var value = 0
@@ -196,6 +199,9 @@ public struct DateTimeFormat: Sendable, Hashable, CustomStringConvertible {
                 guard let index = Self.monthNames.firstIndex(of: name) else { return nil }
                 month = index + 1
                 position += 3
+            case .zone:
+                guard let offset = Self.zoneOffset(bytes, at: &position) else { return nil }
+                offsetSeconds = offset
             }
         }
         guard position == bytes.count else { return nil }
@@ -204,7 +210,37 @@ public struct DateTimeFormat: Sendable, Hashable, CustomStringConvertible {
             hour = hour % 12 + (pm ? 12 : 0)
         }
         guard let days = DateEncoding.days(year: year, month: month, day: day) else { return nil }
-        let seconds = Int64(hour * 3600 + minute * 60 + second)
+        let seconds = Int64(hour * 3600 + minute * 60 + second - offsetSeconds)
         return Int64(days) * DateEncoding.microsPerDay + seconds * DateEncoding.microsPerSecond + Int64(micros)
+    }
+
+    /// Seconds east of UTC of the offset at `position` (`Z`/`z`, or a sign, two hour digits and
+    /// optionally two minute digits, with or without a colon; at most 18 hours), moving past it.
+    static func zoneOffset(_ bytes: UnsafeBufferPointer<UInt8>, at position: inout Int) -> Int? {
+        guard position < bytes.count else { return nil }
+        let first = bytes[position]
+        if first == UInt8(ascii: "Z") || first == UInt8(ascii: "z") {
+            position += 1
+            return 0
+        }
+        guard first == UInt8(ascii: "+") || first == UInt8(ascii: "-") else { return nil }
+        func twoDigits(_ at: Int) -> Int? {
+            guard at + 2 <= bytes.count else { return nil }
+            let high = Int(bytes[at]) &- 48, low = Int(bytes[at + 1]) &- 48
+            guard (0...9).contains(high), (0...9).contains(low) else { return nil }
+            return high * 10 + low
+        }
+        guard let hours = twoDigits(position + 1) else { return nil }
+        var next = position + 3, minutes = 0
+        if next < bytes.count {
+            let colon = bytes[next] == UInt8(ascii: ":")
+            guard let value = twoDigits(colon ? next + 1 : next) else { return nil }
+            minutes = value
+            next += colon ? 3 : 2
+        }
+        guard minutes < 60, hours * 60 + minutes <= 18 * 60 else { return nil }
+        position = next
+        let seconds = hours * 3600 + minutes * 60
+        return first == UInt8(ascii: "-") ? -seconds : seconds
     }
 }
