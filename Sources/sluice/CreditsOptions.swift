@@ -28,7 +28,7 @@ struct CreditsOptions: PipelineOptions {
 }
 
 /// `sluice generate credits --rows N --orgs O --users U --seed S --out FILE`
-struct CreditsSampleOptions: SampleOptions {
+struct CreditsSampleOptions: PipelineSampleOptions {
     typealias Definition = CreditsPipeline
     static let abstract = "A credits log with the seed file's messiness: every timestamp form and garbage ones, blanks, duplicates, padding."
     static let discussion = ""

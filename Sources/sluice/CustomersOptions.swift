@@ -40,7 +40,7 @@ struct CustomersOptions: PipelineOptions {
 }
 
 /// `sluice generate customers --rows N --seed S --out FILE [--format csv|json|ndjson] [--mess LEVEL]`
-struct CustomersSampleOptions: SampleOptions {
+struct CustomersSampleOptions: PipelineSampleOptions {
     typealias Definition = CustomersPipeline
     static let abstract = "Partner customer files in customers-100.csv's shape, with optional mess (duplicates, bad e-mails and dates, shifted rows, stripped zeros, CRLF)."
     static let discussion = ""

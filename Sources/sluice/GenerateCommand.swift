@@ -13,24 +13,42 @@ struct GenerateCommand: ParsableCommand {
         abstract: "Generate deterministic sample data for a pipeline.",
         subcommands: [GeneratePipelineCommand<TransactionsSampleOptions>.self, GeneratePipelineCommand<EcommerceSampleOptions>.self,
                       GeneratePipelineCommand<CreditsSampleOptions>.self, GeneratePipelineCommand<CustomersSampleOptions>.self,
-                      GenerateEcommerceDatabase.self]
+                      GeneratePipelineCommand<SalesSampleOptions>.self, GenerateEcommerceDatabase.self]
     )
 }
 
-/// The options of one pipeline's generator: the only part of `generate` a pipeline adds.
+/// The options of one generator: the only part of `generate` a pipeline (or a pipeline still
+/// being built, whose input can be made before it runs) adds.
 protocol SampleOptions: ParsableArguments {
-    associatedtype Definition: Pipeline
+    associatedtype Generator
+    /// The subcommand's name.
+    static var name: String { get }
     static var abstract: String { get }
     static var discussion: String { get }
     /// The generator's settings from the parsed options.
-    func sample() -> Definition.Sample
+    func sample() -> Generator
+    /// Writes the sample to `destination` and says what was written.
+    static func generate(_ sample: Generator, to destination: String, workers: Int) throws -> GeneratedSample
+}
+
+/// A declared pipeline's generator options: the name and the writing come from the pipeline.
+protocol PipelineSampleOptions: SampleOptions where Generator == Definition.Sample {
+    associatedtype Definition: Pipeline
+}
+
+extension PipelineSampleOptions {
+    static var name: String { Definition.name }
+
+    static func generate(_ sample: Generator, to destination: String, workers: Int) throws -> GeneratedSample {
+        try Definition.generate(sample, to: destination, workers: workers)
+    }
 }
 
 /// `sluice generate <name> [the generator's options] --out PATH [--workers N]`, the same for
 /// every pipeline: runs its declared generator and says what it wrote.
 struct GeneratePipelineCommand<Options: SampleOptions>: ParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(commandName: Options.Definition.name, abstract: Options.abstract, discussion: Options.discussion)
+        CommandConfiguration(commandName: Options.name, abstract: Options.abstract, discussion: Options.discussion)
     }
 
     @OptionGroup var options: Options
@@ -43,7 +61,7 @@ struct GeneratePipelineCommand<Options: SampleOptions>: ParsableCommand {
 
     func run() throws {
         let started = SystemInfo.monotonicNanos()
-        let written = try Options.Definition.generate(options.sample(), to: out, workers: max(1, workers))
+        let written = try Options.generate(options.sample(), to: out, workers: max(1, workers))
         let elapsed = SystemInfo.monotonicNanos() - started
         let rate = Double(written.rows) / max(1e-9, Double(elapsed) / 1e9)
         print("wrote \(Terminal.count(written.rows)) rows (\(Terminal.bytes(written.bytes))) \(written.description) to \(out) in \(Terminal.seconds(elapsed)) (\(ProgressBar.short(rate)) rows/s)")
@@ -51,7 +69,7 @@ struct GeneratePipelineCommand<Options: SampleOptions>: ParsableCommand {
 }
 
 /// `sluice generate transactions --rows N --customers M --products P --seed S --out FILE`
-struct TransactionsSampleOptions: SampleOptions {
+struct TransactionsSampleOptions: PipelineSampleOptions {
     typealias Definition = TransactionsPipeline
     static let abstract = "Pipe-delimited transactions in the seed file's shape, with skewed customer activity."
     static let discussion = ""
@@ -80,7 +98,7 @@ struct TransactionsSampleOptions: SampleOptions {
 }
 
 /// `sluice generate ecommerce --weeks N --parts-per-day P --events-per-part K --seed S --out DIR`
-struct EcommerceSampleOptions: SampleOptions {
+struct EcommerceSampleOptions: PipelineSampleOptions {
     typealias Definition = EcommercePipeline
     static let abstract = "Weekly ZIP archives of daily ZIP archives of part-NNN.json event files, in the original task's shape."
     static let discussion = """

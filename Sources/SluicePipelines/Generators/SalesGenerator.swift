@@ -16,8 +16,9 @@ import SluiceEngine
 /// days later, and another quantity), a missing required field, quantity 0, a negative price,
 /// currency `JPY`, and, when `totalAmount` is written, a total that is not quantity × price.
 ///
-/// Deterministic: chunk `i` of 65,536 rows comes from its own generator seeded from (`seed`,
-/// `i`), so the file depends only on the settings, never on the number of threads.
+/// Deterministic: chunk `i` of 65,536 rows comes from its own generator seeded from `seed` and
+/// the chunk's first id, so the file depends only on the settings, never on the number of
+/// threads, and a file of fewer rows is the start of one of more.
 public struct SalesGenerator: Sendable {
     public var rows: Int
     /// Days the sales spread over, from `startDay`.
@@ -69,6 +70,14 @@ public struct SalesGenerator: Sendable {
 
     static let chunkRows = 65_536
 
+    /// Writes the file atomically to `destination` on up to `workers` threads.
+    public func writeFile(to destination: String, workers: Int) throws -> GeneratedSample {
+        let days = days
+        return try ChunkedText.file(at: destination, rows: rows, description: "of \(stores) stores and \(products) products over \(days) days") { write in
+            try self.write(workers: max(1, workers), write)
+        }
+    }
+
     /// Produces the header then the rows, a chunk at a time in file order, on up to `workers`
     /// threads.
     public func write(workers: Int, _ write: (inout [UInt8]) throws -> Void) throws {
@@ -80,8 +89,10 @@ public struct SalesGenerator: Sendable {
     /// The bytes of chunk `index` (rows `index * chunkRows` onward).
     func chunk(_ index: Int) -> [UInt8] {
         let count = max(0, min(Self.chunkRows, rows - index * Self.chunkRows))
-        var writer = SalesChunkWriter(generator: self, seed: seed ^ 0x5A1E_5 ^ (UInt64(index) &* 0x9E37_79B9_7F4A_7C15),
-                                      firstID: firstID + index * Self.chunkRows)
+        // Seeded by the chunk's first id too, so a second file (another --first-id) is not the
+        // first one again under other ids.
+        let first = firstID + index * Self.chunkRows
+        var writer = SalesChunkWriter(generator: self, seed: seed ^ 0x5A1E_5 ^ (UInt64(first) &* 0x9E37_79B9_7F4A_7C15), firstID: first)
         for _ in 0..<count { writer.row() }
         return writer.out
     }
