@@ -6,7 +6,9 @@ public import SluiceCore
 ///
 /// Writes are buffered and sent with `PQputCopyData` in chunks of about ``chunkSize`` bytes.
 /// The data must be complete rows in the format the COPY statement names; ``write(_:)-(RecordBatch)``
-/// produces text format with a ``CopyTextEncoder``.
+/// produces text format with a ``CopyTextEncoder``, or, for a writer started with column types
+/// (``PostgresConnection/startCopyIn(sql:binary:)``), binary format with a ``CopyBinaryEncoder``
+/// (the stream's header and trailer are then the writer's).
 public final class CopyInWriter {
     /// Bytes sent per `PQputCopyData` call.
     public static let chunkSize = 1 << 20
@@ -16,17 +18,22 @@ public final class CopyInWriter {
     private let query: String
     private var buffer: [UInt8] = []
     private var encoder = CopyTextEncoder()
+    private var binary: CopyBinaryEncoder?
     private var isOpen = true
     /// Bytes handed to libpq so far.
     public private(set) var bytesSent = 0
     /// Rows written through ``write(_:)-(RecordBatch)``.
     public private(set) var rowsWritten = 0
 
-    init(connection: PostgresConnection, handle: OpaquePointer, query: String) {
+    init(connection: PostgresConnection, handle: OpaquePointer, query: String, binary types: [BinaryCopyType]? = nil) {
         self.connection = connection
         self.handle = handle
         self.query = query
         buffer.reserveCapacity(Self.chunkSize + Self.chunkSize / 4)
+        if let types {
+            binary = CopyBinaryEncoder(types: types)
+            buffer += CopyBinaryEncoder.header
+        }
     }
 
     /// Appends raw COPY data (whole rows, already in the statement's format).
@@ -42,7 +49,11 @@ public final class CopyInWriter {
     /// - Throws: a `.data` ``SluiceError`` for a string holding a NUL byte, or a ``PostgresError``.
     public func write(_ batch: RecordBatch) throws {
         try checkOpen()
-        try encoder.encode(batch, into: &buffer)
+        if binary != nil {
+            try binary?.encode(batch, into: &buffer)
+        } else {
+            try encoder.encode(batch, into: &buffer)
+        }
         rowsWritten += batch.rowCount
         if buffer.count >= Self.chunkSize { try send(flushAll: false) }
     }
@@ -62,6 +73,7 @@ public final class CopyInWriter {
     /// - Throws: a ``PostgresError`` (bad data, a constraint, a lost connection).
     public func finish() throws -> Int {
         try checkOpen()
+        if binary != nil { buffer += CopyBinaryEncoder.trailer }
         return try connection.endCopyIn(self, handle: handle, query: query)
     }
 
@@ -122,7 +134,9 @@ extension PostgresConnection {
     /// must end it with ``CopyInWriter/finish()`` or ``CopyInWriter/abort()`` before using the
     /// connection for anything else.
     /// - Throws: a ``PostgresError`` when the statement is not a COPY FROM STDIN or fails.
-    public func startCopyIn(sql: String) throws(PostgresError) -> CopyInWriter {
+    /// - Parameter binary: the server types of the statement's columns, for a
+    ///   `COPY … FROM STDIN (FORMAT binary)`; nil for text.
+    public func startCopyIn(sql: String, binary: [BinaryCopyType]? = nil) throws(PostgresError) -> CopyInWriter {
         let connection = try openHandle(for: sql)
         guard let start = PQ.exec(connection, sql) else { throw failure(connection, sql) }
         let status = PQ.status(start)
@@ -135,7 +149,7 @@ extension PostgresConnection {
             throw failure(connection, sql, result: start)
         }
         PQ.clear(start)
-        return CopyInWriter(connection: self, handle: connection, query: sql)
+        return CopyInWriter(connection: self, handle: connection, query: sql, binary: binary)
     }
 
     /// Ends a COPY the writer fed: sends what is buffered, `PQputCopyEnd`, and the result.

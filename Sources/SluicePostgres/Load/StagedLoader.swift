@@ -142,6 +142,9 @@ public final class StagedLoad {
     private let stage: QualifiedName
     private var result = LoadResult()
     private var writer: CopyInWriter?
+    /// The server types of the stored columns when every one of them has a binary form,
+    /// else nil (the rows go as text).
+    private let binaryTypes: [BinaryCopyType]?
 
     public init(into target: TargetTable, on connection: PostgresConnection) throws {
         self.target = target
@@ -153,6 +156,7 @@ public final class StagedLoad {
         if !direct {
             try connection.execute("CREATE TEMPORARY TABLE \(stage.quoted) (LIKE \(target.name.quoted) INCLUDING DEFAULTS) ON COMMIT DROP")
         }
+        binaryTypes = try target.binaryCopyTypes(on: connection)
     }
 
     /// COPYs every batch `produce` hands to its `write` argument (columns in the order of the
@@ -167,8 +171,9 @@ public final class StagedLoad {
     /// Copies one batch; the COPY statement starts with the first one.
     public func write(_ batch: RecordBatch) throws {
         if writer == nil {
-            let sql = PostgresConnection.copySQL(table: stage, columns: target.storedColumns.map(\.name), direction: "FROM STDIN")
-            writer = try connection.startCopyIn(sql: sql)
+            let sql = PostgresConnection.copySQL(table: stage, columns: target.storedColumns.map(\.name),
+                                                 direction: binaryTypes == nil ? "FROM STDIN" : "FROM STDIN (FORMAT binary)")
+            writer = try connection.startCopyIn(sql: sql, binary: binaryTypes)
         }
         try writer?.write(stamped(batch))
     }

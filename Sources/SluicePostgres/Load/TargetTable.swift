@@ -163,6 +163,25 @@ public struct TargetTable: Sendable {
         return false
     }
 
+    /// The server type of every stored column as ``BinaryCopyType``, read from the table as it
+    /// is (a staging table made `LIKE` it has the same), or nil when one has no exact binary
+    /// form (an `integer` column for 64-bit values, an array): the load then sends text, which
+    /// the server converts.
+    func binaryCopyTypes(on connection: PostgresConnection) throws -> [BinaryCopyType]? {
+        let found = try connection.execute("""
+            SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+            WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
+            """, [.text(name.quoted)])
+        var server: [String: String] = [:]
+        for row in found.rows { if let column = row[0], let type = row[1] { server[column] = type } }
+        var types: [BinaryCopyType] = []
+        for column in storedColumns {
+            guard let type = server[column.name].flatMap({ BinaryCopyType(sluice: column.type, postgres: $0) }) else { return nil }
+            types.append(type)
+        }
+        return types
+    }
+
     /// Whether an existing column type holds our values without loss.
     static func compatible(_ existing: String, _ wanted: String) -> Bool {
         if existing == wanted { return true }
