@@ -7,8 +7,9 @@
 # Fuzz/.build/findings/<target>/ and printed. Replay one with:
 #   Fuzz/.build/release/FuzzCSV Fuzz/.build/findings/FuzzCSV/crash-…
 #
-# Usage: scripts/fuzz-libfuzzer.sh [runs]
+# Usage: scripts/fuzz-libfuzzer.sh [runs | --build-only]
 #   runs                   inputs per target (default 20000, or SLUICE_LIBFUZZER_RUNS)
+#   --build-only           build the targets and stop (CI builds them early, runs them later)
 #   SLUICE_LIBFUZZER_SEED  libFuzzer's seed (default 1, so CI runs are repeatable; 0 = random)
 #   SLUICE_BUILD_JOBS      parallel compile jobs (default: SwiftPM's)
 # New inputs the fuzzer finds go to Fuzz/.build/fuzz-work/<target>/ and are reused by the
@@ -27,6 +28,7 @@ if [ -n "${SLUICE_BUILD_JOBS:-}" ]; then jobs=(-j "$SLUICE_BUILD_JOBS"); fi
 # needs) stops Swift from emitting one.
 swift build -c release --scratch-path "$scratch" "${jobs[@]}" \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+[ "$runs" != --build-only ] || exit 0
 bin="$(swift build -c release --scratch-path "$scratch" --show-bin-path)"
 
 # The Swift runtime's backtracer hangs on a crash inside libFuzzer; libFuzzer and ASan
