@@ -7,8 +7,9 @@
 # Fuzz/.build/findings/<target>/ and printed. Replay one with:
 #   Fuzz/.build/release/FuzzCSV Fuzz/.build/findings/FuzzCSV/crash-…
 #
-# Usage: scripts/fuzz-libfuzzer.sh [runs]
+# Usage: scripts/fuzz-libfuzzer.sh [runs | --build-only]
 #   runs                   inputs per target (default 20000, or SLUICE_LIBFUZZER_RUNS)
+#   --build-only           build the targets and stop (CI builds them early, runs them later)
 #   SLUICE_LIBFUZZER_SEED  libFuzzer's seed (default 1, so CI runs are repeatable; 0 = random)
 #   SLUICE_BUILD_JOBS      parallel compile jobs (default: SwiftPM's)
 # New inputs the fuzzer finds go to Fuzz/.build/fuzz-work/<target>/ and are reused by the
@@ -27,6 +28,7 @@ if [ -n "${SLUICE_BUILD_JOBS:-}" ]; then jobs=(-j "$SLUICE_BUILD_JOBS"); fi
 # needs) stops Swift from emitting one.
 swift build -c release --scratch-path "$scratch" "${jobs[@]}" \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+[ "$runs" != --build-only ] || exit 0
 bin="$(swift build -c release --scratch-path "$scratch" --show-bin-path)"
 
 # The Swift runtime's backtracer hangs on a crash inside libFuzzer; libFuzzer and ASan
@@ -36,8 +38,9 @@ export SWIFT_BACKTRACE=enable=no
 export SWIFT_DETERMINISTIC_HASHING=1
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}"
 
-status=0
-for target in FuzzCSV FuzzJSON; do
+# One target's run; what it has to say goes to its report file, printed once all have ended.
+fuzz() {
+    local target=$1 kind work findings log started stats input
     kind=$(echo "${target#Fuzz}" | tr '[:upper:]' '[:lower:]')
     work="$scratch/fuzz-work/$target"
     findings="$scratch/findings/$target"
@@ -50,7 +53,6 @@ for target in FuzzCSV FuzzJSON; do
         stats=$(grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added)' "$log" | tr '\n' ' ')
         echo "$target: no crash in $runs inputs ($(( $(date +%s) - started )) s) $stats"
     else
-        status=1
         echo "$target: FAILED after $(( $(date +%s) - started )) s; the end of $log:"
         grep -av '^#[0-9]' "$log" | tail -40
         for input in "$findings"/*; do
@@ -58,6 +60,22 @@ for target in FuzzCSV FuzzJSON; do
             echo "--- $input ($(wc -c <"$input") bytes):"
             od -c "$input" | head -40
         done
+        return 1
     fi
+}
+
+# The targets run at the same time, one process each (libFuzzer runs one input at a time, so a
+# target keeps one core busy); each is the same run as alone: its own seed, corpus and folders.
+targets=(FuzzCSV FuzzJSON)
+pids=()
+mkdir -p "$scratch/fuzz-logs"
+for target in "${targets[@]}"; do
+    fuzz "$target" >"$scratch/fuzz-logs/$target.report" 2>&1 &
+    pids+=($!)
+done
+status=0
+for i in "${!targets[@]}"; do
+    wait "${pids[$i]}" || status=1
+    cat "$scratch/fuzz-logs/${targets[$i]}.report"
 done
 exit "$status"
