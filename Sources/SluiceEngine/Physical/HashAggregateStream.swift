@@ -335,10 +335,9 @@ final class HashAggregateStream: BatchStream {
         try checkRanges()
         var results: [Column] = []
         for accumulator in accumulators { results.append(try accumulator.finish()) }
-        if let rowKeys, rowKeys.keyChunks().count > 1 {
+        if let pieces = rowKeys?.keyChunks(), pieces.count > 1 {
             // Row-keyed groups are emitted in the pieces their keys were taken in (each at
             // most one input batch), with the results cut to match.
-            let pieces = rowKeys.keyChunks()
             for (index, piece) in pieces.enumerated() {
                 let end = index + 1 < pieces.count ? pieces[index + 1].firstGroup : groupCount
                 let range = piece.firstGroup..<end

@@ -79,21 +79,16 @@ public struct CopyBinaryEncoder: Sendable {
         let hasNulls = column.validity != nil
         switch (column.storage, type) {
         case (.string(let storage), .text):
-            return storage.bytes.withUnsafeBufferPointer { bytes -> Int? in
-                storage.offsets.withUnsafeBufferPointer { offsets -> Int? in
-                    for row in 0..<rows {
-                        if hasNulls && column.isNull(row) {
-                            appendNull()
-                        } else {
-                            let text = UnsafeBufferPointer(rebasing: bytes[Int(offsets[row])..<Int(offsets[row + 1])])
-                            if text.contains(0) { return row }
-                            appendLength(text.count)
-                            cells.append(contentsOf: text)
-                        }
-                        ends.append(cells.count)
-                    }
-                    return nil
+            return CopyStrings.firstRefused(storage, column, rows: rows) { text in
+                if let text {
+                    if text.contains(0) { return false }
+                    appendLength(text.count)
+                    cells.append(contentsOf: text)
+                } else {
+                    appendNull()
                 }
+                ends.append(cells.count)
+                return true
             }
         case (.int64(let values), .bigint) where column.type.scale == 0 && column.type != .timestamp:
             for row in 0..<rows {

@@ -127,20 +127,14 @@ public struct CopyTextEncoder: Sendable {
     }
 
     private mutating func encodeStrings(_ storage: StringStorage, column: Column, rows: Int) -> Int? {
-        let hasNulls = column.validity != nil
-        return storage.bytes.withUnsafeBufferPointer { bytes -> Int? in
-            storage.offsets.withUnsafeBufferPointer { offsets -> Int? in
-                for row in 0..<rows {
-                    if hasNulls && column.isNull(row) {
-                        appendNull()
-                    } else {
-                        let text = UnsafeBufferPointer(rebasing: bytes[Int(offsets[row])..<Int(offsets[row + 1])])
-                        if !appendEscaped(text) { return row }
-                    }
-                    ends.append(cells.count)
-                }
-                return nil
+        CopyStrings.firstRefused(storage, column, rows: rows) { text in
+            if let text {
+                guard appendEscaped(text) else { return false }
+            } else {
+                appendNull()
             }
+            ends.append(cells.count)
+            return true
         }
     }
 

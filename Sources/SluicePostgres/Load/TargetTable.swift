@@ -120,13 +120,7 @@ public struct TargetTable: Sendable {
             try connection.execute(createSQL(withKey: !deferKey))
             return true
         }
-        let found = try connection.execute("""
-            SELECT a.attname, format_type(a.atttypid, a.atttypmod),
-                   a.attnotnull AND NOT a.atthasdef AND a.attidentity = '' AND a.attgenerated = ''
-            FROM pg_attribute a
-            WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
-            ORDER BY a.attnum
-            """, [.text(name.quoted)])
+        let found = try serverColumns(on: connection)
         var existing: [String: String] = [:]
         for row in found.rows { if let column = row[0], let type = row[1] { existing[column] = type } }
         let written = Set(storedColumns.map(\.name) + (changeStamp.map { [$0] } ?? []))
@@ -163,15 +157,24 @@ public struct TargetTable: Sendable {
         return false
     }
 
+    /// The table's columns as the server has them, in order: name, `format_type`, and whether
+    /// a row must give it a value (NOT NULL with no default, identity or generation).
+    private func serverColumns(on connection: PostgresConnection) throws -> PostgresResult {
+        try connection.execute("""
+            SELECT a.attname, format_type(a.atttypid, a.atttypmod),
+                   a.attnotnull AND NOT a.atthasdef AND a.attidentity = '' AND a.attgenerated = ''
+            FROM pg_attribute a
+            WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
+            ORDER BY a.attnum
+            """, [.text(name.quoted)])
+    }
+
     /// The server type of every stored column as ``BinaryCopyType``, read from the table as it
     /// is (a staging table made `LIKE` it has the same), or nil when one has no exact binary
     /// form (an `integer` column for 64-bit values, an array): the load then sends text, which
     /// the server converts.
     func binaryCopyTypes(on connection: PostgresConnection) throws -> [BinaryCopyType]? {
-        let found = try connection.execute("""
-            SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
-            WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
-            """, [.text(name.quoted)])
+        let found = try serverColumns(on: connection)
         var server: [String: String] = [:]
         for row in found.rows { if let column = row[0], let type = row[1] { server[column] = type } }
         var types: [BinaryCopyType] = []
