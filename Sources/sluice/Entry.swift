@@ -10,7 +10,7 @@ struct Sluice: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice",
         abstract: "Parallel, memory-bounded batch ETL: partitioned map / shuffle / reduce over CSV, JSON and nested ZIP.",
-        subcommands: [RunCommand.self, GenerateCommand.self, ExplainCommand.self, ScanCommand.self, RunsCommand.self, ServeCommand.self, TokenCommand.self, DatabaseCommand.self]
+        subcommands: [RunCommand.self, GenerateCommand.self, ExplainCommand.self, ScanCommand.self, RunsCommand.self, TestCommand.self, ServeCommand.self, TokenCommand.self, DatabaseCommand.self]
     )
 }
 

@@ -13,7 +13,7 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run a pipeline.",
         subcommands: [RunPipelineCommand<TransactionsOptions>.self, RunPipelineCommand<EcommerceOptions>.self, RunPipelineCommand<CreditsOptions>.self,
-                      RunPipelineCommand<CustomersOptions>.self]
+                      RunPipelineCommand<CustomersOptions>.self, RunPipelineCommand<SalesOptions>.self]
     )
 }
 

@@ -99,6 +99,12 @@ public enum Agg {
     public static func argMin(_ value: Expr, by: Expr) -> AggregateExpr {
         AggregateExpr(ArgExtremeFunction(isMax: false), [value, by])
     }
+    /// The value of `value` on the row whose `by` columns are greatest, compared in order (the
+    /// first that differs decides: the latest time, then the later file, then the later line);
+    /// ties go to the smallest value.
+    public static func argMax(_ value: Expr, by: [Expr]) -> AggregateExpr {
+        AggregateExpr(ArgExtremeFunction(isMax: true), [value] + by)
+    }
     /// The longest run of consecutive calendar days among the dates (a date column, or a
     /// list of dates such as `collectSet`'s output).
     public static func longestConsecutiveDays(_ expr: Expr) -> AggregateExpr {

@@ -51,37 +51,39 @@ final class MinMaxAccumulator: GroupsAccumulator {
     var byteSize: Int { slots.byteSize }
 }
 
-/// `argMax(value, by)` / `argMin(value, by)`: the value on the row with the extreme `by`.
-/// Ties on `by` go to the smallest value (nulls last), so the answer never depends on the
-/// order rows arrive in.
+/// `argMax(value, by…)` / `argMin(value, by…)`: the value on the row whose ordering columns
+/// are greatest (least), compared in order (the first that differs decides, like Spark's
+/// `max_by` over a struct). Rows with a null ordering column take no part; ties go to the
+/// smallest value (nulls last), so the answer never depends on the order rows arrive in.
 struct ArgExtremeFunction: AggregateFunction {
     let isMax: Bool
     var name: String { isMax ? "argMax" : "argMin" }
     var ignoresInputOrder: Bool { true }
 
     func returnType(_ inputs: [DataType]) throws(SluiceError) -> DataType {
-        guard inputs.count == 2 else { throw SluiceError.plan("\(name) takes (value, by)") }
+        guard inputs.count >= 2 else { throw SluiceError.plan("\(name) takes (value, by…)") }
         for type in inputs { if case .list = type { throw SluiceError.plan("\(name) does not order lists") } }
         return inputs[0]
     }
 
     func stateTypes(_ inputs: [DataType]) throws(SluiceError) -> [DataType] {
         _ = try returnType(inputs)
-        return [inputs[0], inputs[1]]
+        return inputs
     }
 
     func makeAccumulator(_ inputs: [DataType]) throws(SluiceError) -> any GroupsAccumulator {
         _ = try returnType(inputs)
-        return ArgExtremeAccumulator(value: ValueSlots(type: inputs[0]), by: ValueSlots(type: inputs[1]), isMax: isMax)
+        return ArgExtremeAccumulator(value: ValueSlots(type: inputs[0]), by: inputs.dropFirst().map { ValueSlots(type: $0) }, isMax: isMax)
     }
 }
 
 final class ArgExtremeAccumulator: GroupsAccumulator {
     var value: ValueSlots
-    var by: ValueSlots
+    /// The ordering columns' values of each group's winner, compared in order.
+    var by: [ValueSlots]
     let isMax: Bool
 
-    init(value: ValueSlots, by: ValueSlots, isMax: Bool) {
+    init(value: ValueSlots, by: [ValueSlots], isMax: Bool) {
         self.value = value
         self.by = by
         self.isMax = isMax
@@ -89,13 +91,18 @@ final class ArgExtremeAccumulator: GroupsAccumulator {
 
     func update(_ inputs: [Column], groups: [Int32], groupCount: Int) throws(SluiceError) {
         value.resize(to: groupCount)
-        by.resize(to: groupCount)
-        let values = inputs[0], keys = inputs[1]
-        for row in 0..<groups.count where !keys.isNull(row) {
+        for index in by.indices { by[index].resize(to: groupCount) }
+        let values = inputs[0], keys = Array(inputs.dropFirst())
+        rows: for row in 0..<groups.count {
+            for key in keys where key.isNull(row) { continue rows }
             let group = Int(groups[row])
-            var wins = !by.present[group]
+            var wins = !by[0].present[group]
             if !wins {
-                let order = by.compare(keys, row, toGroup: group)
+                var order = 0
+                for index in by.indices {
+                    order = by[index].compare(keys[index], row, toGroup: group)
+                    if order != 0 { break }
+                }
                 if isMax ? order > 0 : order < 0 {
                     wins = true
                 } else if order == 0, !values.isNull(row) {
@@ -103,7 +110,7 @@ final class ArgExtremeAccumulator: GroupsAccumulator {
                 }
             }
             guard wins else { continue }
-            by.set(group, from: keys, row)
+            for index in by.indices { by[index].set(group, from: keys[index], row) }
             if values.isNull(row) {
                 value.clear(group)
             } else {
@@ -116,7 +123,7 @@ final class ArgExtremeAccumulator: GroupsAccumulator {
         try update(states, groups: groups, groupCount: groupCount)
     }
 
-    func state() throws(SluiceError) -> [Column] { [value.column(), by.column()] }
+    func state() throws(SluiceError) -> [Column] { [value.column()] + by.map { $0.column() } }
     func finish() throws(SluiceError) -> Column { value.column() }
-    var byteSize: Int { value.byteSize + by.byteSize }
+    var byteSize: Int { by.reduce(value.byteSize) { $0 + $1.byteSize } }
 }

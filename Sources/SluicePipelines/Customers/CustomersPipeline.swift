@@ -77,7 +77,7 @@ public enum CustomersPipeline: Pipeline {
         for (ordinal, path) in paths.enumerated() {
             var file = CustomersAudit.File(ordinal: ordinal, path: path)
             // The sha-256 (a pass over the file) runs beside the date form's pass.
-            let digest = context.database != nil ? CustomersAudit.PendingDigest(path) : nil
+            let digest = context.database != nil ? FileDigest.Pending(path) : nil
             do {
                 let opened: CustomerFiles.Opened, columns: CustomerColumns, format: CustomerDateFormat
                 do {

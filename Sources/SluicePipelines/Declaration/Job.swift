@@ -26,6 +26,9 @@ public struct Job {
     /// ledger row is finished, so they commit or roll back with the data. Runs only when the
     /// run has a database.
     public var record: ((JobOutcome, PostgresConnection) throws -> Void)?
+    /// Data tests run in the load transaction after ``record``; a failing `error` test rolls
+    /// the load back and fails the run (see ``DataTest``).
+    public var tests: [DataTest] = []
 
     public init(inputs: [String], parameters: String, steps: [JobStep], views: [ViewDefinition] = [], checks: [JobCheck] = [],
                 report: @escaping @Sendable (JobOutcome) -> JobReport = { _ in JobReport() },

@@ -105,7 +105,8 @@ public struct JobContext {
 /// (`explain`, `runs`).
 public enum PipelineCatalog {
     /// Every pipeline, in the order the CLI lists them.
-    public static let all: [any Pipeline.Type] = [TransactionsPipeline.self, EcommercePipeline.self, CreditsPipeline.self, CustomersPipeline.self]
+    public static let all: [any Pipeline.Type] = [TransactionsPipeline.self, EcommercePipeline.self, CreditsPipeline.self, CustomersPipeline.self,
+                                                   SalesPipeline.self]
 
     /// The pipeline users call `name`, or nil.
     public static func named(_ name: String) -> (any Pipeline.Type)? {

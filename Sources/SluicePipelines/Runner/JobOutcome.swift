@@ -34,6 +34,8 @@ public struct JobOutcome: Sendable {
     /// The part of the run that failed without stopping the rest (see ``JobReport/failure``):
     /// set once the run has committed; the caller reports it and exits 1.
     public var failure: PartialFailure?
+    /// What each of the job's data tests found (run in the load transaction).
+    public var testResults: [DataTestResult] = []
     /// The memory pool's peak over the run.
     public var peakPoolBytes: Int
     /// Spill files written over the run.

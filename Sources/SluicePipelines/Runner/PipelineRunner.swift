@@ -82,6 +82,9 @@ public enum PipelineRunner {
                     outcome.notes += try createIndexes(job.indexes, on: connection)
                 }
                 try job.record?(outcome, connection)
+                outcome.testResults = try DataTests.run(job.tests, on: connection)
+                if let failure = DataTests.failure(outcome.testResults) { throw failure }
+                try DataTests.record(outcome.testResults, runID: runID, pipeline: pipeline, on: connection)
                 let report = job.report(outcome)
                 let total = outcome.loaded
                 let summary = RunLedger.Summary(
@@ -98,6 +101,10 @@ public enum PipelineRunner {
             }
         } catch {
             let cancelled = (error as? SluiceError)?.kind == .cancelled
+            // The failing tests' results outlive the rolled-back load, beside the ledger row.
+            if DataTests.failure(outcome.testResults) != nil {
+                try? connection.transaction { try DataTests.record(outcome.testResults, runID: runID, pipeline: pipeline, on: $0) }
+            }
             try? RunLedger.fail(runID: runID, error: String(describing: error), status: cancelled ? "cancelled" : "failed", on: connection)
             throw error
         }

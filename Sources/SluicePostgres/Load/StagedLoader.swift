@@ -151,7 +151,7 @@ public final class StagedLoad {
         self.connection = connection
         addsKeyAfterCopy = try target.ensure(on: connection, deferKey: true) && !target.key.isEmpty
         let empty = addsKeyAfterCopy ? true : try connection.execute("SELECT NOT EXISTS (SELECT 1 FROM \(target.name.quoted))").rows.first?[0] == "t"
-        direct = empty
+        direct = empty || target.mode == .append
         stage = direct ? target.name : QualifiedName(schema: nil, name: "sluice_stage_\(UInt32.random(in: 0...UInt32.max))")
         if !direct {
             try connection.execute("CREATE TEMPORARY TABLE \(stage.quoted) (LIKE \(target.name.quoted) INCLUDING DEFAULTS) ON COMMIT DROP")
@@ -217,6 +217,7 @@ public final class StagedLoad {
         switch target.mode {
         case .upsert: try StagedLoader.upsert(stage, into: target, on: connection, result: &result)
         case .replacePartitions(let columns): try StagedLoader.replace(stage, into: target, partitions: columns, on: connection, result: &result)
+        case .append: result.inserted = result.staged
         }
         return result
     }

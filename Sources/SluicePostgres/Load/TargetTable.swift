@@ -10,6 +10,9 @@ public struct TargetTable: Sendable {
         /// Make the rows of the partitions the run covers (the distinct values of these
         /// columns in the new rows; all rows when empty) exactly the new rows.
         case replacePartitions([String])
+        /// Add the rows as they are, COPYed straight into the table (an append-only raw
+        /// layer: the pipeline decides, by file digest, that no row is added twice).
+        case append
     }
 
     /// One column: its name, Sluice type, and the PostgreSQL type it is stored as.
@@ -117,6 +120,11 @@ public struct TargetTable: Sendable {
         // tables in its schema can still load.
         let exists = try connection.execute("SELECT to_regclass($1) IS NOT NULL", [.text(name.quoted)])
         guard exists.rows.first?[0] == "t" else {
+            // A table in a schema of its own (`raw.sales`) creates the schema too, as dbt does.
+            if let schema = name.schema,
+               try connection.execute("SELECT to_regnamespace($1) IS NULL", [.text(schema.quoted)]).rows.first?[0] == "t" {
+                try connection.execute("CREATE SCHEMA IF NOT EXISTS \(schema.quoted)")
+            }
             try connection.execute(createSQL(withKey: !deferKey))
             return true
         }

@@ -1,0 +1,38 @@
+import SluiceCore
+import SluiceEngine
+
+/// The sales run's summary, like the original's validation step: what each table gained and
+/// holds, which dates' facts were replaced, a sample of them, and the data tests.
+enum SalesReport {
+    static func report(_ outcome: JobOutcome, applied: SalesWarehouse.Applied, skipped: [(path: String, run: String)]) -> JobReport {
+        var lines: [String] = []
+        let kinds = outcome.rejects.totalsByKind.sorted { $0.key.rawValue < $1.key.rawValue }
+        let reasons = kinds.map { "\($0.value) \($0.key.rawValue)" }.joined(separator: ", ")
+        let raw = outcome.rows(of: "raw")
+        lines.append("\(outcome.rowsRead) rows read = \(raw) valid + \(outcome.rowsRejected) rejected" + (reasons.isEmpty ? "" : " (\(reasons))"))
+        for (path, run) in skipped { lines.append("skipped \(path): already loaded (run \(run))") }
+        lines.append("raw.sales: +\(raw) rows, \(applied.rawRows) in all")
+        lines.append("staging.stg_sales: +\(applied.inserted) new sales, \(applied.superseded) superseded by later rows, "
+            + "\(applied.kept) kept over older or identical rows; \(applied.stagingRows) in all")
+        let dates = applied.dates
+        let span = dates.count <= 3 ? dates.joined(separator: ", ") : "\(dates[0]) … \(dates[dates.count - 1])"
+        lines.append("marts.fct_daily_sales_metrics: \(dates.count) date\(dates.count == 1 ? "" : "s") replaced"
+            + (dates.isEmpty ? "" : " (\(span))") + ", \(applied.factRows) rows; \(applied.totalFactRows) in all; other dates untouched")
+        if !applied.sample.isEmpty {
+            lines.append("facts sample (sale_date store product currency transactions units revenue avg_unit_price):")
+            lines += applied.sample.map { "  " + $0 }
+        }
+        let results = outcome.testResults
+        if !results.isEmpty {
+            let counted = Dictionary(grouping: results, by: \.status).mapValues(\.count)
+            lines.append("data tests: \(counted[.pass] ?? 0) passed, \(counted[.warn] ?? 0) warned, \(counted[.skipped] ?? 0) skipped")
+            lines += results.filter { $0.status != .pass }.map { "  " + $0.line }
+        }
+        let details: [(String, String)] = [
+            ("raw_rows", "\(raw)"), ("rejects", "\(outcome.rowsRejected)"), ("files_skipped", "\(skipped.count)"),
+            ("staging_inserted", "\(applied.inserted)"), ("staging_superseded", "\(applied.superseded)"), ("staging_kept", "\(applied.kept)"),
+            ("fact_dates", "\(dates.count)"), ("fact_rows", "\(applied.factRows)"),
+        ] + kinds.map { ("rejects.\($0.key.rawValue)", "\($0.value)") }
+        return JobReport(lines: lines, details: details)
+    }
+}
