@@ -112,7 +112,7 @@ struct TestCommand: ParsableCommand {
     struct Sales: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: SalesPipeline.name,
-            abstract: "not_null and unique on the facts' grain, accepted currencies, relationships to dim_stores / dim_products, future sale_ts (warn).")
+            abstract: "not_null and unique on the facts' grain, accepted currencies, relationships to dim_stores / dim_products, sales dated after tomorrow (warn).")
 
         @OptionGroup var tests: SalesTestOptions
         @OptionGroup var database: DatabaseOptions

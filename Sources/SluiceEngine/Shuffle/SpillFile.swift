@@ -52,9 +52,13 @@ public final class SpillManager: Sendable {
         state.withLock { $0.bytes += bytes }
     }
 
-    /// Removes every spill file and the directory.
+    /// Removes every spill file and the directory; a later spill (the next step of a job)
+    /// creates it again.
     public func cleanup() {
-        Self.removeTree(directory)
+        state.withLock { state in
+            Self.removeTree(directory)
+            state.created = false
+        }
     }
 
     static func removeTree(_ path: String) {

@@ -57,7 +57,7 @@ public enum SalesPipeline: Pipeline {
     public static func readsDatabase(_ parameters: Parameters) -> Bool { true }
 
     /// The tests every run ends with, on the facts' grain, currency and dimensions (the
-    /// original's dbt `schema.yml`), and one warning on staging.
+    /// original's dbt `schema.yml`), and a warning for sales dated after tomorrow (a clock or a zone gone wrong).
     public static func dataTests(currencies: [String], warehouse: SalesWarehouse = SalesWarehouse()) -> [DataTest] {
         let facts = warehouse.facts
         return ["sale_date", "store_id", "product_id", "currency"].map { DataTest(.notNull($0), on: facts) } + [
@@ -65,7 +65,7 @@ public enum SalesPipeline: Pipeline {
             DataTest(.acceptedValues("currency", currencies.map { $0.uppercased() }), on: facts),
             DataTest(.relationships("store_id", to: warehouse.stores, field: "store_id"), on: facts),
             DataTest(.relationships("product_id", to: warehouse.products, field: "product_id"), on: facts),
-            DataTest(.rowsWhere("future_sale_ts", "sale_ts > now() + interval '1 day'"), on: warehouse.staging, severity: .warn),
+            DataTest(.rowsWhere("future_sale_date", "sale_date > current_date + 1"), on: facts, severity: .warn),
         ]
     }
 
@@ -76,7 +76,7 @@ public enum SalesPipeline: Pipeline {
         let connection = try database.connect()
         let loaded = try warehouse.loadedFiles(on: connection), stagingEmpty = try warehouse.stagingIsEmpty(on: connection)
         connection.close()
-        var frames: [DataFrame] = [], files: [SalesWarehouse.LoadedFile] = [], skipped: [(String, String)] = []
+        var frames: [DataFrame] = [], again: [DataFrame] = [], files: [SalesWarehouse.LoadedFile] = [], skipped: [(String, String)] = []
         for path in paths {
             let digest = FileDigest.Pending(path)
             let source: CSVSource
@@ -95,13 +95,19 @@ public enum SalesPipeline: Pipeline {
                 skipped.append((path, "this run, as \(twin.path)"))
                 continue
             }
+            let options = csvOptions(maxQuotedLines: parameters.maxQuotedLines)
+            // Staging reads the file a second time, in parallel splits, rather than holding
+            // the raw rows for a one-partition scan; its rows were counted by the first read.
+            let second = try CSVSource(path: path, options: options, rejects: RejectSink())
             frames.append(SalesValidation.validated(source, currencies: parameters.currencies).withColumn("file_ordinal", lit(files.count)))
+            again.append(SalesValidation.validated(second, currencies: parameters.currencies, rejecting: false).withColumn("file_ordinal", lit(files.count)))
             files.append(SalesWarehouse.LoadedFile(path: path, size: size, sha256: sha256))
         }
         let arrival: SalesWarehouse.Arrival = parameters.fullRefresh ? .fullRefresh : frames.isEmpty ? .none : stagingEmpty ? .direct : .merged
         var steps = try dimensionSteps(parameters, warehouse: warehouse, rejects: context.runtime.rejects)
         if !frames.isEmpty {
-            steps += try saleSteps(frames.count == 1 ? frames[0] : DataFrame(.union(frames.map(\.plan))), arrival: arrival, warehouse: warehouse)
+            let all = { (frames: [DataFrame]) in frames.count == 1 ? frames[0] : DataFrame(.union(frames.map(\.plan))) }
+            steps += try saleSteps(all(frames), again: all(again), arrival: arrival, warehouse: warehouse)
         }
         let applied = Locked(SalesWarehouse.Applied())
         let registered = files, skippedFiles = skipped
@@ -121,7 +127,8 @@ public enum SalesPipeline: Pipeline {
                     return file
                 }
                 try warehouse.record(figures, runID: runID, on: connection)
-                let result = try warehouse.apply(arrival, runID: runID, on: connection)
+                let staged = outcome.loads.first { [warehouse.staging, warehouse.incoming].map(\.description).contains($0.table) }?.result.staged ?? 0
+                let result = try warehouse.apply(arrival, runID: runID, staged: staged, on: connection)
                 applied.withLock { $0 = result }
             }
         )
@@ -133,7 +140,7 @@ public enum SalesPipeline: Pipeline {
         let schema = Schema((SalesValidation.requiredColumns + [SalesValidation.totalColumn]).map { Field($0, .string) } + Provenance.fields)
         let source = DeclaredSource(name: "<sales file>", schema: schema, scanName: "CSVScan")
         let frame = SalesValidation.validated(source).withColumn("file_ordinal", lit(0))
-        var job = Job(inputs: [], parameters: "", steps: try saleSteps(frame, arrival: .merged, warehouse: SalesWarehouse()))
+        var job = Job(inputs: [], parameters: "", steps: try saleSteps(frame, again: frame, arrival: .merged, warehouse: SalesWarehouse()))
         job.tests = dataTests(currencies: SalesValidation.defaultCurrencies)
         return job
     }
@@ -152,33 +159,51 @@ public enum SalesPipeline: Pipeline {
     static let rawColumns = ["sale_id", "sale_ts", "store_id", "product_id", "quantity", "unit_price", "currency", "total_amount",
                              "source_file", "source_line", "file_ordinal"]
 
-    /// `raw`: every valid row appended to `raw.sales` and held for `staging`: one row per
-    /// `sale_id`, the latest `(sale_ts, file, line)`, into staging itself when it is empty or
-    /// into `staging.stg_sales_new` for the merge. A full refresh rebuilds staging in SQL.
-    static func saleSteps(_ validated: DataFrame, arrival: SalesWarehouse.Arrival, warehouse: SalesWarehouse) throws -> [JobStep] {
-        let raw = validated.select(rawColumns.map { name in
-            switch name {
-            case "source_file": col(Provenance.sourceColumn).alias(name)
-            case "source_line": col(Provenance.lineColumn).alias(name)
-            default: col(name)
-            }
-        })
+    /// `raw`: every valid row appended to `raw.sales`; `staging`: the same rows read again
+    /// (`again`), one per `sale_id`, the latest `(sale_ts, file, line)`, into staging itself
+    /// when it is empty or into `staging.stg_sales_new` for the merge. A full refresh rebuilds
+    /// staging in SQL.
+    ///
+    /// Into empty staging, the facts of every date are only the new rows', so the engine
+    /// computes them too (`facts`, from the staged rows held for it) and PostgreSQL copies
+    /// them into place, rather than aggregating the whole of staging again.
+    static func saleSteps(_ validated: DataFrame, again: DataFrame, arrival: SalesWarehouse.Arrival, warehouse: SalesWarehouse)
+        throws -> [JobStep]
+    {
+        let rawRows = { (frame: DataFrame) in
+            frame.select(rawColumns.map { name in
+                switch name {
+                case "source_file": col(Provenance.sourceColumn).alias(name)
+                case "source_line": col(Provenance.lineColumn).alias(name)
+                default: col(name)
+                }
+            })
+        }
+        let raw = rawRows(validated)
         let rawTable = JobOutput.table(TableOutput(name: warehouse.raw, key: [], mode: .append, types: SalesWarehouse.columnTypes, runColumn: "run_id"))
         guard arrival != .fullRefresh else { return [JobStep(name: "raw", frame: raw, outputs: [rawTable])] }
-        let held = try SpooledResult(schema: try raw.schema(), name: "raw sales")
         let latest = [col("sale_ts"), col("file_ordinal"), col("source_line")]
-        let kept = ["sale_ts", "store_id", "product_id", "quantity", "unit_price", "currency", "total_amount", "source_file", "source_line"]
-        let staged = DataFrame(held)
+        let kept = ["store_id", "product_id", "quantity", "unit_price", "currency", "total_amount", "source_file", "source_line"]
+        let staged = rawRows(again)
             .groupBy("sale_id")
-            .agg(kept.map { Agg.argMax(col($0), by: latest).as($0) })
+            .agg([Agg.max(col("sale_ts")).as("sale_ts")] + kept.map { Agg.argMax(col($0), by: latest).as($0) })
             .select(col("sale_id"), col("sale_ts"), col("sale_ts").toDate().alias("sale_date"), col("store_id"), col("product_id"),
                     col("quantity"), col("unit_price"), col("currency"), col("total_amount"), col("source_file"), col("source_line"))
-        let target = arrival == .direct ? warehouse.staging : warehouse.incoming
+        let stagingTable = { (name: QualifiedName) in
+            JobOutput.table(TableOutput(name: name, key: ["sale_id"], mode: .append, types: SalesWarehouse.columnTypes, runColumn: "run_id"))
+        }
+        guard arrival == .direct else {
+            return [JobStep(name: "raw", frame: raw, outputs: [rawTable]), JobStep(name: "staging", frame: staged, outputs: [stagingTable(warehouse.incoming)])]
+        }
+        let held = try SpooledResult(schema: try staged.schema(), name: "staging",
+                                     keeping: ["sale_date", "store_id", "product_id", "currency", "quantity", "unit_price"])
+        let facts = DataFrame(held)
+            .groupBy("sale_date", "store_id", "product_id", "currency")
+            .agg(Agg.count().as("transactions"), Agg.sum(col("quantity")).as("units_sold"), Agg.sum(col("quantity") * col("unit_price")).as("revenue"))
         return [
-            JobStep(name: "raw", frame: raw, outputs: [rawTable, .feeds(held)]),
-            JobStep(name: "staging", frame: staged, outputs: [
-                .table(TableOutput(name: target, key: ["sale_id"], mode: .append, types: SalesWarehouse.columnTypes, runColumn: "run_id")),
-            ]),
+            JobStep(name: "raw", frame: raw, outputs: [rawTable]),
+            JobStep(name: "staging", frame: staged, outputs: [stagingTable(warehouse.staging), .feeds(held)]),
+            JobStep(name: "facts", frame: facts, outputs: [.table(TableOutput(name: warehouse.newFacts, key: [], mode: .append))]),
         ]
     }
 

@@ -39,7 +39,9 @@ public enum SalesValidation {
     /// The valid rows of `source`, typed: `sale_id, sale_ts, sale_date, store_id, product_id,
     /// quantity, unit_price, currency, total_amount` (null when not given) and the provenance
     /// columns; every other row is rejected with its reason.
-    public static func validated(_ source: any TableSource, currencies: [String] = defaultCurrencies) -> DataFrame {
+    /// - Parameter rejecting: false for a second read of rows already judged: failing rows
+    ///   are dropped instead of rejected again (they were counted by the first read).
+    public static func validated(_ source: any TableSource, currencies: [String] = defaultCurrencies, rejecting: Bool = true) -> DataFrame {
         let text = { (name: String) in col(name).trim().nullIfEmpty() }
         let hasTotal = source.schema.index(of: totalColumn) != nil
         let ts = col("sale_ts_text"), quantity = col("quantity_text"), price = col("unit_price_text")
@@ -54,7 +56,28 @@ public enum SalesValidation {
             WhenThen(col(name).isNull(), lit("missing \(name == "sale_ts_text" ? "sale_ts" : name)"))
         }
         let anyMissing = missing.dropFirst().reduce(missing[0].condition) { $0.or($1.condition) }
-        return DataFrame(source)
+        let rules: [(condition: Expr, kind: String, reason: Expr)] = [
+            (anyMissing, "missing_field", when(missing)),
+            (parsedTime.isNull(), "invalid_sale_ts", concat(lit("sale_ts '"), ts, lit("' is not an ISO 8601 time"))),
+            (parsedQuantity.isNull().or(parsedQuantity.ltEq(lit(0))), "invalid_quantity", when([
+                WhenThen(quantity.isNull(), lit("missing quantity")),
+                WhenThen(parsedQuantity.isNull(), concat(lit("quantity '"), quantity, lit("' is not an integer"))),
+            ], otherwise: concat(lit("quantity "), quantity, lit(" is not above 0")))),
+            (parsedPrice.isNull().or(parsedPrice.lt(lit(.decimal(0, scale: 2)))), "invalid_unit_price", when([
+                WhenThen(price.isNull(), lit("missing unit_price")),
+                WhenThen(price.regexMatch("^[+-]?[0-9]*\\.[0-9]{3,}$"), concat(lit("unit_price '"), price, lit("' has more than 2 decimal places"))),
+                WhenThen(parsedPrice.isNotNull(), concat(lit("negative unit_price '"), price, lit("'"))),
+                WhenThen(price.regexMatch("^[+-]?[0-9]+(\\.[0-9]*)?$"), concat(lit("unit_price '"), price, lit("' is too large for numeric(12,2)"))),
+            ], otherwise: concat(lit("unit_price '"), price, lit("' is not a number")))),
+            (currency.isNull().or(currency.isIn(accepted).not()), "unknown_currency", when([
+                WhenThen(currency.isNull(), lit("missing currency")),
+            ], otherwise: concat(lit("currency '"), currency, lit("' is not one of \(accepted.joined(separator: ", "))")))),
+            (total.isNotNull().and(parsedTotal.isNull()), "invalid_total",
+             concat(lit("total_amount '"), total, lit("' is not a number with at most 2 decimal places"))),
+            (parsedTotal.isNotNull().and(parsedTotal.notEq(parsedQuantity * parsedPrice)), "total_mismatch",
+             concat(lit("total_amount "), total, lit(" is not quantity × unit_price = "), (parsedQuantity * parsedPrice).cast(.string))),
+        ]
+        let trimmed = DataFrame(source)
             .select(
                 text("sale_id").alias("sale_id"), text("sale_ts").alias("sale_ts_text"), text("store_id").alias("store_id"),
                 text("product_id").alias("product_id"), text("quantity").alias("quantity_text"),
@@ -62,27 +85,13 @@ public enum SalesValidation {
                 (hasTotal ? text(totalColumn) : lit(.null).cast(.string)).alias("total_text"),
                 col(Provenance.sourceColumn), col(Provenance.lineColumn)
             )
-            .rejectWhen(anyMissing, kind: "missing_field", reason: when(missing))
-            .rejectWhen(parsedTime.isNull(), kind: "invalid_sale_ts",
-                        reason: concat(lit("sale_ts '"), ts, lit("' is not an ISO 8601 time")))
-            .rejectWhen(parsedQuantity.isNull().or(parsedQuantity.ltEq(lit(0))), kind: "invalid_quantity", reason: when([
-                WhenThen(quantity.isNull(), lit("missing quantity")),
-                WhenThen(parsedQuantity.isNull(), concat(lit("quantity '"), quantity, lit("' is not an integer"))),
-            ], otherwise: concat(lit("quantity "), quantity, lit(" is not above 0"))))
-            .rejectWhen(parsedPrice.isNull().or(parsedPrice.lt(lit(.decimal(0, scale: 2)))), kind: "invalid_unit_price", reason: when([
-                WhenThen(price.isNull(), lit("missing unit_price")),
-                WhenThen(price.regexMatch("^[+-]?[0-9]*\\.[0-9]{3,}$"), concat(lit("unit_price '"), price, lit("' has more than 2 decimal places"))),
-                WhenThen(parsedPrice.isNotNull(), concat(lit("negative unit_price '"), price, lit("'"))),
-                WhenThen(price.regexMatch("^[+-]?[0-9]+(\\.[0-9]*)?$"), concat(lit("unit_price '"), price, lit("' is too large for numeric(12,2)"))),
-            ], otherwise: concat(lit("unit_price '"), price, lit("' is not a number"))))
-            .rejectWhen(currency.isNull().or(currency.isIn(accepted).not()), kind: "unknown_currency", reason: when([
-                WhenThen(currency.isNull(), lit("missing currency")),
-            ], otherwise: concat(lit("currency '"), currency, lit("' is not one of \(accepted.joined(separator: ", "))"))))
-            .rejectWhen(total.isNotNull().and(parsedTotal.isNull()), kind: "invalid_total",
-                        reason: concat(lit("total_amount '"), total, lit("' is not a number with at most 2 decimal places")))
-            .rejectWhen(parsedTotal.isNotNull().and(parsedTotal.notEq(parsedQuantity * parsedPrice)), kind: "total_mismatch",
-                        reason: concat(lit("total_amount "), total, lit(" is not quantity × unit_price = "),
-                                       (parsedQuantity * parsedPrice).cast(.string)))
+        // Each rule sees only the rows the earlier ones passed, so a row's reason is the first it
+        // breaks; a rule that is null for a row (it cannot tell) passes it, in both modes.
+        let checked = rules.reduce(trimmed) { frame, rule in
+            rejecting ? frame.rejectWhen(rule.condition, kind: RejectKind(rawValue: rule.kind), reason: rule.reason)
+                : frame.filter(coalesce(rule.condition, lit(false)).not())
+        }
+        return checked
             .select(
                 col("sale_id"), parsedTime.alias("sale_ts"), parsedTime.toDate().alias("sale_date"), col("store_id"), col("product_id"),
                 parsedQuantity.alias("quantity"), parsedPrice.alias("unit_price"), currency, parsedTotal.alias("total_amount"),

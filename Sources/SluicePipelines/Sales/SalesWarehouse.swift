@@ -26,6 +26,8 @@ public struct SalesWarehouse: Sendable {
     /// The run's de-duplicated new rows when staging already holds sales; dropped after the merge.
     public var incoming = QualifiedName(schema: "staging", name: "stg_sales_new")
     public var facts = QualifiedName(schema: "marts", name: "fct_daily_sales_metrics")
+    /// The facts of a load into empty staging, as the engine computed them; dropped once in place.
+    public var newFacts = QualifiedName(schema: "staging", name: "fct_daily_sales_metrics_new")
     public var stores = QualifiedName(schema: "marts", name: "dim_stores")
     public var products = QualifiedName(schema: "marts", name: "dim_products")
 
@@ -92,7 +94,8 @@ public struct SalesWarehouse: Sendable {
     /// Brings staging and the facts up to date with the run's rows, in the caller's transaction.
     /// - Throws: a `.data` error when staging changed under a direct load (another run loaded
     ///   sales meanwhile: nothing commits, and running again merges instead).
-    public func apply(_ arrival: Arrival, runID: String, on connection: PostgresConnection) throws -> Applied {
+    /// - Parameter staged: rows the run COPYed into staging (or ``incoming``).
+    public func apply(_ arrival: Arrival, runID: String, staged: Int, on connection: PostgresConnection) throws -> Applied {
         try createTables(on: connection)
         var applied = Applied()
         try connection.execute("CREATE TEMPORARY TABLE sluice_sales_dates (sale_date date PRIMARY KEY) ON COMMIT DROP")
@@ -106,8 +109,8 @@ public struct SalesWarehouse: Sendable {
                 throw SluiceError(.data, "staging gained sales from another run while this one loaded", location: "\(staging)",
                                   hint: "run again: the run then merges into staging")
             }
-            applied.inserted = try count("SELECT count(*) FROM \(staging.quoted)", on: connection)
-            try connection.execute("INSERT INTO sluice_sales_dates SELECT DISTINCT sale_date FROM \(staging.quoted)")
+            applied.inserted = staged
+            try connection.execute("INSERT INTO sluice_sales_dates SELECT DISTINCT sale_date FROM \(newFacts.quoted)")
         case .merged:
             applied = try merge(on: connection)
         case .fullRefresh:
@@ -118,9 +121,10 @@ public struct SalesWarehouse: Sendable {
             try connection.execute("DELETE FROM \(facts.quoted)")
         }
         applied.dates = try connection.execute("SELECT sale_date::text FROM sluice_sales_dates ORDER BY 1").rows.compactMap { $0[0] }
-        if !applied.dates.isEmpty { applied.factRows = try replaceFacts(runID: runID, on: connection) }
-        applied.rawRows = try count("SELECT count(*) FROM \(raw.quoted)", on: connection, ifExists: raw)
-        applied.stagingRows = try count("SELECT count(*) FROM \(staging.quoted)", on: connection)
+        if !applied.dates.isEmpty { applied.factRows = try replaceFacts(runID: runID, computed: arrival == .direct, on: connection) }
+        // raw.sales is appended to only with a file's record, so its rows are the records' sum.
+        applied.rawRows = try count("SELECT coalesce(sum(rows_loaded), 0) FROM \(files.quoted)", on: connection, ifExists: files)
+        applied.stagingRows = arrival == .direct ? staged : try count("SELECT count(*) FROM \(staging.quoted)", on: connection)
         applied.totalFactRows = try count("SELECT count(*) FROM \(facts.quoted)", on: connection)
         applied.sample = try connection.execute("""
             SELECT concat_ws(' ', sale_date, store_id, product_id, currency, transactions, units_sold, revenue, avg_unit_price)
@@ -204,10 +208,22 @@ public struct SalesWarehouse: Sendable {
     }
 
     /// Replaces the facts of the dates in `sluice_sales_dates` with their aggregate over
-    /// staging; returns the rows written. Revenue is exact (`numeric`), per currency;
+    /// staging (or, `computed`, with ``newFacts``, the engine's aggregate of a load into empty
+    /// staging); returns the rows written. Revenue is exact (`numeric`), per currency;
     /// `avg_unit_price` is revenue / units (weighted by units), rounded to 4 places.
-    func replaceFacts(runID: String, on connection: PostgresConnection) throws -> Int {
+    func replaceFacts(runID: String, computed: Bool, on connection: PostgresConnection) throws -> Int {
         try connection.execute("DELETE FROM \(facts.quoted) WHERE sale_date IN (SELECT sale_date FROM sluice_sales_dates)")
+        if computed {
+            let inserted = try connection.execute("""
+                INSERT INTO \(facts.quoted) (sale_date, store_id, product_id, currency, transactions, units_sold, revenue, avg_unit_price,
+                                             updated_at, run_id)
+                SELECT sale_date, store_id, product_id, currency, transactions, units_sold, revenue,
+                       round(revenue / nullif(units_sold, 0), 4), now(), $1
+                FROM \(newFacts.quoted)
+                """, [.text(runID)])
+            try connection.execute("DROP TABLE \(newFacts.quoted)")
+            return inserted.rowsAffected ?? 0
+        }
         let inserted = try connection.execute("""
             INSERT INTO \(facts.quoted) (sale_date, store_id, product_id, currency, transactions, units_sold, revenue, avg_unit_price,
                                          updated_at, run_id)
