@@ -117,3 +117,27 @@ struct AggregateTests {
         #expect(expected.rows.reduce(0) { total, row in if case .int64(let value) = row[1] { return total + Int(value) } else { return total } } == 50_000)
     }
 }
+
+@Suite("argMax over several ordering columns")
+struct ArgMaxOrderingTests {
+    @Test("the first ordering column decides, then the next; the same answer for any split of the rows into partitions", arguments: [1, 2, 4])
+    func lexicographic(partitions: Int) throws {
+        // (key, value, time, file, line): the latest time wins; on a tie the later file, then the later line.
+        let rows: [(String, String, Int64, Int64, Int64)] = [
+            ("a", "old", 5, 0, 1), ("a", "new", 9, 0, 2), ("a", "tie-early-file", 9, 0, 3), ("a", "tie-late-file", 9, 1, 1),
+            ("b", "only", 1, 0, 4),
+            ("c", "line-3", 2, 0, 3), ("c", "line-7", 2, 0, 7), ("c", "line-5", 2, 0, 5),
+        ]
+        let fields: [(String, DataType)] = [("k", .string), ("v", .string), ("t", .int64), ("f", .int64), ("l", .int64)]
+        let values: [[Value]] = rows.reversed().map { [.string($0.0), .string($0.1), .int64($0.2), .int64($0.3), .int64($0.4)] }
+        let parts = try (0..<partitions).map { part in
+            [try TestSupport.batch(fields, values.indices.filter { $0 % partitions == part }.map { values[$0] })]
+        }
+        let table = MemoryTable(schema: parts[0][0].schema, partitions: parts)
+        let result = try DataFrame(table).groupBy("k")
+            .agg(Agg.argMax(col("v"), by: [col("t"), col("f"), col("l")]).as("latest"))
+            .sort(.asc("k"))
+            .collectBatch(runtime: TestSupport.runtime(workers: 2, shufflePartitions: 2)).rows
+        #expect(result == [[.string("a"), .string("tie-late-file")], [.string("b"), .string("only")], [.string("c"), .string("line-7")]])
+    }
+}

@@ -37,6 +37,17 @@ struct SpillTests {
         #expect(!FileManager.default.fileExists(atPath: runtime.spill.directory), "spill files are removed after the run")
     }
 
+    @Test("two jobs on one runtime both spill: the directory the first job's end removed is made again")
+    func spillAfterCleanup() throws {
+        let table = try Self.table(rows: 20_000, keys: 5_000, partitions: 2)
+        let runtime = TestSupport.runtime(workers: 2, memory: 1 << 20, batchRows: 500, shufflePartitions: 2)
+        let first = try Self.job(table).collectBatch(runtime: runtime).rows
+        let spilled = runtime.spill.bytesWritten
+        let second = try Self.job(table).collectBatch(runtime: runtime).rows
+        #expect(first == second && first.count == 5_000)
+        #expect(spilled > 0 && runtime.spill.bytesWritten > spilled)
+    }
+
     @Test("a corrupted spill segment is detected by its checksum, never read as data")
     func corruption() throws {
         let manager = SpillManager(temporaryDirectory: NSTemporaryDirectory())
