@@ -73,7 +73,11 @@ struct ArgExtremeFunction: AggregateFunction {
 
     func makeAccumulator(_ inputs: [DataType]) throws(SluiceError) -> any GroupsAccumulator {
         _ = try returnType(inputs)
-        return ArgExtremeAccumulator(value: ValueSlots(type: inputs[0]), by: inputs.dropFirst().map { ValueSlots(type: $0) }, isMax: isMax)
+        let ordering = Array(inputs.dropFirst())
+        if ordering.allSatisfy(IntegerOrderAccumulator.orders) {
+            return IntegerOrderAccumulator(value: ValueSlots(type: inputs[0]), ordering: ordering, isMax: isMax)
+        }
+        return ArgExtremeAccumulator(value: ValueSlots(type: inputs[0]), by: ordering.map { ValueSlots(type: $0) }, isMax: isMax)
     }
 }
 

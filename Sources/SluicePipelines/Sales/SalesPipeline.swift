@@ -117,7 +117,9 @@ public enum SalesPipeline: Pipeline {
                 + (parameters.stores.map { " stores=\($0)" } ?? "") + (parameters.products.map { " products=\($0)" } ?? "")
                 + (parameters.fullRefresh ? " full-refresh" : ""),
             steps: steps,
-            report: { outcome in SalesReport.report(outcome, applied: applied.withLock { $0 }, skipped: skippedFiles) },
+            report: { outcome in
+                SalesReport.report(outcome, applied: applied.withLock { $0 }, files: Set(registered.map(\.path)), skipped: skippedFiles)
+            },
             record: { outcome, connection in
                 guard let runID = outcome.runID else { return }
                 let figures = registered.map { file in

@@ -4,16 +4,25 @@ import SluiceEngine
 /// The sales run's summary, like the original's validation step: what each table gained and
 /// holds, which dates' facts were replaced, a sample of them, and the data tests.
 enum SalesReport {
-    static func report(_ outcome: JobOutcome, applied: SalesWarehouse.Applied, skipped: [(path: String, run: String)]) -> JobReport {
+    /// - Parameter files: the sales files the run read (the dimension files' rows are not sales).
+    static func report(_ outcome: JobOutcome, applied: SalesWarehouse.Applied, files: Set<String>, skipped: [(path: String, run: String)]) -> JobReport {
         var lines: [String] = []
+        let counts = outcome.sourceCounts.filter { files.contains($0.source) }
+        let read = counts.reduce(0) { $0 + $1.read }, rejected = counts.reduce(0) { $0 + $1.rejected }
         let kinds = outcome.rejects.totalsByKind.sorted { $0.key.rawValue < $1.key.rawValue }
         let reasons = kinds.map { "\($0.value) \($0.key.rawValue)" }.joined(separator: ", ")
         let raw = outcome.rows(of: "raw")
-        lines.append("\(outcome.rowsRead) rows read = \(raw) valid + \(outcome.rowsRejected) rejected" + (reasons.isEmpty ? "" : " (\(reasons))"))
+        lines.append("\(read) sales read = \(raw) valid + \(rejected) rejected" + (reasons.isEmpty ? "" : " (\(reasons))"))
         for (path, run) in skipped { lines.append("skipped \(path): already loaded (run \(run))") }
         lines.append("raw.sales: +\(raw) rows, \(applied.rawRows) in all")
-        lines.append("staging.stg_sales: +\(applied.inserted) new sales, \(applied.superseded) superseded by later rows, "
-            + "\(applied.kept) kept over older or identical rows; \(applied.stagingRows) in all")
+        let staged = outcome.rows(of: "staging")
+        if applied.arrival == .fullRefresh {
+            lines.append("staging.stg_sales: rebuilt from raw.sales, \(applied.stagingRows) sales")
+        } else {
+            lines.append("staging.stg_sales: \(raw) new rows are \(staged) sales (\(raw - staged) repeats of a sale_id within the run); "
+                + "+\(applied.inserted) new, \(applied.superseded) superseded an older staged row, \(applied.kept) kept the staged one; "
+                + "\(applied.stagingRows) in all")
+        }
         let dates = applied.dates
         let span = dates.count <= 3 ? dates.joined(separator: ", ") : "\(dates[0]) … \(dates[dates.count - 1])"
         lines.append("marts.fct_daily_sales_metrics: \(dates.count) date\(dates.count == 1 ? "" : "s") replaced"
@@ -29,8 +38,8 @@ enum SalesReport {
             lines += results.filter { $0.status != .pass }.map { "  " + $0.line }
         }
         let details: [(String, String)] = [
-            ("raw_rows", "\(raw)"), ("rejects", "\(outcome.rowsRejected)"), ("files_skipped", "\(skipped.count)"),
-            ("staging_inserted", "\(applied.inserted)"), ("staging_superseded", "\(applied.superseded)"), ("staging_kept", "\(applied.kept)"),
+            ("sales_read", "\(read)"), ("raw_rows", "\(raw)"), ("rejects", "\(outcome.rowsRejected)"), ("files_skipped", "\(skipped.count)"),
+            ("staging_repeats", "\(raw - staged)"), ("staging_inserted", "\(applied.inserted)"), ("staging_superseded", "\(applied.superseded)"), ("staging_kept", "\(applied.kept)"),
             ("fact_dates", "\(dates.count)"), ("fact_rows", "\(applied.factRows)"),
         ] + kinds.map { ("rejects.\($0.key.rawValue)", "\($0.value)") }
         return JobReport(lines: lines, details: details)

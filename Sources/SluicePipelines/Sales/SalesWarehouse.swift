@@ -43,6 +43,8 @@ public struct SalesWarehouse: Sendable {
 
     /// What the SQL part of a run did, for the summary and the ledger.
     public struct Applied: Sendable, Equatable {
+        /// How the new rows reached staging.
+        public var arrival = Arrival.none
         /// Sales new to staging, and staged sales a later row replaced.
         public var inserted = 0, superseded = 0
         /// New rows that lost to the staged row (older, or the same sale again).
@@ -120,6 +122,7 @@ public struct SalesWarehouse: Sendable {
             // Dates no sale has any more go too: a full refresh leaves only what staging says.
             try connection.execute("DELETE FROM \(facts.quoted)")
         }
+        applied.arrival = arrival
         applied.dates = try connection.execute("SELECT sale_date::text FROM sluice_sales_dates ORDER BY 1").rows.compactMap { $0[0] }
         if !applied.dates.isEmpty { applied.factRows = try replaceFacts(runID: runID, computed: arrival == .direct, on: connection) }
         // raw.sales is appended to only with a file's record, so its rows are the records' sum.

@@ -1,0 +1,107 @@
+import SluiceCore
+
+/// argMax / argMin when every ordering column is stored as integers (integers, decimals,
+/// times, dates): the winners' orderings live in one flat array, `k` per group, and each row
+/// is compared against them straight from the batch's arrays. This is the de-duplication
+/// shape `argMax(column, by: [time, file, line])`, repeated for every kept column, where the
+/// generic ``ArgExtremeAccumulator`` spent most of its time retaining the columns it compared.
+/// Same answers: the first ordering column that differs decides, rows with a null ordering
+/// column take no part, ties go to the smallest value.
+final class IntegerOrderAccumulator: GroupsAccumulator {
+    var value: ValueSlots
+    let types: [DataType]
+    let isMax: Bool
+    /// The winner's ordering of each group, `types.count` values per group.
+    private var orderings: [Int64] = []
+    private var present: [Bool] = []
+
+    /// True for the types whose values are stored as integers, in their order.
+    static func orders(_ type: DataType) -> Bool {
+        switch ColumnStorage.empty(for: type) {
+        case .int64, .int32: true
+        default: false
+        }
+    }
+
+    init(value: ValueSlots, ordering: [DataType], isMax: Bool) {
+        self.value = value
+        types = ordering
+        self.isMax = isMax
+    }
+
+    /// The batch's ordering values row by row (`k` per row), and whether any is null.
+    private func rows(_ keys: ArraySlice<Column>, count: Int) throws(SluiceError) -> (values: [Int64], nullable: Bool) {
+        let k = types.count
+        var flat = [Int64](repeating: 0, count: count * k)
+        var nullable = false
+        for (index, key) in keys.enumerated() {
+            nullable = nullable || key.nullCount > 0
+            switch key.storage {
+            case .int64(let values): for row in 0..<count { flat[row * k + index] = values[row] }
+            case .int32(let values): for row in 0..<count { flat[row * k + index] = Int64(values[row]) }
+            default: throw SluiceError.internal("argMax ordering column \(index) is \(key.type), not stored as integers")
+            }
+        }
+        return (flat, nullable)
+    }
+
+    func update(_ inputs: [Column], groups: [Int32], groupCount: Int) throws(SluiceError) {
+        value.resize(to: groupCount)
+        let k = types.count
+        if present.count < groupCount {
+            orderings.append(contentsOf: repeatElement(0, count: (groupCount - present.count) * k))
+            present.append(contentsOf: repeatElement(false, count: groupCount - present.count))
+        }
+        let values = inputs[0], keys = inputs.dropFirst()
+        let (incoming, nullable) = try rows(keys, count: groups.count)
+        incoming.withUnsafeBufferPointer { incoming in
+            orderings.withUnsafeMutableBufferPointer { stored in
+                rows: for row in 0..<groups.count {
+                    if nullable { for key in keys where key.isNull(row) { continue rows } }
+                    let group = Int(groups[row]), mine = row * k, theirs = group * k
+                    var wins = !present[group]
+                    if !wins {
+                        var order = 0
+                        for index in 0..<k where incoming[mine + index] != stored[theirs + index] {
+                            order = incoming[mine + index] < stored[theirs + index] ? -1 : 1
+                            break
+                        }
+                        if isMax ? order > 0 : order < 0 {
+                            wins = true
+                        } else if order == 0, !values.isNull(row) {
+                            wins = !value.present[group] || value.compare(values, row, toGroup: group) < 0
+                        }
+                    }
+                    guard wins else { continue }
+                    present[group] = true
+                    for index in 0..<k { stored[theirs + index] = incoming[mine + index] }
+                    if values.isNull(row) {
+                        value.clear(group)
+                    } else {
+                        value.set(group, from: values, row)
+                    }
+                }
+            }
+        }
+    }
+
+    func merge(_ states: [Column], groups: [Int32], groupCount: Int) throws(SluiceError) {
+        try update(states, groups: groups, groupCount: groupCount)
+    }
+
+    func state() throws(SluiceError) -> [Column] {
+        let k = types.count
+        let validity: ValidityBitmap? = present.allSatisfy { $0 } ? nil : ValidityBitmap(present)
+        let columns = types.enumerated().map { index, type -> Column in
+            let values = (0..<present.count).map { orderings[$0 * k + index] }
+            if case .int32 = ColumnStorage.empty(for: type) {
+                return Column(type: type, storage: .int32(values.map { Int32(truncatingIfNeeded: $0) }), validity: validity)
+            }
+            return Column(type: type, storage: .int64(values), validity: validity)
+        }
+        return [value.column()] + columns
+    }
+
+    func finish() throws(SluiceError) -> Column { value.column() }
+    var byteSize: Int { value.byteSize + orderings.count * 8 + present.count }
+}
