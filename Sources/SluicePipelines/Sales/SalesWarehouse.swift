@@ -143,6 +143,8 @@ public struct SalesWarehouse: Sendable {
     }
 
     /// Staging and facts, created when missing (with the types the engine's loads give them).
+    /// Staging is indexed on `sale_date`, so a daily run aggregates its dates' sales, not a
+    /// scan of every sale; after a first load the index is built once, over the COPYed rows.
     func createTables(on connection: PostgresConnection) throws {
         try connection.executeScript("""
             CREATE SCHEMA IF NOT EXISTS \(staging.schema?.quoted ?? "staging");
@@ -151,6 +153,7 @@ public struct SalesWarehouse: Sendable {
                 sale_id text NOT NULL PRIMARY KEY, sale_ts timestamptz, sale_date date, store_id text, product_id text, quantity bigint,
                 unit_price numeric(12,2), currency text, total_amount numeric(14,2), source_file text, source_line bigint, run_id text
             );
+            CREATE INDEX IF NOT EXISTS stg_sales_sale_date_idx ON \(staging.quoted) (sale_date);
             CREATE TABLE IF NOT EXISTS \(facts.quoted) (
                 sale_date date, store_id text, product_id text, currency text, transactions bigint, units_sold bigint,
                 revenue numeric(18,2), avg_unit_price numeric(16,4), updated_at timestamptz, run_id text
