@@ -13,24 +13,25 @@ import Darwin
 public enum CustomerFiles {
     /// Extensions read from a folder; a file named directly is read whatever its name.
     static let jsonExtensions: Set<String> = ["json", "ndjson", "jsonl"]
-    static let folderExtensions: Set<String> = ["csv", "txt", "json", "ndjson", "jsonl"]
+    public static let folderExtensions: Set<String> = ["csv", "txt", "json", "ndjson", "jsonl"]
 
     /// The files named by `sources`: a file as it is, a folder's matching files sorted by
     /// name, a glob's matches sorted; each file once, in the order first named, as absolute
     /// paths (so the audit and the ledger name a file the same from wherever a run starts).
     /// - Throws: a `.configuration` error for a path that does not exist or a pattern that
     ///   matches nothing.
-    public static func expand(_ sources: [String]) throws(SluiceError) -> [String] {
+    /// - Parameter extensions: what a folder's files are read by (a sales run reads only CSV).
+    public static func expand(_ sources: [String], extensions: Set<String> = folderExtensions) throws(SluiceError) -> [String] {
         var found: [String] = []
         for source in sources {
             var isDirectory = false
             if FileSystem.exists(source, isDirectory: &isDirectory) {
                 if isDirectory {
                     let files = FileSystem.list(source).sorted()
-                        .filter { folderExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
+                        .filter { extensions.contains(($0 as NSString).pathExtension.lowercased()) }
                         .map { (source as NSString).appendingPathComponent($0) }
                     guard !files.isEmpty else {
-                        throw SluiceError(.configuration, "the folder has no .csv or .json files", location: source,
+                        throw SluiceError(.configuration, "the folder has no \(extensions.sorted().map { "." + $0 }.joined(separator: ", ")) files", location: source,
                                           hint: "name the files, or a folder that holds them")
                     }
                     found += files

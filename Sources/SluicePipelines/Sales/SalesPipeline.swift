@@ -72,7 +72,7 @@ public enum SalesPipeline: Pipeline {
     public static func job(_ parameters: Parameters, context: JobContext) throws -> Job {
         let database = try context.requireDatabase(for: "the sales pipeline")
         let warehouse = SalesWarehouse()
-        let paths = parameters.sources.isEmpty ? [] : try CustomerFiles.expand(parameters.sources)
+        let paths = parameters.sources.isEmpty ? [] : try CustomerFiles.expand(parameters.sources, extensions: ["csv", "txt"])
         let connection = try database.connect()
         let loaded = try warehouse.loadedFiles(on: connection), stagingEmpty = try warehouse.stagingIsEmpty(on: connection)
         connection.close()
