@@ -68,18 +68,14 @@ final class IntegerOrderAccumulator: GroupsAccumulator {
                         }
                         if isMax ? order > 0 : order < 0 {
                             wins = true
-                        } else if order == 0, !values.isNull(row) {
-                            wins = !value.present[group] || value.compare(values, row, toGroup: group) < 0
+                        } else if order == 0 {
+                            wins = value.winsTie(values, row, group: group)
                         }
                     }
                     guard wins else { continue }
                     present[group] = true
                     for index in 0..<k { stored[theirs + index] = incoming[mine + index] }
-                    if values.isNull(row) {
-                        value.clear(group)
-                    } else {
-                        value.set(group, from: values, row)
-                    }
+                    value.take(group, from: values, row)
                 }
             }
         }

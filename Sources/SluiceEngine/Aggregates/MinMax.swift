@@ -109,17 +109,13 @@ final class ArgExtremeAccumulator: GroupsAccumulator {
                 }
                 if isMax ? order > 0 : order < 0 {
                     wins = true
-                } else if order == 0, !values.isNull(row) {
-                    wins = !value.present[group] || value.compare(values, row, toGroup: group) < 0
+                } else if order == 0 {
+                    wins = value.winsTie(values, row, group: group)
                 }
             }
             guard wins else { continue }
             for index in by.indices { by[index].set(group, from: keys[index], row) }
-            if values.isNull(row) {
-                value.clear(group)
-            } else {
-                value.set(group, from: values, row)
-            }
+            value.take(group, from: values, row)
         }
     }
 

@@ -62,6 +62,19 @@ struct ValueSlots {
         }
     }
 
+    /// argMax's tie rule: on an equal ordering, a non-null row takes the group from a null or
+    /// a greater value, so the smallest value wins whatever order the rows arrive in.
+    @inline(__always)
+    func winsTie(_ column: Column, _ row: Int, group: Int) -> Bool {
+        !column.isNull(row) && (!present[group] || compare(column, row, toGroup: group) < 0)
+    }
+
+    /// Makes row `row` of `column` the group's value, or no value when it is null.
+    @inline(__always)
+    mutating func take(_ group: Int, from column: Column, _ row: Int) {
+        if column.isNull(row) { clear(group) } else { set(group, from: column, row) }
+    }
+
     /// Stores row `row` of `column` (non-null) as the group's value.
     @inline(__always)
     mutating func set(_ group: Int, from column: Column, _ row: Int) {

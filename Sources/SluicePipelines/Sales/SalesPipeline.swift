@@ -77,11 +77,12 @@ public enum SalesPipeline: Pipeline {
         let loaded = try warehouse.loadedFiles(on: connection), stagingEmpty = try warehouse.stagingIsEmpty(on: connection)
         connection.close()
         var frames: [DataFrame] = [], again: [DataFrame] = [], files: [SalesWarehouse.LoadedFile] = [], skipped: [(String, String)] = []
+        let options = csvOptions(maxQuotedLines: parameters.maxQuotedLines)
         for path in paths {
             let digest = FileDigest.Pending(path)
             let source: CSVSource
             do {
-                source = try CSVSource(path: path, options: csvOptions(maxQuotedLines: parameters.maxQuotedLines), rejects: context.runtime.rejects)
+                source = try CSVSource(path: path, options: options, rejects: context.runtime.rejects)
             } catch {
                 _ = try? digest.wait()
                 throw error
@@ -95,7 +96,6 @@ public enum SalesPipeline: Pipeline {
                 skipped.append((path, "this run, as \(twin.path)"))
                 continue
             }
-            let options = csvOptions(maxQuotedLines: parameters.maxQuotedLines)
             // Staging reads the file a second time, in parallel splits, rather than holding
             // the raw rows for a one-partition scan; its rows were counted by the first read.
             let second = try CSVSource(path: path, options: options, rejects: RejectSink())
