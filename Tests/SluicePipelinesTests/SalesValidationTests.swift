@@ -26,6 +26,7 @@ struct SalesValidationTests {
         14,2026-11-05T10:00:00+05:00,S001,P0001,2,abc,USD,
         15,2026-11-05T10:00:00,S001,P0001,2,1.00,,2.00
         16,2026-11-05T10:00:00,S001,P0001,2,1.00,USD,two
+        17,2026-12-31T23:59:60Z,S001,P0001,1,1.00,USD,1.00
 
         """
 
@@ -51,18 +52,19 @@ struct SalesValidationTests {
             [.string("3"), .timestamp((DateTimeFormat.isoTimestamp.parseTimestamp("2026-11-05 23:59:59") ?? 0) + 500_000), day, .string("S003"), .string("P0003"),
              .int64(5), .decimal(25000, scale: 2), .string("GBP"), .decimal(125_000, scale: 2)],
         ])
-        #expect(rejects.map(\.line) == Array(5...17))
+        #expect(rejects.map(\.line) == Array(5...18))
         #expect(rejects.map(\.kind.rawValue) == [
             "unknown_currency", "missing_field", "missing_field", "invalid_sale_ts", "invalid_quantity", "invalid_quantity", "invalid_unit_price",
-            "invalid_unit_price", "total_mismatch", "missing_field", "invalid_unit_price", "unknown_currency", "invalid_total",
+            "invalid_unit_price", "total_mismatch", "missing_field", "invalid_unit_price", "unknown_currency", "invalid_total", "invalid_sale_ts",
         ])
         #expect(rejects.map(\.message) == [
             "currency 'JPY' is not one of USD, EUR, GBP", "missing sale_id", "missing sale_ts", "sale_ts '2026-11-05' is not an ISO 8601 time",
             "quantity 0 is not above 0", "quantity '2.5' is not an integer", "negative unit_price '-3.00'",
             "unit_price '1.005' has more than 2 decimal places", "total_amount 3.00 is not quantity × unit_price = 2.00", "missing product_id",
             "unit_price 'abc' is not a number", "missing currency", "total_amount 'two' is not a number with at most 2 decimal places",
+            "sale_ts '2026-12-31T23:59:60Z' is a leap second (:60), which a timestamp cannot hold: write :59 or the next minute",
         ])
-        #expect(counts.read == 16 && counts.passed == 3 && counts.rejected == 13)
+        #expect(counts.read == 17 && counts.passed == 3 && counts.rejected == 14)
     }
 
     @Test("a file without total_amount is validated on the seven columns; its totals are null")

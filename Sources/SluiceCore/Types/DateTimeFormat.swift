@@ -6,6 +6,10 @@
 /// value is the instant in UTC), `%%`. The whole input must match; text without a zone is
 /// read as UTC. Two special formats take a number: `epoch` (seconds since 1970) and `epoch_ms`.
 ///
+/// Seconds run 00–59: a leap second (`23:59:60`) does not parse, as in Spark and Python's
+/// `datetime`, since a timestamp in µs since the epoch cannot hold it and moving it to `:59` or to the
+/// next minute would change the value silently (PostgreSQL rolls it into the next minute).
+///
 /// ```swift
 /// let format = try DateTimeFormat("%m/%d/%Y %I:%M %p")
 /// format.parseTimestamp("10/29/2024 12:00 AM")   // micros of 2024-10-29 00:00:00
@@ -179,8 +183,8 @@ public struct DateTimeFormat: Sendable, Hashable, CustomStringConvertible {
                 guard let value = number(maxDigits: 2), value < 60 else { return nil }
                 minute = value
             case .second:
-                guard let value = number(maxDigits: 2), value < 61 else { return nil }
-                second = min(value, 59)
+                guard let value = number(maxDigits: 2), value < 60 else { return nil }
+                second = value
             case .fraction:
                 let start = position
                 guard var value = number(maxDigits: 6) else { return nil }

@@ -58,7 +58,11 @@ public enum SalesValidation {
         let anyMissing = missing.dropFirst().reduce(missing[0].condition) { $0.or($1.condition) }
         let rules: [(condition: Expr, kind: String, reason: Expr)] = [
             (anyMissing, "missing_field", when(missing)),
-            (parsedTime.isNull(), "invalid_sale_ts", concat(lit("sale_ts '"), ts, lit("' is not an ISO 8601 time"))),
+            (parsedTime.isNull(), "invalid_sale_ts", when([
+                // A leap second is ISO 8601, but no timestamp holds it: say so rather than move it.
+                WhenThen(ts.regexMatch("^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:60([.][0-9]+)?([zZ]|[+-][0-9:]+)?$"),
+                         concat(lit("sale_ts '"), ts, lit("' is a leap second (:60), which a timestamp cannot hold: write :59 or the next minute"))),
+            ], otherwise: concat(lit("sale_ts '"), ts, lit("' is not an ISO 8601 time")))),
             (parsedQuantity.isNull().or(parsedQuantity.ltEq(lit(0))), "invalid_quantity", when([
                 WhenThen(quantity.isNull(), lit("missing quantity")),
                 WhenThen(parsedQuantity.isNull(), concat(lit("quantity '"), quantity, lit("' is not an integer"))),
