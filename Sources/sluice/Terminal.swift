@@ -18,15 +18,7 @@ enum Terminal {
     }
 
     /// `20,000,000`
-    static func count(_ value: Int) -> String {
-        let digits = String(value.magnitude)
-        var out = ""
-        for (index, character) in digits.enumerated() {
-            if index > 0, (digits.count - index) % 3 == 0 { out.append(",") }
-            out.append(character)
-        }
-        return value < 0 ? "-" + out : out
-    }
+    static func count(_ value: Int) -> String { CountText.grouped(value) }
 
     /// `1.234 s`
     static func seconds(_ nanos: UInt64) -> String {

@@ -121,11 +121,18 @@ struct SalesPipelineTests {
         #expect(after["2026-11-02"] == before["2026-11-02"])
         #expect(after["2026-11-01"] != before["2026-11-01"])
         #expect(outcome.detail("fact_dates") == 2 && outcome.detail("staging_superseded") == 1)
-        // The same sale again, older: staging keeps the later one and no fact moves but its date's.
+        // The same sale again, older: staging keeps the later one, and no date is rewritten, not
+        // even the losing row's own.
         let older = try TestSupport.writeTemporaryFile(Self.header + "1,2026-11-02T08:00:00Z,S005,P0005,5,5.00,USD,\n", name: "older.csv")
         let kept = try Self.run([older], url: url)
-        #expect(kept.detail("staging_kept") == 1 && kept.detail("fact_dates") == 1)
+        #expect(kept.detail("staging_kept") == 1 && kept.detail("fact_dates") == 0)
         #expect(try Self.facts(url).count == 4)
+        #expect(try Self.xmins(url) == after)
+        // A new sale on 2026-11-02 beside a losing repeat of sale 1: only 2026-11-02 is rewritten.
+        let mixed = try TestSupport.writeTemporaryFile(Self.header + "1,2026-11-01T08:00:00Z,S005,P0005,5,5.00,USD,\n"
+            + "20,2026-11-02T09:00:00Z,S003,P0003,1,2.00,GBP,\n", name: "mixed.csv")
+        let partly = try Self.run([mixed], url: url)
+        #expect(partly.detail("staging_kept") == 1 && partly.detail("fact_dates") == 1)
         let final = try Self.xmins(url)
         #expect(final["2026-11-03"] == after["2026-11-03"] && final["2026-11-01"] == after["2026-11-01"] && final["2026-11-02"] != after["2026-11-02"])
     }

@@ -7,26 +7,27 @@ enum SalesReport {
     /// - Parameter files: the sales files the run read (the dimension files' rows are not sales).
     static func report(_ outcome: JobOutcome, applied: SalesWarehouse.Applied, files: Set<String>, skipped: [(path: String, run: String)]) -> JobReport {
         var lines: [String] = []
+        let n = CountText.grouped
         let counts = outcome.sourceCounts.filter { files.contains($0.source) }
         let read = counts.reduce(0) { $0 + $1.read }, rejected = counts.reduce(0) { $0 + $1.rejected }
         let kinds = outcome.rejects.totalsByKind.sorted { $0.key.rawValue < $1.key.rawValue }
-        let reasons = kinds.map { "\($0.value) \($0.key.rawValue)" }.joined(separator: ", ")
+        let reasons = kinds.map { "\(n($0.value)) \($0.key.rawValue)" }.joined(separator: ", ")
         let raw = outcome.rows(of: "raw")
-        lines.append("\(read) sales read = \(raw) valid + \(rejected) rejected" + (reasons.isEmpty ? "" : " (\(reasons))"))
+        lines.append("\(n(read)) sales read = \(n(raw)) valid + \(n(rejected)) rejected" + (reasons.isEmpty ? "" : " (\(reasons))"))
         for (path, run) in skipped { lines.append("skipped \(path): already loaded (run \(run))") }
-        lines.append("raw.sales: +\(raw) rows, \(applied.rawRows) in all")
+        lines.append("raw.sales: +\(n(raw)) rows, \(n(applied.rawRows)) in all")
         let staged = outcome.rows(of: "staging")
         if applied.arrival == .fullRefresh {
-            lines.append("staging.stg_sales: rebuilt from raw.sales, \(applied.stagingRows) sales")
+            lines.append("staging.stg_sales: rebuilt from raw.sales, \(n(applied.stagingRows)) sales")
         } else {
-            lines.append("staging.stg_sales: \(raw) new rows are \(staged) sales (\(raw - staged) repeats of a sale_id within the run); "
-                + "+\(applied.inserted) new, \(applied.superseded) superseded an older staged row, \(applied.kept) kept the staged one; "
-                + "\(applied.stagingRows) in all")
+            lines.append("staging.stg_sales: \(n(raw)) new rows are \(n(staged)) sales (\(n(raw - staged)) repeats of a sale_id within the run); "
+                + "+\(n(applied.inserted)) new, \(n(applied.superseded)) superseded an older staged row, \(n(applied.kept)) kept the staged one; "
+                + "\(n(applied.stagingRows)) in all")
         }
         let dates = applied.dates
         let span = dates.count <= 3 ? dates.joined(separator: ", ") : "\(dates[0]) … \(dates[dates.count - 1])"
         lines.append("marts.fct_daily_sales_metrics: \(dates.count) date\(dates.count == 1 ? "" : "s") replaced"
-            + (dates.isEmpty ? "" : " (\(span))") + ", \(applied.factRows) rows; \(applied.totalFactRows) in all; other dates untouched")
+            + (dates.isEmpty ? "" : " (\(span))") + ", \(n(applied.factRows)) rows; \(n(applied.totalFactRows)) in all; other dates untouched")
         if !applied.sample.isEmpty {
             lines.append("facts sample (sale_date store product currency transactions units revenue avg_unit_price):")
             lines += applied.sample.map { "  " + $0 }

@@ -174,18 +174,21 @@ public struct SalesWarehouse: Sendable {
         // load) and is not the same sale again.
         let wins = { (new: String, old: String) in "\(new).sale_ts >= \(old).sale_ts AND \(differs(new, old))" }
         try connection.execute("ANALYZE \(incoming.quoted)")
-        try connection.execute("INSERT INTO sluice_sales_dates SELECT DISTINCT sale_date FROM \(incoming.quoted)")
+        // The old dates of the staged sales the new rows replace, before the merge moves them.
         try connection.execute("""
             INSERT INTO sluice_sales_dates
             SELECT DISTINCT s.sale_date FROM \(staging.quoted) AS s JOIN \(incoming.quoted) AS n USING (sale_id)
             WHERE \(wins("n", "s"))
             ON CONFLICT DO NOTHING
             """)
+        // The dates of the rows that went in; a new row that lost to the staged one changes no date.
         let merged = try connection.execute("""
             WITH merged AS (
                 INSERT INTO \(staging.quoted) AS s (\(columns)) SELECT \(columns) FROM \(incoming.quoted)
                 ON CONFLICT (sale_id) DO UPDATE SET \(set) WHERE \(wins("EXCLUDED", "s"))
-                RETURNING (xmax = 0) AS inserted
+                RETURNING (xmax = 0) AS inserted, sale_date
+            ), dates AS (
+                INSERT INTO sluice_sales_dates SELECT DISTINCT sale_date FROM merged WHERE sale_date IS NOT NULL ON CONFLICT DO NOTHING
             )
             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted), (SELECT count(*) FROM \(incoming.quoted))
             FROM merged
