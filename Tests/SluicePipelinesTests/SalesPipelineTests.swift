@@ -165,6 +165,26 @@ struct SalesPipelineTests {
         #expect(try Self.facts(twice) == facts && Self.staging(twice) == Self.staging(once))
     }
 
+    @Test("a run planned on empty staging that finds it loaded once it holds the lock fails and loads nothing")
+    func directLoadRace() throws {
+        let url = try TestCluster.newDatabase("sales")
+        let file = try TestSupport.writeTemporaryFile(Self.fixture, name: "first.csv")
+        let other = try TestSupport.writeTemporaryFile(Self.header + "30,2026-11-05T10:00:00Z,S001,P0001,1,1.00,USD,\n", name: "other.csv")
+        // Planned now (staging empty: a direct COPY), run after another run has loaded staging.
+        let runtime = TestSupport.runtime(workers: 2)
+        let database = try DatabaseTarget.resolve(option: url, database: nil)
+        let planned = try SalesPipeline.job(SalesPipeline.Parameters(sources: [file]), context: JobContext(runtime: runtime, database: database))
+        try Self.run([other], url: url)
+        #expect(throws: SluiceError.self) {
+            try PipelineRunner.run(planned, pipeline: SalesPipeline.name, settings: RunSettings(outputDirectory: nil, database: database), runtime: runtime)
+        }
+        #expect(try Self.staging(url) == ["30 2026-11-05 10:00:00+00 2026-11-05 S001 P0001 1 1.00 USD"])
+        #expect(try Self.query(url, "SELECT count(*) FROM raw.sales") == [["1"]])
+        // Planned again, it merges.
+        try Self.run([file], url: url)
+        #expect(try Self.staging(url).count == 5)
+    }
+
     @Test("workers 1, 2 and 4, small batches and a small budget give the same staging and facts")
     func settings() throws {
         let file = try TestSupport.temporaryDirectory().appendingPathComponent("s.csv").path

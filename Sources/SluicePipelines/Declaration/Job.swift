@@ -26,6 +26,11 @@ public struct Job {
     /// ledger row is finished, so they commit or roll back with the data. Runs only when the
     /// run has a database.
     public var record: ((JobOutcome, PostgresConnection) throws -> Void)?
+    /// Runs first in the load transaction, under the pipeline's lock and before any step
+    /// computes: a job planned from the database's state (read before the lock was taken)
+    /// checks here that the state still holds, and throws when another run changed it.
+    /// Runs only when the run has a database.
+    public var prepare: ((PostgresConnection) throws -> Void)?
     /// Data tests run in the load transaction after ``record``; a failing `error` test rolls
     /// the load back and fails the run (see ``DataTest``).
     public var tests: [DataTest] = []

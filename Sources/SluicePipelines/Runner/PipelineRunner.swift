@@ -72,6 +72,7 @@ public enum PipelineRunner {
         let files: [(step: String, sink: any BatchSink)]
         do {
             files = try connection.transaction { connection in
+                try job.prepare?(connection)
                 let files = try compute(job, settings: settings, runtime: runtime, connection: connection, outcome: &outcome, started: started)
                 // Views and indexes are over the tables: a run that loads none of them (a
                 // --select of files only) leaves them as they are.

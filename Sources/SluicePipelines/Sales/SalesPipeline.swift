@@ -134,6 +134,7 @@ public enum SalesPipeline: Pipeline {
                 applied.withLock { $0 = result }
             }
         )
+        if arrival == .direct { job.prepare = { try warehouse.requireEmptyStaging(on: $0) } }
         job.tests = dataTests(currencies: parameters.currencies, warehouse: warehouse)
         return job
     }

@@ -75,6 +75,16 @@ public struct SalesWarehouse: Sendable {
         return try connection.execute("SELECT NOT EXISTS (SELECT 1 FROM \(staging.quoted))").rows.first?[0] == "t"
     }
 
+    /// Throws when staging holds sales: a run planned as a direct load (staging was empty when
+    /// it looked, before it took the lock) finds that another run loaded meanwhile. Called
+    /// under the pipeline's lock, in the load transaction, before the COPY into staging, so
+    /// the rows COPYed are then the only ones (and no scan of them is needed afterwards).
+    public func requireEmptyStaging(on connection: PostgresConnection) throws {
+        guard try !stagingIsEmpty(on: connection) else { return }
+        throw SluiceError(.data, "staging gained sales from another run while this one waited", location: "\(staging)",
+                          hint: "run again: the run then merges into staging")
+    }
+
     func exists(_ table: QualifiedName, on connection: PostgresConnection) throws -> Bool {
         try connection.execute("SELECT to_regclass($1) IS NOT NULL", [.text(table.quoted)]).rows.first?[0] == "t"
     }
@@ -105,12 +115,7 @@ public struct SalesWarehouse: Sendable {
         case .none:
             break
         case .direct:
-            let others = try connection.execute("SELECT EXISTS (SELECT 1 FROM \(staging.quoted) WHERE run_id IS DISTINCT FROM $1)",
-                                                [.text(runID)])
-            guard others.rows.first?[0] == "f" else {
-                throw SluiceError(.data, "staging gained sales from another run while this one loaded", location: "\(staging)",
-                                  hint: "run again: the run then merges into staging")
-            }
+            // ``requireEmptyStaging(on:)`` saw staging empty under the pipeline's lock, before the COPY.
             applied.inserted = staged
             try connection.execute("INSERT INTO sluice_sales_dates SELECT DISTINCT sale_date FROM \(newFacts.quoted)")
         case .merged:
