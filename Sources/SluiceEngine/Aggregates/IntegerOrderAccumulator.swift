@@ -7,8 +7,12 @@ import SluiceCore
 /// generic ``ArgExtremeAccumulator`` spent most of its time retaining the columns it compared.
 /// Same answers: the first ordering column that differs decides, rows with a null ordering
 /// column take no part, ties go to the smallest value.
+///
+/// It may keep several values of the winning row (``SharedOrdering``: argMax calls over one
+/// ordering), the inputs then being `[v1, …, vn, ordering…]`; a tie of the ordering goes to
+/// the row whose values are smallest, compared in order (nulls last).
 final class IntegerOrderAccumulator: GroupsAccumulator {
-    var value: ValueSlots
+    var values: [ValueSlots]
     let types: [DataType]
     let isMax: Bool
     /// The winner's ordering of each group, `types.count` values per group.
@@ -23,8 +27,8 @@ final class IntegerOrderAccumulator: GroupsAccumulator {
         }
     }
 
-    init(value: ValueSlots, ordering: [DataType], isMax: Bool) {
-        self.value = value
+    init(values: [ValueSlots], ordering: [DataType], isMax: Bool) {
+        self.values = values
         types = ordering
         self.isMax = isMax
     }
@@ -46,13 +50,13 @@ final class IntegerOrderAccumulator: GroupsAccumulator {
     }
 
     func update(_ inputs: [Column], groups: [Int32], groupCount: Int) throws(SluiceError) {
-        value.resize(to: groupCount)
+        for index in values.indices { values[index].resize(to: groupCount) }
         let k = types.count
         if present.count < groupCount {
             orderings.append(contentsOf: repeatElement(0, count: (groupCount - present.count) * k))
             present.append(contentsOf: repeatElement(false, count: groupCount - present.count))
         }
-        let values = inputs[0], keys = inputs.dropFirst()
+        let kept = Array(inputs[0..<values.count]), keys = inputs.dropFirst(values.count)
         let (incoming, nullable) = try rows(keys, count: groups.count)
         incoming.withUnsafeBufferPointer { incoming in
             orderings.withUnsafeMutableBufferPointer { stored in
@@ -69,13 +73,13 @@ final class IntegerOrderAccumulator: GroupsAccumulator {
                         if isMax ? order > 0 : order < 0 {
                             wins = true
                         } else if order == 0 {
-                            wins = value.winsTie(values, row, group: group)
+                            wins = winsTie(kept, row, group: group)
                         }
                     }
                     guard wins else { continue }
                     present[group] = true
                     for index in 0..<k { stored[theirs + index] = incoming[mine + index] }
-                    value.take(group, from: values, row)
+                    for index in values.indices { values[index].take(group, from: kept[index], row) }
                 }
             }
         }
@@ -95,9 +99,26 @@ final class IntegerOrderAccumulator: GroupsAccumulator {
             }
             return Column(type: type, storage: .int64(values), validity: validity)
         }
-        return [value.column()] + columns
+        return values.map { $0.column() } + columns
     }
 
-    func finish() throws(SluiceError) -> Column { value.column() }
-    var byteSize: Int { value.byteSize + orderings.count * 8 + present.count }
+    /// The tie rule over the kept values: the first that differs decides, the smaller (or the
+    /// non-null) one winning; with one value, ``ValueSlots/winsTie(_:_:group:)``.
+    @inline(__always)
+    private func winsTie(_ kept: [Column], _ row: Int, group: Int) -> Bool {
+        guard values.count > 1 else { return values[0].winsTie(kept[0], row, group: group) }
+        for index in values.indices {
+            let rowNull = kept[index].isNull(row), groupNull = !values[index].present[group]
+            if rowNull && groupNull { continue }
+            if rowNull || groupNull { return groupNull }
+            let order = values[index].compare(kept[index], row, toGroup: group)
+            if order != 0 { return order < 0 }
+        }
+        return false
+    }
+
+    func finish() throws(SluiceError) -> Column { values[0].column() }
+    /// The `index`-th kept value of every group (0: the call's own).
+    func column(_ index: Int) -> Column { values[index].column() }
+    var byteSize: Int { values.reduce(orderings.count * 8 + present.count) { $0 + $1.byteSize } }
 }

@@ -75,7 +75,7 @@ struct ArgExtremeFunction: AggregateFunction {
         _ = try returnType(inputs)
         let ordering = Array(inputs.dropFirst())
         if ordering.allSatisfy(IntegerOrderAccumulator.orders) {
-            return IntegerOrderAccumulator(value: ValueSlots(type: inputs[0]), ordering: ordering, isMax: isMax)
+            return IntegerOrderAccumulator(values: [ValueSlots(type: inputs[0])], ordering: ordering, isMax: isMax)
         }
         return ArgExtremeAccumulator(value: ValueSlots(type: inputs[0]), by: ordering.map { ValueSlots(type: $0) }, isMax: isMax)
     }

@@ -19,6 +19,27 @@ public struct BoundAggregate: Sendable {
         stateTypes = try function.stateTypes(inputTypes)
         returnType = try function.returnType(inputTypes)
     }
+
+    /// The same call reading `[its value, each value in `values`…, its ordering…]` and keeping
+    /// them all (``SharedOrdering``: `values` are the calls that share its ordering).
+    init(leading aggregate: BoundAggregate, values: [BoundAggregate]) {
+        function = aggregate.function
+        arguments = [aggregate.arguments[0]] + values.map { $0.arguments[0] } + aggregate.arguments.dropFirst()
+        name = aggregate.name
+        inputTypes = arguments.map(\.type)
+        stateTypes = inputTypes
+        returnType = aggregate.returnType
+    }
+
+    /// The same call reading and keeping nothing: another call keeps its value (``SharedOrdering``).
+    init(following aggregate: BoundAggregate) {
+        function = aggregate.function
+        arguments = []
+        name = aggregate.name
+        inputTypes = []
+        stateTypes = []
+        returnType = aggregate.returnType
+    }
 }
 
 /// Hash aggregation in one of three modes:
@@ -36,6 +57,8 @@ public final class HashAggregateExec: ExecutionPlan {
     /// Key expressions over the input (for `final`, the input's first key columns).
     public let keys: [BoundExpr]
     public let aggregates: [BoundAggregate]
+    /// argMax / argMin calls that share one ordering.
+    let sharedOrdering: SharedOrdering
     public let schema: Schema
     /// Keys then partial-state columns: the partial mode's output, and the layout spilled
     /// state is written in.
@@ -60,7 +83,8 @@ public final class HashAggregateExec: ExecutionPlan {
         }
         var boundAggregates: [BoundAggregate] = []
         for aggregate in aggregates { boundAggregates.append(try BoundAggregate(aggregate, schema: rawSchema)) }
-        self.aggregates = boundAggregates
+        sharedOrdering = SharedOrdering(aggregates, inputTypes: boundAggregates.map(\.inputTypes))
+        self.aggregates = sharedOrdering.rewrite(boundAggregates)
         if mode == .final {
             self.keys = bound.enumerated().map { .column($0.offset, $0.element.type) }
         } else {
@@ -69,7 +93,7 @@ public final class HashAggregateExec: ExecutionPlan {
         let keyFields = zip(keyNames, bound).map { Field($0.0, $0.1.type) }
         var stateFields = keyFields
         var finalFields = keyFields
-        for aggregate in boundAggregates {
+        for aggregate in self.aggregates {
             for (index, type) in aggregate.stateTypes.enumerated() {
                 stateFields.append(Field(Self.stateName(aggregate.name, index, of: aggregate.stateTypes.count), type))
             }
@@ -97,7 +121,15 @@ public final class HashAggregateExec: ExecutionPlan {
 
     public var details: String {
         let keyText = keyNames.isEmpty ? "none" : keyNames.joined(separator: ", ")
-        return "keys=[\(keyText)] aggs=[\(aggregates.map { "\($0.function.name)(…) AS \($0.name)" }.joined(separator: ", "))]"
+        let calls = aggregates.enumerated().map { index, aggregate in
+            "\(aggregate.function.name)(…) AS \(aggregate.name)" + (sharedOrdering.leaders[index].map { " (kept by \(aggregates[$0].name))" } ?? "")
+        }
+        return "keys=[\(keyText)] aggs=[\(calls.joined(separator: ", "))]"
+    }
+
+    /// Fresh accumulators, one per aggregate (argMax calls that share an ordering wired together).
+    func makeAccumulators() throws(SluiceError) -> [any GroupsAccumulator] {
+        try sharedOrdering.makeAccumulators(aggregates)
     }
 
     public func execute(partition: Int, context: TaskContext) throws(SluiceError) -> any BatchStream {

@@ -128,9 +128,7 @@ final class HashAggregateStream: BatchStream {
         encoder = encoder.emptied()
         table = GroupTable(width: encoder.width)
         rowKeys = rowKeys?.emptied()
-        var fresh: [any GroupsAccumulator] = []
-        for aggregate in plan.aggregates { fresh.append(try aggregate.function.makeAccumulator(aggregate.inputTypes)) }
-        accumulators = fresh
+        accumulators = try plan.makeAccumulators()
     }
 
     private func consume(_ batch: RecordBatch) throws(SluiceError) {
@@ -211,8 +209,7 @@ final class HashAggregateStream: BatchStream {
         for key in plan.keys { columns.append(try key.evaluate(batch)) }
         if identity.count < batch.rowCount { identity = (0..<Int32(batch.rowCount)).map { $0 } }
         let groups = identity.count == batch.rowCount ? identity : Array(identity[0..<batch.rowCount])
-        for aggregate in plan.aggregates {
-            let accumulator = try aggregate.function.makeAccumulator(aggregate.inputTypes)
+        for (aggregate, accumulator) in zip(plan.aggregates, try plan.makeAccumulators()) {
             var arguments: [Column] = []
             for argument in aggregate.arguments { arguments.append(try argument.evaluate(batch)) }
             try accumulator.update(arguments, groups: groups, groupCount: batch.rowCount)
