@@ -59,6 +59,7 @@ public enum PipelineRunner {
             try commit(files, outcome: &outcome)
             try writeRejects(outcome, directory: settings.outputDirectory)
             outcome.failure = job.report(outcome).failure
+            outcome.elapsedNanos = SystemInfo.monotonicNanos() - started
             return outcome
         }
         let connection = try database.connect()
@@ -117,6 +118,8 @@ public enum PipelineRunner {
             throw SluiceError(.io, "the load committed (run \(runID)), but writing the CSV outputs failed: \(error)",
                               location: settings.outputDirectory, hint: "free space or fix the folder's permissions, then run again")
         }
+        // The whole run, the load transaction included (compute set it for the ledger).
+        outcome.elapsedNanos = SystemInfo.monotonicNanos() - started
         return outcome
     }
 
