@@ -191,16 +191,16 @@ _NEGATIVE_ZERO = re.compile(CREDITS_NEGATIVE_ZERO)
 # anything else: unparseable). All in UTC. Each strftime format goes with its shape in Sluice's
 # grammar (SluiceCore's DateTimeFormat): `%Y` one to four digits (`24` is the year 24), every
 # other field one or two, literals exactly as written (one space: no tab, no second space, none
-# before AM/PM), AM/PM in any case, and a second of at most 60 (Sluice reads 60 as 59). The
-# engines' parsers are more lenient than that (any whitespace, AM glued to the minutes, a
-# second of 61) and in places stricter (pandas' `%Y` takes four digits from 0001 only, DuckDB
-# rejects a second of 60), so every peer reads a format only where its shape matches, and makes up the
+# before AM/PM), AM/PM in any case, and a second of at most 59 (Sluice refuses a leap second
+# `:60`, as Spark does, where pandas and Polars read it as the next minute). The engines'
+# parsers are more lenient than that (any whitespace, AM glued to the minutes, a second of 60
+# or 61) and in places stricter (pandas' `%Y` takes four digits from 0001 only), so every peer reads a format only where its shape matches, and makes up the
 # rest where its parser falls short. Then the value must be a real date and time (hour below
 # 24, minute below 60, 12-hour clock 1 to 12, 31-02-2024 and 32/13/2024 unparseable): the
 # engines' parsers check that.
 CREDITS_YEAR = "[0-9]{1,4}"
 _FIELD = "[0-9]{1,2}"
-_SECOND = "(?:60|[0-5]?[0-9])"
+_SECOND = "[0-5]?[0-9]"
 CREDITS_TIMESTAMP_FORMATS = [
     ("%Y-%m-%d %H:%M:%S", f"^{CREDITS_YEAR}-{_FIELD}-{_FIELD} {_FIELD}:{_FIELD}:{_SECOND}$"),
     ("%Y-%m-%dT%H:%M:%S", f"^{CREDITS_YEAR}-{_FIELD}-{_FIELD}T{_FIELD}:{_FIELD}:{_SECOND}$"),
@@ -212,8 +212,6 @@ CREDITS_TIMESTAMP_FORMATS = [
 # a 64-bit integer, as Sluice keeps times.
 CREDITS_EPOCH = r"^[+-]?[0-9]+$"
 CREDITS_EPOCH_LIMIT = (2**63 - 1) // 1_000_000
-# Sluice reads a second of 60 as 59 (the shapes end `:60` then; no other format can).
-CREDITS_LEAP_SECOND = ":60"
 
 
 def timestamp_text(seconds: int) -> str:

@@ -15,7 +15,7 @@ import duckdb
 from duckdb.sqltypes import BIGINT, VARCHAR
 
 from common import (
-    CREDITS_ACTIONS, CREDITS_COLUMNS, CREDITS_EPOCH, CREDITS_EPOCH_LIMIT, CREDITS_INEXACT, CREDITS_LEAP_SECOND,
+    CREDITS_ACTIONS, CREDITS_COLUMNS, CREDITS_EPOCH, CREDITS_EPOCH_LIMIT, CREDITS_INEXACT,
     CREDITS_NEGATIVE_ZERO, CREDITS_NUMBER, CREDITS_TIMESTAMP_FORMATS, CREDITS_TOO_LARGE, CREDITS_TRIM, extract_parts,
     parse_args, scratch_dir, timestamp_text, write_counts,
 )
@@ -149,11 +149,8 @@ def credits_seconds(text: str) -> str:
     reads in none of the formats: the first CASE whose shape matches and whose value parses."""
     cases = []
     for format, shape in CREDITS_TIMESTAMP_FORMATS:
-        value = text
-        if "%S" in format:  # a second of 60 is 59 to Sluice, no time at all to try_strptime
-            value = f"regexp_replace({text}, {sql_string(CREDITS_LEAP_SECOND + '$')}, ':59')"
         cases.append(f"CASE WHEN regexp_full_match({text}, {sql_string(shape)}) "
-                     f"THEN epoch_us(try_strptime({value}, {sql_string(format)})) // 1000000 END")
+                     f"THEN epoch_us(try_strptime({text}, {sql_string(format)})) // 1000000 END")
     cases.append(f"CASE WHEN regexp_full_match({text}, {sql_string(CREDITS_EPOCH)}) "
                  f"AND TRY_CAST({text} AS BIGINT) BETWEEN -{CREDITS_EPOCH_LIMIT} AND {CREDITS_EPOCH_LIMIT} "
                  f"THEN TRY_CAST({text} AS BIGINT) END")

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from common import (
-    CREDITS_ACTIONS, CREDITS_BALANCE_COLUMNS, CREDITS_COLUMNS, CREDITS_EPOCH, CREDITS_EPOCH_LIMIT, CREDITS_LEAP_SECOND,
+    CREDITS_ACTIONS, CREDITS_BALANCE_COLUMNS, CREDITS_COLUMNS, CREDITS_EPOCH, CREDITS_EPOCH_LIMIT,
     CREDITS_TIMESTAMP_FORMATS, CREDITS_TRIM, CREDITS_YEAR, cents_to_text, credits_cents, parse_args, part_files, price_cents,
     timestamp_text, write_counts,
 )
@@ -121,8 +121,6 @@ def event_seconds(texts: pd.Series) -> pd.Series:
             moved = again.str.replace(re.compile(shape.replace(CREDITS_YEAR, f"({CREDITS_YEAR})")), _shift_year, regex=True)
             later = pd.to_datetime(moved, format=format, errors="coerce").dropna().dt.as_unit("s").astype("int64")
             read = pd.concat([read, later - _SHIFT_SECONDS])
-        if "%S" in format:  # a second of 60 is the next minute to pandas, 59 to Sluice
-            read -= todo[read.index].str.endswith(CREDITS_LEAP_SECOND).astype("int64")
         seconds[read.index] = read
     epoch = pd.to_numeric(texts[seconds.isna() & texts.str.contains(CREDITS_EPOCH)], errors="coerce")
     epoch = epoch[epoch.abs() <= CREDITS_EPOCH_LIMIT]  # exact: the limit is below 2**53

@@ -21,7 +21,7 @@ import polars as pl
 
 from common import (
     CREDITS_ACTIONS, CREDITS_BALANCE_COLUMNS, CREDITS_COLUMNS, CREDITS_EPOCH, CREDITS_EPOCH_LIMIT, CREDITS_INEXACT,
-    CREDITS_LEAP_SECOND, CREDITS_NEGATIVE_ZERO, CREDITS_NUMBER, CREDITS_TIMESTAMP_FORMATS, CREDITS_TOO_LARGE,
+    CREDITS_NEGATIVE_ZERO, CREDITS_NUMBER, CREDITS_TIMESTAMP_FORMATS, CREDITS_TOO_LARGE,
     CREDITS_TRIM, day_parts, map_daily_archives, parse_args, timestamp_text, write_counts,
 )
 
@@ -128,8 +128,6 @@ def event_seconds(text: pl.Expr) -> pl.Expr:
     times = []
     for format, shape in CREDITS_TIMESTAMP_FORMATS:
         seconds = text.str.to_datetime(format, time_unit="us", strict=False).dt.epoch("s")
-        if "%S" in format:  # a second of 60 is the next minute to Polars, 59 to Sluice
-            seconds = seconds - text.str.ends_with(CREDITS_LEAP_SECOND).cast(pl.Int64)
         times.append(pl.when(text.str.contains(shape)).then(seconds))
     epoch = text.cast(pl.Int64, strict=False)
     times.append(pl.when(text.str.contains(CREDITS_EPOCH) & epoch.is_between(-CREDITS_EPOCH_LIMIT, CREDITS_EPOCH_LIMIT))

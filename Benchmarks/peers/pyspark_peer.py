@@ -23,7 +23,7 @@ import shutil
 
 from common import (
     CREDITS_ACTIONS, CREDITS_BALANCE_COLUMNS, CREDITS_COLUMNS, CREDITS_EPOCH, CREDITS_EPOCH_LIMIT, CREDITS_INEXACT,
-    CREDITS_LEAP_SECOND, CREDITS_NEGATIVE_ZERO, CREDITS_NUMBER, CREDITS_TIMESTAMP_FORMATS, CREDITS_TOO_LARGE,
+    CREDITS_NEGATIVE_ZERO, CREDITS_NUMBER, CREDITS_TIMESTAMP_FORMATS, CREDITS_TOO_LARGE,
     CREDITS_TRIM, extract_parts, parse_args, scratch_dir, timestamp_text, write_counts,
 )
 
@@ -172,10 +172,7 @@ def event_seconds(text):
 
     times = []
     for format, shape in CREDITS_TIMESTAMP_FORMATS:
-        value = text
-        if "%S" in format:  # a second of 60 is 59 to Sluice, no time at all to Spark
-            value = F.regexp_replace(text, CREDITS_LEAP_SECOND + "$", ":59")
-        times.append(F.when(text.rlike(shape), F.unix_seconds(F.try_to_timestamp(value, F.lit(spark_pattern(format))))))
+        times.append(F.when(text.rlike(shape), F.unix_seconds(F.try_to_timestamp(text, F.lit(spark_pattern(format))))))
     epoch = text.try_cast("bigint")
     times.append(F.when(text.rlike(CREDITS_EPOCH) & epoch.between(-CREDITS_EPOCH_LIMIT, CREDITS_EPOCH_LIMIT), epoch))
     return F.coalesce(*times)

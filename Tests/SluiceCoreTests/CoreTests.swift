@@ -54,6 +54,9 @@ struct DateTests {
         let epoch = try DateTimeFormat("epoch")
         #expect(epoch.parseTimestamp("1700000000").map(DateEncoding.formatTimestamp) == "2023-11-14 22:13:20")
         #expect(DateTimeFormat.isoTimestamp.parseTimestamp("2024-11-24 00:00:00") != nil)
+        // A leap second is no time, in the CSV reader's ISO parser as in the formats.
+        #expect(DateEncoding.parseTimestamp("2026-12-31T23:59:60Z") == nil && DateEncoding.parseTimestamp("2026-12-31T23:59:59Z") != nil)
+        #expect(DateTimeFormat.isoTimestamp.parseTimestamp("2026-12-31 23:59:60") == nil)
         #expect(throws: SluiceError.self) { _ = try DateTimeFormat("%Q") }
     }
 

@@ -94,8 +94,9 @@ public enum DateEncoding {
         var position = 16
         var second = 0
         if position < bytes.count, bytes[position] == UInt8(ascii: ":") {
-            guard let value = two(position + 1), value < 61 else { return nil }
-            second = min(value, 59)
+            // 00–59: a leap second is refused, as by ``DateTimeFormat`` (no timestamp holds it).
+            guard let value = two(position + 1), value < 60 else { return nil }
+            second = value
             position += 3
         }
         var fraction = 0
