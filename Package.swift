@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "SluicePipelines", targets: ["SluicePipelines"]),
         .library(name: "SluicePostgres", targets: ["SluicePostgres"]),
         .library(name: "SluiceServe", targets: ["SluiceServe"]),
+        .library(name: "SluiceSpark", targets: ["SluiceSpark"]),
         .library(name: "SluiceTestSupport", targets: ["SluiceTestSupport"]),
     ],
     dependencies: [
@@ -63,9 +64,11 @@ let package = Package(
             swiftSettings: hotPathSettings
         ),
         .target(name: "SluicePostgres", dependencies: ["SluiceCore", "SluiceEngine", "CLibPQ"], swiftSettings: hotPathSettings),
+        // The logical plan compiled to a Spark SQL script, and the runner that runs it.
+        .target(name: "SluiceSpark", dependencies: ["SluiceCore", "SluiceEngine", "SluiceIO"], swiftSettings: strictSettings),
         .target(
             name: "SluicePipelines",
-            dependencies: ["SluiceCore", "SluiceEngine", "SluiceIO", "SluicePostgres"],
+            dependencies: ["SluiceCore", "SluiceEngine", "SluiceIO", "SluicePostgres", "SluiceSpark"],
             swiftSettings: hotPathSettings
         ),
         .target(
@@ -88,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceCore", "SluiceEngine", "SluiceIO", "SluicePostgres", "SluicePipelines", "SluiceServe",
+                "SluiceCore", "SluiceEngine", "SluiceIO", "SluicePostgres", "SluicePipelines", "SluiceServe", "SluiceSpark",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -111,8 +114,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "SluiceSparkTests",
+            dependencies: ["SluiceCore", "SluiceEngine", "SluiceIO", "SluiceSpark", "SluiceTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "SluicePipelinesTests",
-            dependencies: ["SluiceCore", "SluiceEngine", "SluiceIO", "SluicePostgres", "SluicePipelines", "SluiceTestSupport"],
+            dependencies: ["SluiceCore", "SluiceEngine", "SluiceIO", "SluicePostgres", "SluicePipelines", "SluiceSpark", "SluiceTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

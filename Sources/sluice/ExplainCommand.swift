@@ -18,6 +18,9 @@ struct ExplainCommand: ParsableCommand {
                                                           valueName: "output"))
     var select: [String] = []
 
+    @Flag(help: "Print the Spark SQL script a run with --engine spark would run, instead of the local plan.")
+    var spark = false
+
     @OptionGroup var engine: EngineOptions
 
     func validate() throws {
@@ -30,6 +33,10 @@ struct ExplainCommand: ParsableCommand {
         guard let definition = PipelineCatalog.named(pipeline) else { return }
         let config = try engine.config()
         let job = try definition.declaredJob(config: config)
+        if spark {
+            print(try job.sparkScript(selection: select.isEmpty ? nil : Set(select)), terminator: "")
+            return
+        }
         let steps = try job.plannedSteps(selection: select.isEmpty ? nil : Set(select))
         for (index, step) in steps.enumerated() {
             if steps.count > 1 { print("\(index > 0 ? "\n" : "")result \(index + 1): \(step.name)" + (step.note.map { " (\($0))" } ?? "")) }

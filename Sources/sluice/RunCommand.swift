@@ -34,6 +34,7 @@ struct RunPipelineCommand<Options: PipelineOptions>: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var engine: EngineOptions
+    @OptionGroup var spark: SparkOptions
 
     func run() throws {
         let parameters = try options.parameters()
@@ -45,7 +46,7 @@ struct RunPipelineCommand<Options: PipelineOptions>: ParsableCommand {
         let session = RunSession(runtime: runtime, showProgress: !engine.noProgress)
         let (job, outcome) = try session.run {
             let job = try Definition.job(parameters, context: JobContext(runtime: runtime, database: target))
-            let settings = RunSettings(outputDirectory: directory, database: target, selection: output.selection, onWait: {
+            let settings = RunSettings(outputDirectory: directory, database: target, selection: output.selection, spark: try spark.settings(), onWait: {
                 Terminal.err("waiting for another run of \(Definition.name) to finish…\n")
             })
             return (job, try PipelineRunner.run(job, pipeline: Definition.name, settings: settings, runtime: runtime))

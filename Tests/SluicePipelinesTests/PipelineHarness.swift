@@ -2,6 +2,7 @@ import Foundation
 import SluiceCore
 import SluiceEngine
 import SluicePipelines
+import SluiceSpark
 import SluiceTestSupport
 
 /// Runs a pipeline's job the way `sluice run … --out DIR` does (no database) and reads back
@@ -25,10 +26,10 @@ struct PipelineRun {
     }
 
     static func run<P: Pipeline>(_ pipeline: P.Type, _ parameters: P.Parameters, runtime: ExecutionRuntime,
-                                 selection: Set<String>? = nil) throws -> PipelineRun {
+                                 selection: Set<String>? = nil, spark: SparkSettings? = nil) throws -> PipelineRun {
         let directory = try TestSupport.temporaryDirectory()
         let job = try P.job(parameters, context: JobContext(runtime: runtime, database: nil))
-        let settings = RunSettings(outputDirectory: directory.path, database: nil, selection: selection)
+        let settings = RunSettings(outputDirectory: directory.path, database: nil, selection: selection, spark: spark)
         let outcome = try PipelineRunner.run(job, pipeline: P.name, settings: settings, runtime: runtime)
         return PipelineRun(outcome: outcome, directory: directory, job: job)
     }

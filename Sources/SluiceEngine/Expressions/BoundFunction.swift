@@ -112,7 +112,8 @@ public enum BoundFunction: Sendable {
 /// A regular expression compiled once per plan. Swift's `Regex` is used from one task at a
 /// time per evaluation, which is why the box may cross threads.
 public final class CompiledRegex: @unchecked Sendable {
-    let pattern: String
+    /// The expression as written.
+    public let pattern: String
     let regex: Regex<AnyRegexOutput>
 
     init(_ pattern: String) throws(SluiceError) {

@@ -78,3 +78,12 @@ enum SortElimination {
         }
     }
 }
+
+extension LogicalPlan {
+    /// The plan after the engine's logical rules — sorts nothing needs dropped
+    /// (``SortElimination``), each scan told the columns the plan reads (``ProjectionPushdown``)
+    /// — as the physical planner and the Spark compiler both start from it.
+    public func optimized() -> LogicalPlan {
+        ProjectionPushdown.apply(SortElimination.apply(self))
+    }
+}

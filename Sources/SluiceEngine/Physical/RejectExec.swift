@@ -106,6 +106,18 @@ public final class RejectExec: ExecutionPlan {
         return batch.take(kept)
     }
 
+    /// ``render(_:row:columns:)`` for a row given as values (a reject another engine found).
+    public static func render(_ values: [Value]) -> String {
+        var line: [UInt8] = []
+        for (position, value) in values.enumerated() {
+            if position > 0 { line.append(UInt8(ascii: ",")) }
+            if case .null = value { continue }
+            var text = value.description
+            text.withUTF8 { CSVField.append($0, to: &line) }
+        }
+        return String(decoding: line, as: UTF8.self)
+    }
+
     /// A row as one CSV line of its values (nulls empty), for the reject's `raw` text. Text
     /// columns are quoted from their bytes; only other types go through their description.
     static func render(_ batch: RecordBatch, row: Int, columns: [Int]) -> String {

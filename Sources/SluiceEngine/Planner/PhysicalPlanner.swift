@@ -16,7 +16,7 @@ public struct PhysicalPlanner: Sendable {
     }
 
     public func plan(_ logical: LogicalPlan) throws -> any ExecutionPlan {
-        try build(ProjectionPushdown.apply(SortElimination.apply(logical)), hint: nil)
+        try build(logical.optimized(), hint: nil)
     }
 
     /// The scan of `projection`, with the `trimmed` text columns cleaned as they are parsed.

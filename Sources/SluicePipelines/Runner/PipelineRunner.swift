@@ -2,6 +2,7 @@ import SluiceCore
 public import SluiceEngine
 import SluiceIO
 public import SluicePostgres
+public import SluiceSpark
 import Foundation
 
 /// Where a run writes: an output directory for the CSV outputs, a database for the tables.
@@ -13,11 +14,15 @@ public struct RunSettings {
     public var selection: Set<String>?
     /// Called once when another run of the same pipeline holds its lock.
     public var onWait: () -> Void
+    /// Computes the steps on Apache Spark instead of the local engine (``SparkExecution``).
+    public var spark: SparkSettings?
 
-    public init(outputDirectory: String?, database: DatabaseTarget?, selection: Set<String>? = nil, onWait: @escaping () -> Void = {}) {
+    public init(outputDirectory: String?, database: DatabaseTarget?, selection: Set<String>? = nil, spark: SparkSettings? = nil,
+                onWait: @escaping () -> Void = {}) {
         self.outputDirectory = outputDirectory
         self.database = database
         self.selection = selection
+        self.spark = spark
         self.onWait = onWait
     }
 }
@@ -67,7 +72,7 @@ public enum PipelineRunner {
         try JobLock.acquire(job: pipeline, on: connection, onWait: settings.onWait)
         defer { try? JobLock.release(job: pipeline, on: connection) }
         let runID = RunLedger.newRunID()
-        try RunLedger.start(runID: runID, job: pipeline, parameters: job.parameters,
+        try RunLedger.start(runID: runID, job: pipeline, parameters: job.parameters + (settings.spark == nil ? "" : " engine=spark"),
                             fingerprint: InputFingerprint.of(job.inputs), on: connection)
         outcome.runID = runID
         let files: [(step: String, sink: any BatchSink)]
@@ -176,8 +181,16 @@ public enum PipelineRunner {
     ) throws -> [(step: String, sink: any BatchSink)] {
         var files: [(step: String, sink: any BatchSink)] = []
         var loads: [(String, StagedLoad)] = []
-        let (dispositions, frames) = try StepDisposition.plan(job, outputDirectory: settings.outputDirectory, hasDatabase: connection != nil,
+        let (dispositions, planned) = try StepDisposition.plan(job, outputDirectory: settings.outputDirectory, hasDatabase: connection != nil,
                                                                selection: settings.selection)
+        var frames = planned, spark: SparkExecution.Prepared?
+        if let settings = settings.spark {
+            let prepared = try SparkExecution.run(job, dispositions: dispositions, frames: frames, settings: settings, runtime: runtime)
+            frames = prepared.frames
+            spark = prepared
+            outcome.notes.append("computed on Spark (master \(settings.master))" + (settings.keepStaging ? "; script, log and part files kept in \(prepared.staging)" : ""))
+        }
+        defer { spark?.cleanUp() }
         for (index, step) in job.steps.enumerated() {
             guard dispositions[index] == .run else {
                 outcome.stepRows.append((step.name, 0))

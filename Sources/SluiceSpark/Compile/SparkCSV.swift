@@ -1,0 +1,256 @@
+import Foundation
+public import SluiceCore
+public import SluiceEngine
+public import SluiceIO
+
+/// A CSV file read by Spark exactly as ``CSVSource`` reads it.
+///
+/// Spark's CSV reader differs from Sluice's in what it accepts, in what it rejects, and it
+/// numbers no lines. So the file is read as lines (`text`, split on `\n` only), numbered from
+/// each split's place in the file (rows of one split are consecutive in
+/// `monotonically_increasing_id()`; the lines of the splits before it are counted per
+/// `input_file_block_start()`), and each line is cut into fields by a regular expression with
+/// Sluice's grammar: a field that starts with the quote is quoted (a doubled quote or the
+/// escape byte inside, text after the closing quote makes it malformed), any other runs to the
+/// delimiter (a quote inside it is a literal). Then the fields are checked and typed by
+/// Sluice's rules — field count, not-empty columns, malformed quoting, invalid UTF-8, the
+/// shapes each type accepts — and every failing record is a reject with Sluice's kind,
+/// column and message; blank lines are skipped or counted as Sluice counts them.
+///
+/// One difference is left, and said: a record is one line. A quoted value that holds a line
+/// break (which Sluice reads across up to `--max-quoted-lines` lines) is an
+/// `unterminated_quote` reject of its first line, and the lines after it are read as records.
+public enum SparkCSV {
+    /// Adds the file's views, rejects and counts to `compiler` and registers `source` as the
+    /// view of its good rows (the file's columns, typed, then the provenance columns).
+    /// - Parameter reading: the columns the plans read (nil: all); only those are checked and
+    ///   typed, as Sluice's reader parses only the columns a plan reads.
+    public static func register(_ source: CSVSource, reading: Set<String>? = nil, into compiler: inout SparkPlanCompiler) throws(SluiceError) {
+        let layout = source.layout
+        let fields = try SparkCSVFields(layout, reading: reading)
+        let text = compiler.name("text"), lines = compiler.name("lines"), records = compiler.name("records")
+        let checked = compiler.name("checked"), rows = compiler.name("rows")
+        let path = SparkSQL.string(layout.path)
+        compiler.add(statements: [
+            // Spark runs in the staging folder: the file by its absolute path; rows keep the path as given.
+            "CREATE OR REPLACE TEMPORARY VIEW \(text) USING text OPTIONS (path \(SparkSQL.string(Self.absolute(layout.path))), lineSep '\\n')",
+            // Line numbers: each split's rows are consecutive ids; the splits before it in the file add their lines.
+            """
+            CREATE OR REPLACE TEMPORARY VIEW \(lines) AS
+            WITH numbered AS (SELECT value, input_file_block_start() AS block, monotonically_increasing_id() AS id FROM \(text)),
+            blocks AS (SELECT block, min(id) AS first_id, count(*) AS n FROM numbered GROUP BY block),
+            offsets AS (SELECT block, first_id, sum(n) OVER (ORDER BY block ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - n AS before FROM blocks)
+            SELECT CASE WHEN endswith(numbered.value, '\\r') THEN substring(numbered.value, 1, char_length(numbered.value) - 1) ELSE numbered.value END AS line_text,
+                   offsets.before + (numbered.id - offsets.first_id) + 1 AS line
+            FROM numbered JOIN offsets ON numbered.block = offsets.block
+            """,
+            """
+            CREATE OR REPLACE TEMPORARY VIEW \(records) AS
+            SELECT line, \(layout.headerLines == 0 ? "CASE WHEN line = 1 AND startswith(line_text, '\\uFEFF') THEN substring(line_text, 2) ELSE line_text END" : "line_text") AS line_text,
+                   \(fields.split("line_text")) AS raw_fields
+            FROM \(lines) WHERE line > \(layout.headerLines)
+            """,
+            "CREATE OR REPLACE TEMPORARY VIEW \(checked) AS SELECT line, line_text, raw_fields, \(fields.failure) AS failure FROM \(records) WHERE NOT (\(fields.blank))",
+            "CREATE OR REPLACE TEMPORARY VIEW \(rows) AS SELECT \(fields.values.joined(separator: ", "))"
+                + (layout.provenance ? ", \(path) AS \(SparkSQL.identifier(Provenance.sourceColumn)), CAST(line AS BIGINT) AS \(SparkSQL.identifier(Provenance.lineColumn))" : "")
+                + " FROM \(checked) WHERE failure IS NULL",
+        ])
+        compiler.addRejects("SELECT \(path) AS source, CAST(line AS BIGINT) AS line, failure.kind AS kind, failure.column AS column, failure.message AS message, "
+            + "left(line_text, 4096) AS raw, CAST(NULL AS STRING) AS \(SparkSQL.identifier("values")), CAST(-1 AS BIGINT) AS rule "
+            + "FROM \(checked) WHERE failure IS NOT NULL")
+        let blank = layout.countsBlankLines ? "count_if(\(fields.blank))" : "CAST(0 AS BIGINT)"
+        compiler.addCounts("SELECT \(path) AS source, \(layout.countsBlankLines ? "count(*)" : "count_if(NOT (\(fields.blank)))") AS read, "
+            + "\(blank) AS blank, \(blank) AS apart FROM \(records)")
+        var schema = layout.fields
+        if layout.provenance { schema += Provenance.fields }
+        compiler.register(source, as: SparkRelation(view: rows, schema: Schema(schema)))
+    }
+}
+
+extension SparkCSV {
+    /// `path` from the working directory, unless it is absolute or a URI (`hdfs://…`).
+    static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") || path.contains("://") { return path }
+        return FileManager.default.currentDirectoryPath + "/" + path
+    }
+}
+
+/// The SQL that cuts a line into fields and checks and types them, for one file's layout.
+struct SparkCSVFields {
+    let layout: CSVLayout
+    let delimiter: String, quote: String?, escape: String?
+    /// The columns read (checked and typed).
+    let reading: Set<String>
+
+    init(_ layout: CSVLayout, reading: Set<String>?) throws(SluiceError) {
+        self.layout = layout
+        self.reading = reading ?? Set(layout.fields.map(\.name))
+        delimiter = Self.character(layout.dialect.delimiter)
+        quote = layout.dialect.quote.map(Self.character)
+        escape = layout.dialect.escape.flatMap { $0 == layout.dialect.quote ? nil : Self.character($0) }
+    }
+
+    /// A byte as a regular-expression character (escaped when it means something there).
+    static func character(_ byte: UInt8) -> String {
+        let character = Character(Unicode.Scalar(byte))
+        return "\\^$.|?*+()[]{}".contains(character) ? "\\" + String(character) : String(character)
+    }
+
+    /// The quoted-field body: anything but the quote, a doubled quote, or the escape and any byte.
+    var quotedBody: String {
+        guard let quote else { return "" }
+        // Possessive: runs of plain bytes in one step, no backtracking (Java's regex recurses per repetition).
+        return "(?:[^\(quote)\(escape ?? "")]++|\(quote)\(quote)\(escape.map { "|\($0)[\\s\\S]" } ?? ""))*+"
+    }
+
+    /// The raw fields of a line: a quoted field with any stray text after it, or an unquoted one.
+    func split(_ text: String) -> String {
+        guard let quote else { return "split(\(text), \(SparkSQL.string(delimiter)), -1)" }
+        // A field starts at the line's start or after a delimiter (a lookbehind: each match
+        // consumes only its field, so an empty field never hides the delimiter after it).
+        let field = "(?<=^|\(delimiter))(\(quote)\(quotedBody)\(quote)[^\(delimiter)]*|(?!\(quote))[^\(delimiter)]*)"
+        return "regexp_extract_all(\(text), \(SparkSQL.string(field)), 1)"
+    }
+
+    /// A blank line: one empty, unquoted field.
+    var blank: String { "line_text = ''" }
+
+    /// A line whose quote opens a field and does not close on it.
+    var unterminated: String {
+        guard let quote else { return "FALSE" }
+        return "line_text RLIKE \(SparkSQL.string("(?:^|\(delimiter))\(quote)\(quotedBody)$"))"
+    }
+
+    func raw(_ index: Int) -> String { "try_element_at(raw_fields, \(index + 1))" }
+    /// The quote byte as a SQL string literal.
+    var quoteLiteral: String { SparkSQL.string(String(Character(Unicode.Scalar(layout.dialect.quote ?? 0)))) }
+
+    func isQuoted(_ index: Int) -> String { quote == nil ? "FALSE" : "startswith(\(raw(index)), \(quoteLiteral))" }
+
+    /// The field's text inside its quotes, still escaped (what Sluice's messages quote).
+    func span(_ index: Int) -> String {
+        guard let quote else { return raw(index) }
+        return "CASE WHEN \(isQuoted(index)) THEN regexp_extract(\(raw(index)), \(SparkSQL.string("^\(quote)(\(quotedBody))\(quote)")), 1) ELSE \(raw(index)) END"
+    }
+
+    /// The field's value as text: unescaped; an empty unquoted field is null.
+    func text(_ index: Int) -> String {
+        guard let quote else { return "nullif(\(raw(index)), '')" }
+        let character = String(Character(Unicode.Scalar(layout.dialect.quote ?? 0)))
+        var inner = "replace(\(span(index)), \(SparkSQL.string(character + character)), \(quoteLiteral))"
+        if let escape { inner = "regexp_replace(\(span(index)), \(SparkSQL.string("\(escape)([\\s\\S])")), '$1')" }
+        return "CASE WHEN \(isQuoted(index)) THEN \(inner) WHEN \(raw(index)) = '' THEN NULL ELSE \(raw(index)) END"
+    }
+
+    /// The text with spaces and tabs trimmed, as typed fields are read (empty: null).
+    func trimmed(_ index: Int) -> String { "trim(BOTH ' \\t' FROM coalesce(\(text(index)), ''))" }
+
+    /// The typed value of every file column (each failing row is rejected before this is read).
+    var values: [String] {
+        layout.fields.enumerated().map { index, field in
+            let value = reading.contains(field.name) ? value(index, type: field.type) : "CAST(NULL AS \(SparkSQL.type(field.type)))"
+            return "\(value) AS \(SparkSQL.identifier(field.name))"
+        }
+    }
+
+    func value(_ index: Int, type: DataType) -> String {
+        let t = trimmed(index)
+        switch type {
+        case .string: return text(index)
+        case .int64: return "CASE WHEN \(t) <> '' THEN try_cast(\(t) AS BIGINT) END"
+        case .decimal: return "CASE WHEN \(t) <> '' THEN try_cast(\(t) AS \(SparkSQL.type(type))) END"
+        case .float64: return "CASE WHEN \(t) <> '' THEN try_cast(\(t) AS DOUBLE) END"
+        case .bool: return "CASE WHEN \(t) <> '' THEN \(boolean(t)) END"
+        case .date: return "CASE WHEN \(t) <> '' THEN \(date(t, index)) END"
+        case .timestamp: return "CASE WHEN \(t) <> '' THEN \(timestamp(t, index)) END"
+        case .list: return "CAST(NULL AS \(SparkSQL.type(type)))"
+        }
+    }
+
+    func boolean(_ t: String) -> String {
+        "CASE WHEN lower(\(t)) IN ('t', 'y', '1', 'true', 'yes') THEN TRUE WHEN lower(\(t)) IN ('f', 'n', '0', 'false', 'no') THEN FALSE END"
+    }
+
+    func date(_ t: String, _ index: Int) -> String {
+        var parts = ["CASE WHEN \(t) RLIKE \(SparkSQL.string(SparkCasts.dateShape)) THEN CAST(try_to_timestamp(\(t), 'yyyy-MM-dd') AS DATE) END"]
+        for pattern in layout.formats[layout.fields[index].name] ?? [] {
+            if let sql = try? SparkDateFormats.date(t, pattern: pattern) { parts.append(sql) }
+        }
+        return "coalesce(\(parts.joined(separator: ", ")))"
+    }
+
+    func timestamp(_ t: String, _ index: Int) -> String {
+        var parts = [SparkCasts.isoTimestampOrNull(t)]
+        for pattern in layout.formats[layout.fields[index].name] ?? [] {
+            if let sql = try? SparkDateFormats.timestamp(t, pattern: pattern) { parts.append(sql) }
+        }
+        return "coalesce(\(parts.joined(separator: ", ")))"
+    }
+
+    /// Whether a non-empty trimmed field fails to read as `type`.
+    func fails(_ index: Int, type: DataType) -> String? {
+        let t = trimmed(index)
+        switch type {
+        case .string, .list: return nil
+        case .int64: return "NOT (\(t) RLIKE '^[+-]?[0-9]+$' AND try_cast(\(t) AS BIGINT) IS NOT NULL)"
+        case .decimal: return "NOT (\(t) RLIKE \(SparkSQL.string(SparkCasts.decimalShape)) AND try_cast(\(t) AS \(SparkSQL.type(type))) IS NOT NULL)"
+        case .float64: return "NOT (\(t) RLIKE \(SparkSQL.string(SparkCasts.floatShape)))"
+        default: return "\(value(index, type: type)) IS NULL"
+        }
+    }
+
+    /// The first failure of a record, as `named_struct(kind, column, message)`, or NULL.
+    var failure: String {
+        let expected = layout.fields.count
+        var cases = [
+            "WHEN \(unterminated) THEN \(Self.failure("unterminated_quote", nil, SparkSQL.string(Self.unterminatedMessage(layout))))",
+            "WHEN octet_length(line_text) > \(layout.maxLineBytes) THEN \(Self.failure("line_too_long", nil, SparkSQL.string("record longer than \(layout.maxLineBytes) bytes (an unclosed quote?)")))",
+            "WHEN size(raw_fields) <> \(expected) THEN \(Self.failure("field_count", nil, "concat('expected \(expected) fields, found ', CAST(size(raw_fields) AS STRING))"))",
+        ]
+        for name in layout.notNullColumns {
+            guard let index = layout.fields.firstIndex(where: { $0.name == name }) else { continue }
+            let empty = "trim(BOTH ' \\t' FROM \(span(index))) = ''"
+            cases.append("WHEN \(empty) THEN \(Self.failure("invalid_value", name, SparkSQL.string("\(name) is empty")))")
+        }
+        for (index, field) in layout.fields.enumerated() where reading.contains(field.name) {
+            let column = field.name
+            if let quote {
+                let wellFormed = "\(raw(index)) RLIKE \(SparkSQL.string("^\(quote)\(quotedBody)\(quote)$"))"
+                cases.append("WHEN \(isQuoted(index)) AND NOT \(wellFormed) THEN \(Self.failure("cast_failure", column, SparkSQL.string("text after the closing quote or an unclosed quote")))")
+            }
+            cases.append("WHEN instr(\(raw(index)), '\\uFFFD') > 0 THEN \(Self.failure("invalid_utf8", column, SparkSQL.string("invalid UTF-8 in column \(column)")))")
+            guard let fails = fails(index, type: field.type) else { continue }
+            let shown = "left(\(span(index)), 200)"
+            let plain = "trim(BOTH ' \\t' FROM \(shown)) RLIKE '^[+-]?[0-9]*[.]?[0-9]*$' AND \(shown) RLIKE '[0-9]'"
+            let isNumber: Bool
+            switch field.type {
+            case .int64, .decimal: isNumber = true
+            default: isNumber = false
+            }
+            let overflow = Self.failure("overflow", column, "concat(\(shown), ' does not fit column \(Self.escaped(column)) (\(field.type))')")
+            let cast = Self.failure("cast_failure", column, "concat('\\'', \(shown), '\\' is not a valid \(field.type) for column \(Self.escaped(column))')")
+            let failing = "\(trimmed(index)) <> '' AND \(fails)"
+            cases.append(isNumber ? "WHEN \(failing) AND \(plain) THEN \(overflow)" : "")
+            cases.append("WHEN \(failing) THEN \(cast)")
+        }
+        return "CASE " + cases.filter { !$0.isEmpty }.joined(separator: " ") + " END"
+    }
+
+    static func failure(_ kind: String, _ column: String?, _ message: String) -> String {
+        "named_struct('kind', \(SparkSQL.string(kind)), 'column', \(column.map(SparkSQL.string) ?? "CAST(NULL AS STRING)"), 'message', \(message))"
+    }
+
+    /// Text for inside a SQL string literal.
+    static func escaped(_ text: String) -> String {
+        let literal = SparkSQL.string(text)
+        return String(literal.dropFirst().dropLast())
+    }
+
+    /// Sluice's message for a quote that does not close (with its own line limit: a stray quote
+    /// is rejected alike by both engines).
+    static func unterminatedMessage(_ layout: CSVLayout) -> String {
+        let lines = max(1, layout.maxQuotedLines)
+        return "a quoted value opened on this line does not close within \(lines) line\(lines == 1 ? "" : "s") or before the end of the file; "
+            + "the line is rejected and reading goes on at the next (if values really span more lines, raise --max-quoted-lines)"
+    }
+}

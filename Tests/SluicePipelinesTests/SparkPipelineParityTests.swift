@@ -1,0 +1,63 @@
+import Foundation
+import SluiceCore
+import SluiceEngine
+import SluiceIO
+import SluicePipelines
+import SluiceSpark
+import SluiceTestSupport
+import Testing
+
+/// The pipelines with `--engine spark` against the local engine on the same inputs: every
+/// output file and rejects.csv byte for byte, the same counts and figures.
+@Suite("Pipelines on Spark give the local engine's files", .enabled(if: SparkTestEnvironment.available, SparkTestEnvironment.skipReason))
+struct SparkPipelineParityTests {
+    static var spark: SparkSettings {
+        SparkSettings(sparkHome: SparkTestEnvironment.sparkHome, master: "local[2]",
+                      conf: [("spark.sql.shuffle.partitions", "2"), ("spark.driver.memory", "1g")])
+    }
+
+    static func compare(_ local: PipelineRun, _ spark: PipelineRun, files: [String]) {
+        for name in files + ["rejects.csv"] {
+            #expect(spark.file(name) == local.file(name), "\(name):\nlocal:\n\(local.file(name).prefix(2_000))\nspark:\n\(spark.file(name).prefix(2_000))")
+        }
+        // The same counts per file (listed in the order each engine first met the file).
+        #expect(spark.outcome.sourceCounts.sorted { $0.source < $1.source } == local.outcome.sourceCounts.sorted { $0.source < $1.source })
+        #expect(spark.outcome.observations == local.outcome.observations)
+        #expect(spark.outcome.rowsRead == local.outcome.rowsRead && spark.outcome.rowsRejected == local.outcome.rowsRejected)
+    }
+
+    @Test("transactions: the seed file with messy rows added (bad units, missing fields, a stray quote)")
+    func transactions() throws {
+        let seed = try String(contentsOfFile: TestSupport.seedFile("transaction.csv"), encoding: .utf8)
+        let messy = seed + "9|0000042|2024-01-05|PURA250|0\n10|0000042|2024-01-06|PURA250|-3\n11||2024-01-07|PURA100|2\n"
+            + "12|0000043|2024-02-30|PURA100|2\n13|0000043|2024-01-08|\"FO|2\n14|0000044|2024-01-09|PURA100\n"
+        let path = try TestSupport.writeTemporaryFile(messy, name: "transactions.csv")
+        let parameters = TransactionsPipeline.Parameters(source: path)
+        let local = try PipelineRun.run(TransactionsPipeline.self, parameters, runtime: TestSupport.runtime(workers: 2))
+        let spark = try PipelineRun.run(TransactionsPipeline.self, parameters, runtime: TestSupport.runtime(workers: 2), spark: Self.spark)
+        #expect(local.file("customers.csv").split(separator: "\n").count > 880)
+        Self.compare(local, spark, files: ["customers.csv"])
+    }
+
+    @Test("ecommerce: generated nested archives (staged for Spark by Sluice), unknown ids, dimension files")
+    func ecommerce() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        var generator = EcommerceGenerator(weeks: 1, partsPerDay: 2, eventsPerPart: 300, seed: 11)
+        generator.unknownPermille = 30
+        _ = try generator.write(to: directory.path, workers: 2)
+        let csv = { (batch: RecordBatch) -> String in
+            var bytes: [UInt8] = []
+            CSVWriter().appendHeader(batch.schema, to: &bytes)
+            CSVWriter().appendRows(batch, to: &bytes)
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        let products = try TestSupport.writeTemporaryFile(csv(generator.productTable()), name: "products.csv")
+        let customers = try TestSupport.writeTemporaryFile(csv(generator.customerTable()), name: "customers.csv")
+        let parameters = EcommercePipeline.Parameters(events: directory.path, productsFile: products, customersFile: customers)
+        let local = try PipelineRun.run(EcommercePipeline.self, parameters, runtime: TestSupport.runtime(workers: 2))
+        let spark = try PipelineRun.run(EcommercePipeline.self, parameters, runtime: TestSupport.runtime(workers: 2), spark: Self.spark)
+        let categories = (try? FileManager.default.contentsOfDirectory(atPath: local.directory.appendingPathComponent("by_category").path)) ?? []
+        #expect(categories.count == 5)
+        Self.compare(local, spark, files: ["sales_report.csv"] + categories.sorted().map { "by_category/\($0)" })
+    }
+}
