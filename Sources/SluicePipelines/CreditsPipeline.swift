@@ -152,7 +152,7 @@ public enum CreditsPipeline: Pipeline {
                 .count("timestamps_unparseable", where: raw.isNotNull().and(occurred.isNull()))
             )
             .select(
-                hash(col("org_id"), col("user_id"), col("credit_type"), col("action"), col("credits_text"), raw).alias("event_id"),
+                xxhash64(col("org_id"), col("user_id"), col("credit_type"), col("action"), col("credits_text"), raw).alias("event_id"),
                 col("org_id"), col("user_id"), col("credit_type"), col("action"), credits,
                 when([WhenThen(col("action").eq(lit("deduct")), -credits)], otherwise: credits).alias("signed_credits"),
                 occurred, raw, col("timestamp_format"),

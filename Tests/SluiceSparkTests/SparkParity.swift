@@ -45,7 +45,7 @@ enum SparkParity {
         defer { if ProcessInfo.processInfo.environment["SLUICE_KEEP_SPARK_STAGING"] == nil { try? FileManager.default.removeItem(atPath: staging) } }
         var steps: [SparkStep] = []
         for item in cases { steps.append(SparkStep(name: item.name, plan: try item.frame(runtime.rejects).plan)) }
-        let script = try SparkJobCompiler.compile(steps, staging: staging) { source, path in
+        let script = try SparkJobCompiler.compile(steps, staging: staging, rejects: runtime.rejects) { source, path in
             try SparkStagedInput.write(DataFrame(source), to: path, runtime: runtime)
             return source.schema
         }

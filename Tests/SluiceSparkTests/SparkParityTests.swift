@@ -9,7 +9,8 @@ import Testing
 /// Every expression, aggregate and CSV corner the compiler handles, on both engines over the
 /// same fixtures, compared byte for byte: values, rejects (kind, column, message, raw, line,
 /// byte offset) and each file's counts. One Spark script per test.
-@Suite("Spark parity: the same plans on Spark and on the local engine", .enabled(if: SparkTestEnvironment.available, SparkTestEnvironment.skipReason))
+@Suite("Spark parity: the same plans on Spark and on the local engine", .serialized,
+       .enabled(if: SparkTestEnvironment.available, SparkTestEnvironment.skipReason))
 struct SparkParityTests {
     static let fixture = """
         id,txt,num,dec,day,ts,flag,when,amount

@@ -10,6 +10,10 @@ extension BoundFunction {
             var hashes = [UInt64](repeating: 0, count: rows)
             for argument in arguments { argument.combineHashes(into: &hashes) }
             return .int64(hashes.map { Int64(bitPattern: $0) })
+        case .xxhash64:
+            var hashes = [UInt64](repeating: XXH64.seed, count: rows)
+            for argument in arguments { argument.xxhash64(into: &hashes) }
+            return .int64(hashes.map { Int64(bitPattern: $0) })
         case .concatNonNull(let separator):
             return TextKernels.concatNonNull(arguments, separator: separator, rows: rows)
         case .jsonQuote:

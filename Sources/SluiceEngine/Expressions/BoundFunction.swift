@@ -3,7 +3,7 @@ public import SluiceCore
 /// A scalar function with its constant arguments compiled (regular expressions, date
 /// formats), ready to evaluate over columns.
 public enum BoundFunction: Sendable {
-    case trim, nullIfEmpty, lower, upper, length, concat, toDate, dateAddDays, dateDiffDays, year, month, day, hash
+    case trim, nullIfEmpty, lower, upper, length, concat, toDate, dateAddDays, dateDiffDays, year, month, day, hash, xxhash64
     case concatNonNull([UInt8])
     case jsonQuote, isEmailAddress, isHTTPURL
     case replace([UInt8], [UInt8])
@@ -99,6 +99,12 @@ public enum BoundFunction: Sendable {
         case .hash:
             guard !arguments.isEmpty else { throw SluiceError.plan("hash needs arguments") }
             return .call(.hash, arguments, .int64)
+        case .xxhash64:
+            guard !arguments.isEmpty else { throw SluiceError.plan("xxhash64 needs arguments") }
+            if let list = arguments.first(where: { if case .list = $0.type { true } else { false } }) {
+                throw SluiceError.plan("xxhash64 does not hash lists (\(list.type)) in \(context)")
+            }
+            return .call(.xxhash64, arguments, .int64)
         case .tryMultiply:
             guard arguments.count == 2 else { throw SluiceError.plan("tryMultiply takes 2 arguments, got \(arguments.count) in \(context)") }
             guard case .binary(_, let left, let right, let operandType, let result) = try BoundExpr.bindBinary(.multiply, arguments[0], arguments[1]) else {

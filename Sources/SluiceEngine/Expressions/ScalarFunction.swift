@@ -55,6 +55,9 @@ public enum ScalarFunction: Sendable, Hashable {
     // Other
     /// A 64-bit hash of all arguments (stable across runs).
     case hash
+    /// Apache Spark's `xxhash64` of the arguments (``XXH64``): the same 64-bit value Spark
+    /// gives, so an id hashed from a row's values is one id on either engine.
+    case xxhash64
 
     public var name: String {
         switch self {
@@ -85,6 +88,7 @@ public enum ScalarFunction: Sendable, Hashable {
         case .day: "day"
         case .tryMultiply: "tryMultiply"
         case .hash: "hash"
+        case .xxhash64: "xxhash64"
         }
     }
 
@@ -150,3 +154,7 @@ public func tryMultiply(_ a: Expr, _ b: Expr) -> Expr { .call(.tryMultiply, [a, 
 
 /// `hash(a, b, …)`: a stable 64-bit hash of the arguments.
 public func hash(_ inputs: Expr...) -> Expr { .call(.hash, inputs) }
+
+/// `xxhash64(a, b, …)`: Spark's `xxhash64` of the arguments (nulls skipped), the same value on
+/// both engines.
+public func xxhash64(_ inputs: Expr...) -> Expr { .call(.xxhash64, inputs) }

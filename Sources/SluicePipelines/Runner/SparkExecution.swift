@@ -38,7 +38,7 @@ enum SparkExecution {
         let running = job.steps.indices.filter { dispositions[$0] == .run }
         let steps = running.map { job.sparkStep($0, frame: frames[$0]) }
         do {
-            let script = try SparkJobCompiler.compile(steps, staging: absolute) { source, path in
+            let script = try SparkJobCompiler.compile(steps, staging: absolute, rejects: runtime.rejects) { source, path in
                 let frame = DataFrame(source)
                 try SparkStagedInput.write(frame, to: path, runtime: runtime)
                 return try frame.schema()

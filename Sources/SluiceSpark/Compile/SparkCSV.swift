@@ -25,7 +25,10 @@ public enum SparkCSV {
     /// view of its good rows (the file's columns, typed, then the provenance columns).
     /// - Parameter reading: the columns the plans read (nil: all); only those are checked and
     ///   typed, as Sluice's reader parses only the columns a plan reads.
-    public static func register(_ source: CSVSource, reading: Set<String>? = nil, into compiler: inout SparkPlanCompiler) throws(SluiceError) {
+    /// - Parameter reports: false when the source's counts and rejects go to a sink of its own,
+    ///   not the run's (Sluice's second read of a file counts nothing): Spark then writes none.
+    public static func register(_ source: CSVSource, reading: Set<String>? = nil, reports: Bool = true,
+                                into compiler: inout SparkPlanCompiler) throws(SluiceError) {
         let layout = source.layout
         let fields = try SparkCSVFields(layout, reading: reading)
         let text = compiler.name("text"), lines = compiler.name("lines"), records = compiler.name("records")
@@ -55,15 +58,16 @@ public enum SparkCSV {
                 + (layout.provenance ? ", \(path) AS \(SparkSQL.identifier(Provenance.sourceColumn)), CAST(line AS BIGINT) AS \(SparkSQL.identifier(Provenance.lineColumn))" : "")
                 + " FROM \(checked) WHERE failure IS NULL",
         ])
+        var schema = layout.fields
+        if layout.provenance { schema += Provenance.fields }
+        compiler.register(source, as: SparkRelation(view: rows, schema: Schema(schema)))
+        guard reports else { return }
         compiler.addRejects("SELECT \(path) AS source, CAST(line AS BIGINT) AS line, failure.kind AS kind, failure.column AS column, failure.message AS message, "
             + "left(line_text, 4096) AS raw, CAST(NULL AS STRING) AS \(SparkSQL.identifier("values")), CAST(-1 AS BIGINT) AS rule "
             + "FROM \(checked) WHERE failure IS NOT NULL")
         let blank = layout.countsBlankLines ? "count_if(\(fields.blank))" : "CAST(0 AS BIGINT)"
         compiler.addCounts("SELECT \(path) AS source, \(layout.countsBlankLines ? "count(*)" : "count_if(NOT (\(fields.blank)))") AS read, "
             + "\(blank) AS blank, \(blank) AS apart FROM \(records)")
-        var schema = layout.fields
-        if layout.provenance { schema += Provenance.fields }
-        compiler.register(source, as: SparkRelation(view: rows, schema: Schema(schema)))
     }
 }
 

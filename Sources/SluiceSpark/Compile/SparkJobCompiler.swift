@@ -24,7 +24,10 @@ public struct SparkStep {
 public enum SparkJobCompiler {
     /// - Parameter stage: writes a source Spark cannot read to the given file path and
     ///   returns the schema of what it wrote.
-    public static func compile(_ steps: [SparkStep], staging: String, stage: (any TableSource, String) throws -> Schema) throws -> SparkScript {
+    /// - Parameter rejects: the run's reject sink; a CSV source that reports to another (a
+    ///   second read of a file whose rows were counted by the first) adds no counts or rejects.
+    public static func compile(_ steps: [SparkStep], staging: String, rejects: RejectSink? = nil,
+                               stage: (any TableSource, String) throws -> Schema) throws -> SparkScript {
         var compiler = SparkPlanCompiler()
         var registered = Set<ObjectIdentifier>()
         let fed = Set(steps.flatMap { $0.feeds.map(ObjectIdentifier.init) })
@@ -41,7 +44,8 @@ public enum SparkJobCompiler {
             for source in plan.scannedSources where !fed.contains(ObjectIdentifier(source)) {
                 guard registered.insert(ObjectIdentifier(source)).inserted else { continue }
                 if let csv = source as? CSVSource {
-                    try SparkCSV.register(csv, reading: read[ObjectIdentifier(source)], into: &compiler)
+                    try SparkCSV.register(csv, reading: read[ObjectIdentifier(source)], reports: rejects.map { csv.rejects === $0 } ?? true,
+                                          into: &compiler)
                     continue
                 }
                 let name = compiler.name("staged")

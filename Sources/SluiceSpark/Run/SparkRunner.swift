@@ -40,9 +40,11 @@ public enum SparkRunner {
             throw SluiceError(.io, "cannot write the Spark script: \(error.localizedDescription)", location: staging)
         }
         var arguments = ["--master", settings.master, "--driver-java-options", "-Dlog4j.configurationFile=file:\(logConfig)"]
+        // The script makes only temporary views: no Hive metastore is needed (it costs a third
+        // of spark-sql's start-up, and a derby folder).
         let defaults: [(String, String)] = [
             ("spark.ui.enabled", "false"), ("spark.ui.showConsoleProgress", "true"), ("spark.sql.session.timeZone", "UTC"),
-            ("spark.sql.ansi.enabled", "true"),
+            ("spark.sql.ansi.enabled", "true"), ("spark.sql.catalogImplementation", "in-memory"),
         ]
         for (key, value) in defaults + settings.conf { arguments += ["--conf", "\(key)=\(value)"] }
         arguments += ["-S", "-f", scriptPath]

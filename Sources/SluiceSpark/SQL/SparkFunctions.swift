@@ -67,6 +67,7 @@ enum SparkFunctions {
             // Operands at 18 digits each, so Spark's product type (37 digits) keeps every digit.
             let operands = zip(arguments, argumentTypes).map { text, type in "CAST(\(text) AS DECIMAL(18,\(type.scale)))" }
             return "try_cast(try_multiply(\(operands.joined(separator: ", "))) AS \(SparkSQL.type(result)))"
+        case .xxhash64: return "xxhash64(\(arguments.joined(separator: ", ")))"
         case .hash:
             throw SluiceError.plan("hash() is the engine's own 64-bit hash and has no Spark SQL form",
                                    hint: "run this pipeline with the local engine")
