@@ -39,6 +39,15 @@ final class ProgressBar: Sendable {
     }
 
     private func draw() {
+        let tasks = progress.externalTasksTotal.load(ordering: .relaxed)
+        if tasks > 0 {
+            // Spark computes the run: its stage and tasks, as its own console shows them.
+            let done = progress.externalTasksDone.load(ordering: .relaxed), stage = progress.externalStage.load(ordering: .relaxed)
+            let width = 24, filled = min(width, width * done / tasks)
+            let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+            Terminal.err("\r\u{1B}[2K" + "[\(bar)] Spark stage \(stage): \(done) / \(tasks) tasks")
+            return
+        }
         let read = progress.bytesRead.load(ordering: .relaxed)
         let total = progress.bytesTotal.load(ordering: .relaxed)
         let rows = progress.rowsRead.load(ordering: .relaxed)

@@ -80,4 +80,18 @@ struct SparkSQLTextTests {
         let regex = try Regex(SparkPatterns.email)
         #expect((text.firstMatch(of: regex) != nil) == valid, "\(text)")
     }
+
+    @Test("Spark's console progress is read as stage and tasks; other lines are not")
+    func progress() {
+        #expect(LineCollector.progress(in: "[Stage 3:=====>          (12 + 2) / 40]") == SparkRunner.Progress(stage: 3, done: 12, running: 2, total: 40))
+        #expect(LineCollector.progress(in: "[Stage 11:>                (0 + 2) / 2]")?.total == 2)
+        #expect(LineCollector.progress(in: "ERROR Executor: Exception in task 0.0 in stage 11.0 (TID 4)") == nil)
+    }
+
+    @Test("--spark-conf pairs are key=value")
+    func conf() throws {
+        #expect(try SparkSettings.parseConf(["spark.executor.memory=4g", "a=b=c"]).map { "\($0.0)|\($0.1)" } == ["spark.executor.memory|4g", "a|b=c"])
+        #expect(throws: SluiceError.self) { try SparkSettings.parseConf(["novalue"]) }
+        #expect(throws: SluiceError.self) { try SparkSettings.parseConf(["=x"]) }
+    }
 }

@@ -80,6 +80,11 @@ public final class ProgressCounters: Sendable {
     public let bytesTotal = Atomic<Int>(0)
     /// Input rows decoded so far.
     public let rowsRead = Atomic<Int>(0)
+    /// Another engine's progress, when it computes the run (`--engine spark`): its current
+    /// stage and that stage's tasks done and in all (0 in all: none reported).
+    public let externalStage = Atomic<Int>(0)
+    public let externalTasksDone = Atomic<Int>(0)
+    public let externalTasksTotal = Atomic<Int>(0)
 
     public init() {}
 

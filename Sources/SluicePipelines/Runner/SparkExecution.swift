@@ -3,6 +3,7 @@ public import SluiceCore
 public import SluiceEngine
 import SluiceIO
 import SluiceSpark
+import Synchronization
 
 /// A run's steps computed on Apache Spark (`--engine spark`): their plans compiled into one
 /// Spark SQL script, run with `spark-sql`, and each step's result read back from the part files
@@ -43,7 +44,13 @@ enum SparkExecution {
                 try SparkStagedInput.write(frame, to: path, runtime: runtime)
                 return try frame.schema()
             }
-            try SparkRunner.run(script, settings: settings, staging: absolute, runtime: runtime)
+            let progress = runtime.progress
+            try SparkRunner.run(script, settings: settings, staging: absolute, runtime: runtime) { report in
+                progress.externalStage.store(report.stage, ordering: .relaxed)
+                progress.externalTasksDone.store(report.done, ordering: .relaxed)
+                progress.externalTasksTotal.store(report.total, ordering: .relaxed)
+            }
+            progress.externalTasksTotal.store(0, ordering: .relaxed)
             try SparkOutcome.apply(script, staging: absolute, runtime: runtime)
             for (position, index) in running.enumerated() {
                 guard let output = script.outputs.first(where: { $0.kind == .result(step: steps[position].name) }) else { continue }
