@@ -31,43 +31,50 @@ public enum SparkCSV {
                                 into compiler: inout SparkPlanCompiler) throws(SluiceError) {
         let layout = source.layout
         let fields = try SparkCSVFields(layout, reading: reading)
-        let text = compiler.name("text"), lines = compiler.name("lines"), records = compiler.name("records")
-        let checked = compiler.name("checked"), rows = compiler.name("rows")
+        let text = compiler.name("text"), lines = compiler.name("lines"), checked = compiler.name("checked")
+        let numbered = compiler.name("numbered"), rows = compiler.name("rows")
+        let layers = (1...4).map { compiler.name("fields\($0)") }
         let path = SparkSQL.string(layout.path)
+        let record = "__sluice_line > \(layout.headerLines) AND NOT __sluice_blank"
         compiler.add(statements: [
             // Spark runs in the staging folder: the file by its absolute path; rows keep the path as given.
             "CREATE OR REPLACE TEMPORARY VIEW \(text) USING text OPTIONS (path \(SparkSQL.string(Self.absolute(layout.path))), lineSep '\\n')",
-            // Line numbers: each split's rows are consecutive ids; the splits before it in the file add their lines.
+            // Each line with its split (`block`) and its place in it (`id`: a split's lines have consecutive ids);
+            // a CR before the line feed and a byte-order mark at the start are not data.
+            "CREATE OR REPLACE TEMPORARY VIEW \(lines) AS SELECT regexp_replace(CASE WHEN endswith(value, '\\r') THEN substring(value, 1, char_length(value) - 1) "
+                + "ELSE value END, '^\\uFEFF', '') AS __sluice_text, input_file_block_start() AS __sluice_block, monotonically_increasing_id() AS __sluice_id FROM \(text)",
+            // Each layer computes each field's next form once, from the columns of the one below:
+            // the raw fields, then quoted / inside the quotes, then the text, then trimmed and typed.
+            "CREATE OR REPLACE TEMPORARY VIEW \(layers[0]) AS SELECT __sluice_block, __sluice_id, __sluice_text, __sluice_fields, \(fields.layer(1)) FROM "
+                + "(SELECT __sluice_block, __sluice_id, __sluice_text, \(fields.split("__sluice_text")) AS __sluice_fields FROM \(lines))",
+            "CREATE OR REPLACE TEMPORARY VIEW \(layers[1]) AS SELECT *, \(fields.layer(2)) FROM \(layers[0])",
+            "CREATE OR REPLACE TEMPORARY VIEW \(layers[2]) AS SELECT *, \(fields.layer(3)) FROM \(layers[1])",
+            "CREATE OR REPLACE TEMPORARY VIEW \(layers[3]) AS SELECT *, \(fields.layer(4)) FROM \(layers[2])",
+            // The file is read and parsed once, for the rows, the rejects and the counts: cached when first read.
+            "CACHE LAZY TABLE \(checked) AS SELECT __sluice_block, __sluice_id, \(fields.blank) AS __sluice_blank, __sluice_failure, "
+                + "CASE WHEN __sluice_failure IS NOT NULL THEN left(__sluice_text, 4096) END AS __sluice_raw, \(fields.values.joined(separator: ", ")) "
+                + "FROM (SELECT *, \(fields.failure) AS __sluice_failure FROM \(layers[3]))",
+            // Line numbers: a line's place in its split plus the lines of the splits before it in the file.
             """
-            CREATE OR REPLACE TEMPORARY VIEW \(lines) AS
-            WITH numbered AS (SELECT value, input_file_block_start() AS block, monotonically_increasing_id() AS id FROM \(text)),
-            blocks AS (SELECT block, min(id) AS first_id, count(*) AS n FROM numbered GROUP BY block),
-            offsets AS (SELECT block, first_id, sum(n) OVER (ORDER BY block ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - n AS before FROM blocks)
-            SELECT CASE WHEN endswith(numbered.value, '\\r') THEN substring(numbered.value, 1, char_length(numbered.value) - 1) ELSE numbered.value END AS line_text,
-                   offsets.before + (numbered.id - offsets.first_id) + 1 AS line
-            FROM numbered JOIN offsets ON numbered.block = offsets.block
+            CREATE OR REPLACE TEMPORARY VIEW \(numbered) AS
+            WITH blocks AS (SELECT __sluice_block AS block, min(__sluice_id) AS __sluice_first, count(*) AS n FROM \(checked) GROUP BY __sluice_block),
+            offsets AS (SELECT block, __sluice_first, sum(n) OVER (ORDER BY block ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - n AS before FROM blocks)
+            SELECT c.*, CAST(offsets.before + (c.__sluice_id - offsets.__sluice_first) + 1 AS BIGINT) AS __sluice_line FROM \(checked) c JOIN offsets ON c.__sluice_block = offsets.block
             """,
-            """
-            CREATE OR REPLACE TEMPORARY VIEW \(records) AS
-            SELECT line, \(layout.headerLines == 0 ? "CASE WHEN line = 1 AND startswith(line_text, '\\uFEFF') THEN substring(line_text, 2) ELSE line_text END" : "line_text") AS line_text,
-                   \(fields.split("line_text")) AS raw_fields
-            FROM \(lines) WHERE line > \(layout.headerLines)
-            """,
-            "CREATE OR REPLACE TEMPORARY VIEW \(checked) AS SELECT line, line_text, raw_fields, \(fields.failure) AS failure FROM \(records) WHERE NOT (\(fields.blank))",
-            "CREATE OR REPLACE TEMPORARY VIEW \(rows) AS SELECT \(fields.values.joined(separator: ", "))"
-                + (layout.provenance ? ", \(path) AS \(SparkSQL.identifier(Provenance.sourceColumn)), CAST(line AS BIGINT) AS \(SparkSQL.identifier(Provenance.lineColumn))" : "")
-                + " FROM \(checked) WHERE failure IS NULL",
+            "CREATE OR REPLACE TEMPORARY VIEW \(rows) AS SELECT \(layout.fields.map { SparkSQL.identifier($0.name) }.joined(separator: ", "))"
+                + (layout.provenance ? ", \(path) AS \(SparkSQL.identifier(Provenance.sourceColumn)), __sluice_line AS \(SparkSQL.identifier(Provenance.lineColumn))" : "")
+                + " FROM \(numbered) WHERE \(record) AND __sluice_failure IS NULL",
         ])
         var schema = layout.fields
         if layout.provenance { schema += Provenance.fields }
         compiler.register(source, as: SparkRelation(view: rows, schema: Schema(schema)))
         guard reports else { return }
-        compiler.addRejects("SELECT \(path) AS source, CAST(line AS BIGINT) AS line, failure.kind AS kind, failure.column AS column, failure.message AS message, "
-            + "left(line_text, 4096) AS raw, CAST(NULL AS STRING) AS \(SparkSQL.identifier("values")), CAST(-1 AS BIGINT) AS rule "
-            + "FROM \(checked) WHERE failure IS NOT NULL")
-        let blank = layout.countsBlankLines ? "count_if(\(fields.blank))" : "CAST(0 AS BIGINT)"
-        compiler.addCounts("SELECT \(path) AS source, \(layout.countsBlankLines ? "count(*)" : "count_if(NOT (\(fields.blank)))") AS read, "
-            + "\(blank) AS blank, \(blank) AS apart FROM \(records)")
+        compiler.addRejects("SELECT \(path) AS source, __sluice_line AS line, __sluice_failure.kind AS kind, __sluice_failure.column AS column, __sluice_failure.message AS message, "
+            + "__sluice_raw AS raw, CAST(NULL AS STRING) AS \(SparkSQL.identifier("values")), CAST(-1 AS BIGINT) AS rule "
+            + "FROM \(numbered) WHERE \(record) AND __sluice_failure IS NOT NULL")
+        let blank = layout.countsBlankLines ? "count_if(__sluice_blank)" : "CAST(0 AS BIGINT)"
+        compiler.addCounts("SELECT \(path) AS source, \(layout.countsBlankLines ? "count(*)" : "count_if(NOT __sluice_blank)") AS read, "
+            + "\(blank) AS blank, \(blank) AS apart FROM \(numbered) WHERE __sluice_line > \(layout.headerLines)")
     }
 }
 
@@ -113,57 +120,77 @@ struct SparkCSVFields {
         // A field starts at the line's start or after a delimiter (a lookbehind: each match
         // consumes only its field, so an empty field never hides the delimiter after it).
         let field = "(?<=^|\(delimiter))(\(quote)\(quotedBody)\(quote)[^\(delimiter)]*|(?!\(quote))[^\(delimiter)]*)"
-        return "regexp_extract_all(\(text), \(SparkSQL.string(field)), 1)"
+        // A line without a quote, the usual one, is cut at its delimiters, no pattern walked.
+        return "CASE WHEN instr(\(text), \(quoteLiteral)) = 0 THEN split(\(text), \(SparkSQL.string(delimiter)), -1) "
+            + "ELSE regexp_extract_all(\(text), \(SparkSQL.string(field)), 1) END"
     }
 
     /// A blank line: one empty, unquoted field.
-    var blank: String { "line_text = ''" }
+    var blank: String { "__sluice_text = ''" }
 
     /// A line whose quote opens a field and does not close on it.
     var unterminated: String {
         guard let quote else { return "FALSE" }
-        return "line_text RLIKE \(SparkSQL.string("(?:^|\(delimiter))\(quote)\(quotedBody)$"))"
+        return "(instr(__sluice_text, \(quoteLiteral)) > 0 AND __sluice_text RLIKE \(SparkSQL.string("(?:^|\(delimiter))\(quote)\(quotedBody)$")))"
     }
 
-    func raw(_ index: Int) -> String { "try_element_at(raw_fields, \(index + 1))" }
+    /// The columns each layer adds (see ``SparkCSV/register(_:reading:reports:into:)``): the
+    /// fields the run reads or requires, each under `sluice_<form><index>`.
+    var used: [Int] {
+        layout.fields.indices.filter { reading.contains(layout.fields[$0].name) || layout.notNullColumns.contains(layout.fields[$0].name) }
+    }
+
+    func raw(_ index: Int) -> String { "__sluice_r\(index)" }
+    func isQuoted(_ index: Int) -> String { quote == nil ? "FALSE" : "__sluice_q\(index)" }
+    /// The field's text inside its quotes, still escaped (what Sluice's messages quote).
+    func span(_ index: Int) -> String { "__sluice_s\(index)" }
+    /// The field's value as text: unescaped; an empty unquoted field is null.
+    func text(_ index: Int) -> String { "__sluice_t\(index)" }
+    /// The text with spaces and tabs trimmed, as typed fields are read (empty: null).
+    func trimmed(_ index: Int) -> String { "__sluice_w\(index)" }
+    func typed(_ index: Int) -> String { "__sluice_v\(index)" }
+
     /// The quote byte as a SQL string literal.
     var quoteLiteral: String { SparkSQL.string(String(Character(Unicode.Scalar(layout.dialect.quote ?? 0)))) }
 
-    func isQuoted(_ index: Int) -> String { quote == nil ? "FALSE" : "startswith(\(raw(index)), \(quoteLiteral))" }
-
-    /// The field's text inside its quotes, still escaped (what Sluice's messages quote).
-    func span(_ index: Int) -> String {
-        guard let quote else { return raw(index) }
-        return "CASE WHEN \(isQuoted(index)) THEN regexp_extract(\(raw(index)), \(SparkSQL.string("^\(quote)(\(quotedBody))\(quote)")), 1) ELSE \(raw(index)) END"
+    /// The columns of layer `number` (1: raw; 2: quoted, inside the quotes; 3: text; 4: trimmed, typed).
+    func layer(_ number: Int) -> String {
+        used.map { index -> String in
+            switch number {
+            case 1:
+                return "try_element_at(__sluice_fields, \(index + 1)) AS \(raw(index))"
+            case 2:
+                guard let quote else { return "FALSE AS __sluice_q\(index), \(raw(index)) AS \(span(index))" }
+                let quoted = "startswith(\(raw(index)), \(quoteLiteral))"
+                return "\(quoted) AS __sluice_q\(index), CASE WHEN \(quoted) THEN regexp_extract(\(raw(index)), "
+                    + "\(SparkSQL.string("^\(quote)(\(quotedBody))\(quote)")), 1) ELSE \(raw(index)) END AS \(span(index))"
+            case 3:
+                guard quote != nil else { return "nullif(\(raw(index)), '') AS \(text(index))" }
+                let character = String(Character(Unicode.Scalar(layout.dialect.quote ?? 0)))
+                var inner = "replace(\(span(index)), \(SparkSQL.string(character + character)), \(quoteLiteral))"
+                if let escape { inner = "regexp_replace(\(span(index)), \(SparkSQL.string("\(escape)([\\s\\S])")), '$1')" }
+                return "CASE WHEN \(isQuoted(index)) THEN \(inner) WHEN \(raw(index)) = '' THEN NULL ELSE \(raw(index)) END AS \(text(index))"
+            default:
+                let trimmedText = "trim(BOTH ' \\t' FROM coalesce(\(text(index)), ''))"
+                return "\(trimmedText) AS \(trimmed(index)), \(value(index, type: layout.fields[index].type, trimmedText: trimmedText)) AS \(typed(index))"
+            }
+        }.joined(separator: ", ")
     }
-
-    /// The field's value as text: unescaped; an empty unquoted field is null.
-    func text(_ index: Int) -> String {
-        guard let quote else { return "nullif(\(raw(index)), '')" }
-        let character = String(Character(Unicode.Scalar(layout.dialect.quote ?? 0)))
-        var inner = "replace(\(span(index)), \(SparkSQL.string(character + character)), \(quoteLiteral))"
-        if let escape { inner = "regexp_replace(\(span(index)), \(SparkSQL.string("\(escape)([\\s\\S])")), '$1')" }
-        return "CASE WHEN \(isQuoted(index)) THEN \(inner) WHEN \(raw(index)) = '' THEN NULL ELSE \(raw(index)) END"
-    }
-
-    /// The text with spaces and tabs trimmed, as typed fields are read (empty: null).
-    func trimmed(_ index: Int) -> String { "trim(BOTH ' \\t' FROM coalesce(\(text(index)), ''))" }
 
     /// The typed value of every file column (each failing row is rejected before this is read).
     var values: [String] {
         layout.fields.enumerated().map { index, field in
-            let value = reading.contains(field.name) ? value(index, type: field.type) : "CAST(NULL AS \(SparkSQL.type(field.type)))"
+            let value = reading.contains(field.name) ? typed(index) : "CAST(NULL AS \(SparkSQL.type(field.type)))"
             return "\(value) AS \(SparkSQL.identifier(field.name))"
         }
     }
 
-    func value(_ index: Int, type: DataType) -> String {
-        let t = trimmed(index)
+    func value(_ index: Int, type: DataType, trimmedText t: String) -> String {
         switch type {
         case .string: return text(index)
-        case .int64: return "CASE WHEN \(t) <> '' THEN try_cast(\(t) AS BIGINT) END"
-        case .decimal: return "CASE WHEN \(t) <> '' THEN try_cast(\(t) AS \(SparkSQL.type(type))) END"
-        case .float64: return "CASE WHEN \(t) <> '' THEN try_cast(\(t) AS DOUBLE) END"
+        case .int64: return "CASE WHEN \(t) RLIKE '^[+-]?[0-9]+$' THEN try_cast(\(t) AS BIGINT) END"
+        case .decimal: return "CASE WHEN \(t) RLIKE \(SparkSQL.string(SparkCasts.decimalShape)) THEN try_cast(\(t) AS \(SparkSQL.type(type))) END"
+        case .float64: return "CASE WHEN \(t) RLIKE \(SparkSQL.string(SparkCasts.floatShape)) THEN try_cast(\(t) AS DOUBLE) END"
         case .bool: return "CASE WHEN \(t) <> '' THEN \(boolean(t)) END"
         case .date: return "CASE WHEN \(t) <> '' THEN \(date(t, index)) END"
         case .timestamp: return "CASE WHEN \(t) <> '' THEN \(timestamp(t, index)) END"
@@ -176,7 +203,7 @@ struct SparkCSVFields {
     }
 
     func date(_ t: String, _ index: Int) -> String {
-        var parts = ["CASE WHEN \(t) RLIKE \(SparkSQL.string(SparkCasts.dateShape)) THEN CAST(try_to_timestamp(\(t), 'yyyy-MM-dd') AS DATE) END"]
+        var parts = [SparkCasts.isoDate(t)]
         for pattern in layout.formats[layout.fields[index].name] ?? [] {
             if let sql = try? SparkDateFormats.date(t, pattern: pattern) { parts.append(sql) }
         }
@@ -193,13 +220,9 @@ struct SparkCSVFields {
 
     /// Whether a non-empty trimmed field fails to read as `type`.
     func fails(_ index: Int, type: DataType) -> String? {
-        let t = trimmed(index)
         switch type {
         case .string, .list: return nil
-        case .int64: return "NOT (\(t) RLIKE '^[+-]?[0-9]+$' AND try_cast(\(t) AS BIGINT) IS NOT NULL)"
-        case .decimal: return "NOT (\(t) RLIKE \(SparkSQL.string(SparkCasts.decimalShape)) AND try_cast(\(t) AS \(SparkSQL.type(type))) IS NOT NULL)"
-        case .float64: return "NOT (\(t) RLIKE \(SparkSQL.string(SparkCasts.floatShape)))"
-        default: return "\(value(index, type: type)) IS NULL"
+        default: return "\(typed(index)) IS NULL"
         }
     }
 
@@ -208,8 +231,8 @@ struct SparkCSVFields {
         let expected = layout.fields.count
         var cases = [
             "WHEN \(unterminated) THEN \(Self.failure("unterminated_quote", nil, SparkSQL.string(Self.unterminatedMessage(layout))))",
-            "WHEN octet_length(line_text) > \(layout.maxLineBytes) THEN \(Self.failure("line_too_long", nil, SparkSQL.string("record longer than \(layout.maxLineBytes) bytes (an unclosed quote?)")))",
-            "WHEN size(raw_fields) <> \(expected) THEN \(Self.failure("field_count", nil, "concat('expected \(expected) fields, found ', CAST(size(raw_fields) AS STRING))"))",
+            "WHEN octet_length(__sluice_text) > \(layout.maxLineBytes) THEN \(Self.failure("line_too_long", nil, SparkSQL.string("record longer than \(layout.maxLineBytes) bytes (an unclosed quote?)")))",
+            "WHEN size(__sluice_fields) <> \(expected) THEN \(Self.failure("field_count", nil, "concat('expected \(expected) fields, found ', CAST(size(__sluice_fields) AS STRING))"))",
         ]
         for name in layout.notNullColumns {
             guard let index = layout.fields.firstIndex(where: { $0.name == name }) else { continue }

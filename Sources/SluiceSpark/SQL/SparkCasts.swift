@@ -78,16 +78,22 @@ public enum SparkCasts {
             return "CASE WHEN \(lower) IN ('true', 't', 'yes', 'y', '1') THEN TRUE "
                 + "WHEN \(lower) IN ('false', 'f', 'no', 'n', '0') THEN FALSE END"
         case .date:
-            return "CASE WHEN \(matches(dateShape)) THEN CAST(try_to_timestamp(\(text), 'yyyy-MM-dd') AS DATE) END"
+            return isoDate(text)
         case .timestamp:
             // `%Y-%m-%d %H:%M:%S` in the engine's grammar, else an ISO date at midnight.
             let dateTime = try SparkDateFormats.timestamp(text, pattern: "%Y-%m-%d %H:%M:%S")
-            return "coalesce(\(dateTime), CASE WHEN \(matches(dateShape)) THEN CAST(CAST(try_to_timestamp(\(text), 'yyyy-MM-dd') AS DATE) AS TIMESTAMP) END)"
+            return "coalesce(\(dateTime), CAST(\(isoDate(text)) AS TIMESTAMP))"
         case .string:
             return text
         case .list:
             throw SluiceError.plan("the cast of text to \(type) has no Spark SQL form")
         }
+    }
+
+    /// An ISO date `YYYY-MM-DD` (``DateEncoding/parseISODate(_:)``), or NULL: the shape first,
+    /// then Spark's own date cast (fast, and strict about the calendar: no 30 February).
+    static func isoDate(_ text: String) -> String {
+        "CASE WHEN \(text) RLIKE \(SparkSQL.string(dateShape)) THEN try_cast(\(text) AS DATE) END"
     }
 
     /// The engine's ISO timestamp (``DateEncoding/parseISOTimestamp(_:)``, how a CSV column of
@@ -99,7 +105,7 @@ public enum SparkCasts {
     /// An ISO timestamp text (already of ``timestampShape``) as a UTC instant: the date, then
     /// the time of day with its fraction (six digits kept, as the engine keeps), less the offset.
     static func isoTimestamp(_ text: String) -> String {
-        let date = "CAST(try_to_timestamp(substring(\(text), 1, 10), 'yyyy-MM-dd') AS DATE)"
+        let date = "try_cast(substring(\(text), 1, 10) AS DATE)"
         let hour = "try_cast(substring(\(text), 12, 2) AS INT)", minute = "try_cast(substring(\(text), 15, 2) AS INT)"
         let second = "coalesce(try_cast(regexp_extract(\(text), '^.{16}:([0-9]{2})', 1) AS INT), 0)"
         let fraction = "coalesce(try_cast(rpad(substring(regexp_extract(\(text), '[.]([0-9]+)', 1), 1, 6), 6, '0') AS BIGINT), 0)"

@@ -65,9 +65,9 @@ public enum SparkDateFormats {
             checks.append("(lower(\(zone)) = 'z' OR (\(minutes) < 60 AND \(hours) * 60 + \(minutes) <= 18 * 60))")
             offset = "CASE WHEN lower(\(zone)) = 'z' THEN 0 ELSE (CASE WHEN \(zone) LIKE '-%' THEN -1 ELSE 1 END) * (\(hours) * 3600 + \(minutes) * 60) END"
         }
-        // The date through Spark's strict parser: a day the month does not have is null.
-        let date = "CAST(try_to_timestamp(concat(lpad(CAST(\(year) AS STRING), 4, '0'), '-', lpad(CAST(\(month) AS STRING), 2, '0'), '-', "
-            + "lpad(CAST(\(day) AS STRING), 2, '0')), 'yyyy-MM-dd') AS DATE)"
+        // The date through Spark's date cast, strict about the calendar: a day the month does not have is null.
+        let date = "try_cast(concat(lpad(CAST(\(year) AS STRING), 4, '0'), '-', lpad(CAST(\(month) AS STRING), 2, '0'), '-', "
+            + "lpad(CAST(\(day) AS STRING), 2, '0')) AS DATE)"
         let micros = "CAST(unix_date(\(date)) AS BIGINT) * 86400000000 + (CAST(\(hour) AS BIGINT) * 3600 + \(number(.minute, "0")) * 60 + "
             + "\(number(.second, "0")) - \(offset)) * 1000000 + \(fraction)"
         return "CASE WHEN \(text) RLIKE \(SparkSQL.string(shape)) AND \(checks.joined(separator: " AND ")) THEN timestamp_micros(\(micros)) END"

@@ -41,7 +41,7 @@ enum SparkFunctions {
         case .substring(let start, let length):
             return "substring(\(x), \(max(1, start)), \(max(0, length)))"
         case .parseDate(let formats):
-            var parts = ["CASE WHEN \(x) RLIKE \(SparkSQL.string(SparkCasts.dateShape)) THEN CAST(try_to_timestamp(\(x), 'yyyy-MM-dd') AS DATE) END"]
+            var parts = [SparkCasts.isoDate(x)]
             for format in formats { parts.append(try SparkDateFormats.date(x, pattern: format.pattern)) }
             return "coalesce(\(parts.joined(separator: ", ")))"
         case .parseTimestamp(let formats):
