@@ -15,10 +15,17 @@
 /// format.parseTimestamp("10/29/2024 12:00 AM")   // micros of 2024-10-29 00:00:00
 /// ```
 public struct DateTimeFormat: Sendable, Hashable, CustomStringConvertible {
-    @usableFromInline
-    enum Token: Sendable, Hashable {
+    /// One part of a pattern: a literal byte or a directive (`%Y` is `year4`, `%p` `ampm`, …).
+    public enum Token: Sendable, Hashable {
         case literal(UInt8)
         case year4, year2, month, day, hour24, hour12, minute, second, fraction, ampm, monthName, zone
+    }
+
+    /// The pattern's parts, or nil for `epoch` / `epoch_ms`: for another engine that must read
+    /// exactly this grammar (the Spark compiler), so the grammar is parsed in one place.
+    public var tokens: [Token]? {
+        if case .pattern(let tokens) = kind { return tokens }
+        return nil
     }
 
     @usableFromInline

@@ -10,10 +10,7 @@ public import SluiceCore
 /// its captured fields: the date checked by Spark's strict parser (31 February is no date),
 /// the time of day checked against its ranges, the offset taken off.
 public enum SparkDateFormats {
-    enum Field: Equatable {
-        case year4, year2, month, day, hour24, hour12, minute, second, fraction, ampm, monthName, zone
-        case literal(Character)
-    }
+    typealias Field = DateTimeFormat.Token
 
     /// SQL for the timestamp `text` reads as in `pattern`, or NULL when it does not.
     /// - Throws: a plan error for a pattern the engine would refuse.
@@ -26,14 +23,22 @@ public enum SparkDateFormats {
         let fields = try parse(pattern)
         var shape = "^"
         var groups: [Field: Int] = [:]
+        // Literal bytes are gathered and decoded together, so a literal of several UTF-8 bytes stays one character.
+        var literal: [UInt8] = []
+        let flush = {
+            shape += String(decoding: literal, as: UTF8.self).map(NSRegularExpressionEscape.escape).joined()
+            literal.removeAll()
+        }
         for field in fields {
             switch field {
-            case .literal(let character): shape += NSRegularExpressionEscape.escape(character)
+            case .literal(let byte): literal.append(byte)
             default:
+                flush()
                 groups[field] = groups.count + 1
                 shape += "(" + regex(field) + ")"
             }
         }
+        flush()
         shape += "$"
         let group = { (field: Field) -> String? in
             groups[field].map { "regexp_extract(\(text), \(SparkSQL.string(shape)), \($0))" }
@@ -98,42 +103,17 @@ public enum SparkDateFormats {
         }
     }
 
-    /// The fields of a strftime pattern, as ``DateTimeFormat`` reads it.
+    /// The fields of a strftime pattern, as ``DateTimeFormat`` reads it (its own parser).
     static func parse(_ pattern: String) throws(SluiceError) -> [Field] {
-        var fields: [Field] = []
-        var characters = Array(pattern)[...]
-        while let character = characters.popFirst() {
-            guard character == "%" else {
-                fields.append(.literal(character))
-                continue
-            }
-            guard let directive = characters.popFirst() else { throw SluiceError.plan("date format '\(pattern)' ends with a lone '%'") }
-            switch directive {
-            case "Y": fields.append(.year4)
-            case "y": fields.append(.year2)
-            case "m": fields.append(.month)
-            case "d": fields.append(.day)
-            case "H": fields.append(.hour24)
-            case "I": fields.append(.hour12)
-            case "M": fields.append(.minute)
-            case "S": fields.append(.second)
-            case "f": fields.append(.fraction)
-            case "p": fields.append(.ampm)
-            case "b": fields.append(.monthName)
-            case "z": fields.append(.zone)
-            case "%": fields.append(.literal("%"))
-            default: throw SluiceError.plan("date format '\(pattern)' has an unknown directive '%\(directive)'")
-            }
-        }
+        guard let fields = try DateTimeFormat(pattern).tokens else { return [] }
         let named = fields.filter { if case .literal = $0 { false } else { true } }
-        guard Set(named.map { "\($0)" }).count == named.count else {
+        guard Set(named).count == named.count else {
             throw SluiceError.plan("date format '\(pattern)' names a field twice, which has no Spark SQL form")
         }
         return fields
     }
 }
 
-extension SparkDateFormats.Field: Hashable {}
 
 /// Escaping one literal character of a format for a Java regular expression.
 enum NSRegularExpressionEscape {
