@@ -50,6 +50,20 @@ struct SparkPipelineParityTests {
         Self.compare(local, spark, files: ["events.csv", "finance_org_balance.csv"])
     }
 
+    @Test("customers: the seed file and a messy generated one — the last record wins, duplicates listed and set apart, quarantined rows")
+    func customers() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let messy = directory.appendingPathComponent("partner.csv").path
+        _ = try CustomersGenerator(rows: 3_000, seed: 7, mess: 2).write(to: messy, workers: 2)
+        let parameters = CustomersPipeline.Parameters(sources: [TestSupport.seedFile("customers-100.csv"), messy])
+        let local = try PipelineRun.run(CustomersPipeline.self, parameters, runtime: TestSupport.runtime(workers: 2))
+        let spark = try PipelineRun.run(CustomersPipeline.self, parameters, runtime: TestSupport.runtime(workers: 2), spark: Self.spark)
+        #expect(local.file("duplicates.csv").split(separator: "\n").count > 1 && local.outcome.rowsRejected > 0)
+        Self.compare(local, spark, files: ["customers.csv", "duplicates.csv"])
+        let summary = { (run: PipelineRun) in run.job.report(run.outcome).lines.map { $0.replacingOccurrences(of: run.directory.path, with: "OUT") } }
+        #expect(summary(spark) == summary(local))
+    }
+
     @Test("sales into PostgreSQL: a first load and an overlapping second file give the same raw, staging, facts and rejects",
           .enabled(if: TestCluster.available, TestCluster.skipReason))
     func sales() throws {

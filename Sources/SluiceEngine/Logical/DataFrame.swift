@@ -80,6 +80,10 @@ public struct DataFrame: Sendable {
         DataFrame(.observe(observations, plan))
     }
 
+    /// One row per element of the list column `column`, the element in its place and the
+    /// other columns repeated; a null or empty list gives no row (Spark's `explode`).
+    public func explode(_ column: String) -> DataFrame { DataFrame(.explode(column, plan)) }
+
     public func sort(_ keys: SortKey...) -> DataFrame { DataFrame(.sort(keys, plan)) }
     public func sort(_ keys: [SortKey]) -> DataFrame { DataFrame(.sort(keys, plan)) }
     public func distinct() -> DataFrame { DataFrame(.distinct(plan)) }

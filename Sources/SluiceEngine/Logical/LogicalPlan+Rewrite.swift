@@ -17,6 +17,7 @@ extension LogicalPlan {
         case .union(let inputs): .union(inputs.map(transform))
         case .reject(let rule, let input): .reject(rule, transform(input))
         case .observe(let observations, let input): .observe(observations, transform(input))
+        case .explode(let column, let input): .explode(column, transform(input))
         }
     }
 
@@ -25,7 +26,7 @@ extension LogicalPlan {
         switch self {
         case .scan: []
         case .filter(_, let input), .project(_, let input), .extend(_, let input), .aggregate(_, _, let input), .sort(_, let input),
-             .distinct(let input), .reject(_, let input), .observe(_, let input):
+             .distinct(let input), .reject(_, let input), .observe(_, let input), .explode(_, let input):
             [input]
         case .join(let left, let right, _, _, _): [left, right]
         case .union(let inputs): inputs
@@ -73,7 +74,7 @@ enum SortElimination {
     static func unsorted(_ plan: LogicalPlan) -> LogicalPlan {
         switch plan {
         case .sort(_, let input): unsorted(input)
-        case .filter, .project, .extend, .reject, .observe: plan.mapInputs(unsorted)
+        case .filter, .project, .extend, .reject, .observe, .explode: plan.mapInputs(unsorted)
         default: plan
         }
     }

@@ -32,6 +32,8 @@ public indirect enum LogicalPlan: Sendable {
     case reject(RejectRule, LogicalPlan)
     /// Adds figures up over the rows that pass, which pass on unchanged.
     case observe([Observation], LogicalPlan)
+    /// One row per element of a list column, the element in its place (``ExplodeExec``).
+    case explode(String, LogicalPlan)
 
     /// The output schema, checking names and types on the way.
     public func schema() throws(SluiceError) -> Schema {
@@ -79,7 +81,21 @@ public indirect enum LogicalPlan: Sendable {
         case .union(let inputs):
             guard let first = inputs.first else { throw SluiceError.plan("union of nothing") }
             return try first.schema()
+        case .explode(let column, let input):
+            return try Self.exploded(try input.schema(), column: column)
         }
+    }
+
+    /// `schema` with the list column `column` holding its elements.
+    /// - Throws: a plan error when the column is missing or not a list.
+    static func exploded(_ schema: Schema, column: String) throws(SluiceError) -> Schema {
+        let index = try schema.requireIndex(of: column, in: "explode")
+        guard case .list(let element) = schema[index].type else {
+            throw SluiceError.plan("explode(\(column)) needs a list column, got \(schema[index].type)")
+        }
+        var fields = schema.fields
+        fields[index].type = element
+        return Schema(fields)
     }
 
     /// The name of the one source the plan reads (a file, a table), or nil when it reads
@@ -88,7 +104,7 @@ public indirect enum LogicalPlan: Sendable {
         switch self {
         case .scan(let source, _): source.displayName
         case .filter(_, let input), .project(_, let input), .extend(_, let input), .sort(_, let input), .distinct(let input),
-             .reject(_, let input), .observe(_, let input), .aggregate(_, _, let input):
+             .reject(_, let input), .observe(_, let input), .aggregate(_, _, let input), .explode(_, let input):
             input.sourceName
         case .join, .union: nil
         }

@@ -25,7 +25,8 @@ public final class SpooledResult: TableSource {
 
     private enum State {
         case empty
-        case filling(BatchSpool)
+        /// Filled (or filling), with the reads still to come.
+        case filling(BatchSpool, reads: Int)
         case read
     }
 
@@ -58,7 +59,9 @@ public final class SpooledResult: TableSource {
     public func partitionCount(config: ExecutionConfig) -> Int { 1 }
 
     /// Starts (or restarts) filling: what an earlier fill held is dropped.
-    public func begin(runtime: ExecutionRuntime) {
+    /// - Parameter reads: how many later steps read it; each gets every batch, the last one
+    ///   frees them as it goes.
+    public func begin(runtime: ExecutionRuntime, reads: Int = 1) {
         let manager = SpillManager(temporaryDirectory: runtime.config.temporaryDirectory)
         spillDirectory.withLock { previous in
             previous?.cleanup()
@@ -66,7 +69,7 @@ public final class SpooledResult: TableSource {
         }
         let spool = BatchSpool(schema: schema, purpose: "step-result", context: TaskContext(runtime: runtime, stage: 0, partition: 0),
                                spill: manager)
-        state.withLock { $0 = .filling(spool) }
+        state.withLock { $0 = .filling(spool, reads: max(1, reads)) }
     }
 
     deinit {
@@ -81,19 +84,20 @@ public final class SpooledResult: TableSource {
         }
         let held = kept.count == stepSchema.fields.count ? batch.withSchema(schema) : batch.project(kept).withSchema(schema)
         try state.withLock { (current: inout State) throws(SluiceError) in
-            guard case .filling(let spool) = current else { throw SluiceError.internal("\(displayName) filled before it began") }
+            guard case .filling(let spool, _) = current else { throw SluiceError.internal("\(displayName) filled before it began") }
             try spool.append(held)
         }
     }
 
     public func open(partition: Int, projection: [Int], context: TaskContext) throws(SluiceError) -> any BatchStream {
-        let spool = try state.withLock { (current: inout State) throws(SluiceError) -> BatchSpool in
-            guard case .filling(let spool) = current else {
-                throw SluiceError.internal("\(displayName) is read before its step ran, or twice")
+        let (spool, last) = try state.withLock { (current: inout State) throws(SluiceError) -> (BatchSpool, Bool) in
+            guard case .filling(let spool, let reads) = current else {
+                throw SluiceError.internal("\(displayName) is read before its step ran, or more often than declared")
             }
-            current = .read
-            return spool
+            current = reads > 1 ? .filling(spool, reads: reads - 1) : .read
+            return (spool, reads == 1)
         }
+        guard last else { return ProjectedStream(input: spool.replay(), projection: projection) {} }
         let directory = spillDirectory.withLock { $0 }
         return ProjectedStream(input: spool.stream(), projection: projection) { directory?.cleanup() }
     }

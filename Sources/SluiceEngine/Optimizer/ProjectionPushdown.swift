@@ -56,6 +56,8 @@ enum ProjectionPushdown {
         case .observe(let observations, let input):
             let used = observations.reduce(into: Set<String>()) { $0.formUnion($1.referencedColumns) }
             return .observe(observations, apply(input, required: required.map { $0.union(used) }))
+        case .explode(let column, let input):
+            return .explode(column, apply(input, required: required.map { $0.union([column]) }))
         }
     }
 }

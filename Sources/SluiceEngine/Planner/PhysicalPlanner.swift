@@ -81,6 +81,8 @@ public struct PhysicalPlanner: Sendable {
             return try RejectExec(input: try build(input, hint: hint), rules: rules)
         case .observe(let observations, let input):
             return try ObserveExec(input: try build(input, hint: hint), observations: observations)
+        case .explode(let column, let input):
+            return try ExplodeExec(input: try build(input, hint: hint), column: column)
         }
     }
 
@@ -129,6 +131,7 @@ public struct PhysicalPlanner: Sendable {
         // A join on a checked-unique key gives each left row one output row at most.
         case .join(let left, _, _, _, let duplicates): duplicates == .allow ? "a join" : rowsNotOnePerLine(left)
         case .union: "a union"
+        case .explode: "explode()"
         }
     }
 

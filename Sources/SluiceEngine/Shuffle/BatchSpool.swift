@@ -57,9 +57,15 @@ public final class BatchSpool: @unchecked Sendable {
         reservation.free()
     }
 
+    /// The batches in append order, leaving the spool as it is, for a reader that is not the
+    /// last: the spilled segments read back again, the batches in memory shared.
+    public func replay() -> any BatchStream {
+        SpoolStream(spilled: SpillReadStream(segments: segments, schema: schema), held: held, reservation: nil)
+    }
+
     /// The batches in append order: spilled segments first (read back one at a time), then
     /// those still in memory, which move to the stream (the spool keeps none), so their memory
-    /// and its reservation go as the stream is drained. Call once.
+    /// and its reservation go as the stream is drained. Call once, last.
     public func stream() -> any BatchStream {
         let batches = held
         held = []
@@ -70,9 +76,10 @@ public final class BatchSpool: @unchecked Sendable {
 private final class SpoolStream: BatchStream {
     let spilled: SpillReadStream
     var held: ArraySlice<RecordBatch>
-    let reservation: MemoryReservation
+    /// Freed at the end of the stream (nil for a replay: the spool keeps its batches).
+    let reservation: MemoryReservation?
 
-    init(spilled: SpillReadStream, held: [RecordBatch], reservation: MemoryReservation) {
+    init(spilled: SpillReadStream, held: [RecordBatch], reservation: MemoryReservation?) {
         self.spilled = spilled
         self.held = held[...]
         self.reservation = reservation
@@ -81,7 +88,7 @@ private final class SpoolStream: BatchStream {
     func next() throws(SluiceError) -> RecordBatch? {
         if let batch = try spilled.next() { return batch }
         guard let batch = held.popFirst() else {
-            reservation.free()
+            reservation?.free()
             return nil
         }
         return batch

@@ -101,7 +101,7 @@ public struct CustomersAudit: Sendable {
 
     static func figures(_ file: File, outcome: JobOutcome) -> Figures {
         guard file.status == loadedStatus, let counts = outcome.sourceCounts.first(where: { $0.source == file.path }) else { return Figures() }
-        // Superseded records and blank lines are both counted apart (CustomerDuplicates).
+        // Superseded records and blank lines are both counted apart (CustomersRecords.superseded).
         return Figures(read: counts.read, loaded: counts.passed, quarantined: counts.rejected, duplicates: counts.apart - counts.blank,
                        blank: counts.blank)
     }
@@ -178,7 +178,9 @@ public struct CustomersAudit: Sendable {
     /// The summary's lines: per file, rows read = loaded + quarantined + duplicates (+ blank
     /// lines), or why it was skipped or failed; the first superseded records; and the ledger's
     /// figures.
-    public static func report(_ outcome: JobOutcome, files: [File], duplicates: CustomerDuplicates) -> JobReport {
+    /// - Parameter duplicates: the first superseded records (`customer_id, file, line,
+    ///   superseded_by_file, superseded_by_line`), as the duplicates step gave them.
+    public static func report(_ outcome: JobOutcome, files: [File], duplicates: RowSample) -> JobReport {
         var lines: [String] = []
         var details: [(String, String)] = []
         var total = Figures()
@@ -197,15 +199,14 @@ public struct CustomersAudit: Sendable {
             lines.append("\(file.path): \(figures.read) rows = \(figures.loaded) loaded + \(figures.quarantined) quarantined + "
                          + "\(figures.duplicates) duplicates" + (figures.blank > 0 ? " + \(figures.blank) blank lines" : "") + form)
         }
-        let superseded = duplicates.entries
-        if !superseded.isEmpty {
+        let superseded = outcome.observed("duplicates")
+        if superseded > 0 {
             let file = outcome.files.first { $0.step == "duplicates" }?.path
-            lines.append("\(superseded.count) superseded duplicate(s) (the last record of a customer_id wins)"
-                         + (superseded.count > listedDuplicates ? ", the first \(listedDuplicates)" : "")
+            lines.append("\(superseded) superseded duplicate(s) (the last record of a customer_id wins)"
+                         + (superseded > listedDuplicates ? ", the first \(listedDuplicates)" : "")
                          + (file.map { "; all in \($0)" } ?? "") + ":")
-            for entry in superseded.prefix(listedDuplicates) {
-                let (loser, winner) = (duplicates.place(entry.ord), duplicates.place(entry.winner))
-                lines.append("  \(entry.customerID)  \(loser.file):\(loser.line)  superseded by \(winner.file):\(winner.line)")
+            for row in duplicates.rows.prefix(listedDuplicates) where row.count == 5 {
+                lines.append("  \(row[0])  \(row[1]):\(row[2])  superseded by \(row[3]):\(row[4])")
             }
         }
         let kinds = outcome.rejects.totalsByKind.sorted { $0.key.rawValue < $1.key.rawValue }

@@ -111,8 +111,7 @@ public enum CustomersPipeline: Pipeline {
                 audit.files.append(file)
             }
         }
-        return job(frames: frames, audit: audit, duplicates: CustomerDuplicates(paths: paths), parameters: parameters,
-                   inputs: paths.filter { !skipped.contains($0) })
+        return try job(frames: frames, audit: audit, paths: paths, parameters: parameters, inputs: paths.filter { !skipped.contains($0) })
     }
 
     public static func declaredJob(config: ExecutionConfig) throws -> Job {
@@ -122,27 +121,33 @@ public enum CustomersPipeline: Pipeline {
                                     scanName: "CSVScan")
         let columns = try CustomerColumns(header: names, file: "<customers file>")
         let frame = CustomersRecords.validated(source, columns: columns, format: .iso, ordinal: 0)
-        return job(frames: [frame], audit: CustomersAudit(files: [], table: QualifiedName(name: "customers"), started: Date()),
-                   duplicates: CustomerDuplicates(paths: ["<customers file>"]), parameters: Parameters(sources: ["<customers file>"]), inputs: [])
+        return try job(frames: [frame], audit: CustomersAudit(files: [], table: QualifiedName(name: "customers"), started: Date()),
+                       paths: ["<customers file>"], parameters: Parameters(sources: ["<customers file>"]), inputs: [])
     }
 
     public static func generate(_ sample: CustomersGenerator, to destination: String, workers: Int) throws -> GeneratedSample {
         try sample.write(to: destination, workers: max(1, workers))
     }
 
-    /// The job over the files' checked records: the last-wins customers into the table (and
-    /// `customers.csv`), then the records they superseded into `duplicates.csv`.
-    static func job(frames: [DataFrame], audit: CustomersAudit, duplicates: CustomerDuplicates, parameters: Parameters,
-                    inputs: [String]) -> Job {
+    /// The job over the files' checked records: one row per customer, the last record winning
+    /// (held for the two steps that read it), the customers into the table (and
+    /// `customers.csv`), and the records they superseded into `duplicates.csv` (the first few
+    /// also in the summary).
+    static func job(frames: [DataFrame], audit: CustomersAudit, paths: [String], parameters: Parameters, inputs: [String]) throws -> Job {
         var steps: [JobStep] = []
+        let listed = RowSample(limit: CustomersAudit.listedDuplicates)
         if let first = frames.first {
             let all = frames.count == 1 ? first : DataFrame(.union(frames.map(\.plan)))
-            steps.append(JobStep(name: "customers", frame: CustomersRecords.deduplicated(all, duplicates: duplicates), outputs: [
+            let grouped = CustomersRecords.grouped(all)
+            let held = try SpooledResult(schema: try grouped.schema(), name: "customers")
+            steps.append(JobStep(name: "grouped", frame: grouped, outputs: [.feeds(held)]))
+            steps.append(JobStep(name: "customers", frame: CustomersRecords.customers(DataFrame(held)), outputs: [
                 .csv("customers.csv"),
                 .table(TableOutput(name: parameters.table, key: ["customer_id"], types: tableTypes, uncompared: ["source_file"],
                                    changeStamp: "ingested_at")),
             ]))
-            steps.append(JobStep(name: "duplicates", frame: DataFrame(duplicates), outputs: [.csv("duplicates.csv")]))
+            steps.append(JobStep(name: "duplicates", frame: CustomersRecords.superseded(DataFrame(held), paths: paths),
+                                 outputs: [.csv("duplicates.csv"), .sample(listed)]))
         }
         let files = audit.files
         var job = Job(
@@ -150,7 +155,7 @@ public enum CustomersPipeline: Pipeline {
             parameters: "sources=\(parameters.sources.joined(separator: ",")) table=\(parameters.table)"
                 + (parameters.dateFormat.map { " date-format=\($0.rawValue)" } ?? "") + (parameters.force ? " force" : ""),
             steps: steps,
-            report: { outcome in CustomersAudit.report(outcome, files: files, duplicates: duplicates) },
+            report: { outcome in CustomersAudit.report(outcome, files: files, duplicates: listed) },
             record: { outcome, connection in try audit.record(outcome, on: connection) }
         )
         job.indexes = served[0].indexDefinitions(on: parameters.table)

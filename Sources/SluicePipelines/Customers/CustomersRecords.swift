@@ -80,22 +80,43 @@ public enum CustomersRecords {
     }
 
     /// One row per `customer_id`: the record with the greatest `ord` (the last line of the
-    /// last file naming it) wins, whole. The superseded records go to `duplicates`
-    /// (``CustomerDuplicates``), which lists them and sets each apart in its own file, so a
-    /// file's passed rows are the winners it contributes.
-    public static func deduplicated(_ records: DataFrame, duplicates: CustomerDuplicates) -> DataFrame {
+    /// last file naming it) wins, whole; `ord` is its key and `ords` every record's key.
+    public static func grouped(_ records: DataFrame) -> DataFrame {
         let kept = CustomerColumns.target.filter { $0 != "customer_id" } + ["attributes"]
         let ord = col("ord")
-        let grouped = records
+        return records
             .groupBy("customer_id")
             .agg([Agg.max(ord).as("ord"), Agg.collectSet(ord).as("ords")]
                 + kept.map { Agg.argMax(col($0), by: ord).as($0) }
                 + [Agg.argMax(col(Provenance.sourceColumn), by: ord).as("source_file")])
+    }
+
+    /// The customers of ``grouped(_:)``, in the file and line order of their winning records.
+    public static func customers(_ grouped: DataFrame) -> DataFrame {
+        grouped.sort(.asc("ord")).select((CustomerColumns.target + ["attributes", "source_file"]).map(col))
+    }
+
+    /// The records the last-wins grouping superseded, each with the record that won it
+    /// (`customer_id, file, line, superseded_by_file, superseded_by_line`), in file and line
+    /// order: every key of a customer's `ords` but the winner's. Each is set apart in its own
+    /// file's counts (`duplicates`), so per file, rows read = loaded + quarantined + duplicates
+    /// (+ blank lines). A plan, not Swift code, so it runs on Spark too.
+    public static func superseded(_ grouped: DataFrame, paths: [String]) -> DataFrame {
+        // A key's file: the ordinal is the key's whole number of 2⁴⁰ (keys are never negative).
+        let file = { (key: Expr) -> Expr in
+            when(paths.indices.map { WhenThen(key.gtEq(lit(.int64(Int64($0) * lineBits))).and(key.lt(lit(.int64(Int64($0 + 1) * lineBits)))),
+                                              lit(paths[$0])) })
+        }
+        let line = { (key: Expr) -> Expr in key % lit(.int64(lineBits)) }
         return grouped
-            .select(CustomerColumns.target.map(col) + [col("attributes"), col("source_file"), col("ords"), ord])
-            .observe(duplicates.observation())
-            .sort(.asc("ord"))
-            .select((CustomerColumns.target + ["attributes", "source_file"]).map(col))
+            .select(col("customer_id"), col("ord").alias("winner"), col("ords"))
+            .explode("ords")
+            .filter(col("ords").notEq(col("winner")))
+            .select(col("customer_id"), file(col("ords")).alias(Provenance.sourceColumn), line(col("ords")).alias("line"),
+                    file(col("winner")).alias("superseded_by_file"), line(col("winner")).alias("superseded_by_line"), col("ords"))
+            .observe(.apart("duplicates", lit(1)))
+            .sort(.asc("ords"))
+            .select(col("customer_id"), col(Provenance.sourceColumn).alias("file"), col("line"), col("superseded_by_file"), col("superseded_by_line"))
     }
 }
 

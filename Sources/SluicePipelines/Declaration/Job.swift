@@ -77,6 +77,9 @@ public enum JobOutput {
     /// Kept for a later step that reads it (its frame is built over the ``SpooledResult``),
     /// so the inputs are read once.
     case feeds(SpooledResult)
+    /// Its first rows kept for the summary. A step with a sample always runs, whatever
+    /// `--select` names, so figures it observes are always counted.
+    case sample(RowSample)
 }
 
 /// A table a result is loaded into: its name, key, how a run replaces what is there, and

@@ -192,7 +192,7 @@ public enum PipelineRunner {
         }
         defer { spark?.cleanUp() }
         for (index, step) in job.steps.enumerated() {
-            guard dispositions[index] == .run else {
+            guard dispositions[index] == .run, spark?.inputsOnly.contains(index) != true else {
                 outcome.stepRows.append((step.name, 0))
                 outcome.skippedSteps.append(step.name)
                 continue
@@ -206,18 +206,22 @@ public enum PipelineRunner {
             let writesFiles = settings.outputDirectory != nil && step.outputs.contains { output in
                 switch output {
                 case .csv, .csvPerValue: selected(output)
-                case .table, .feeds: false
+                case .table, .feeds, .sample: false
                 }
             }
             // Only tables take this result (no file, no later step): their rows have no order,
             // so the step's own sort, and the merge it needs, are left out.
-            let frame = writesFiles || !readers.isEmpty ? frames[index] : frames[index].unordered
+            let sampled = step.outputs.contains { if case .sample = $0 { true } else { false } }
+            let frame = writesFiles || sampled || !readers.isEmpty ? frames[index] : frames[index].unordered
             let schema = try step.schema ?? frame.schema()
             var sinks: [any BatchSink] = []
             var table: TargetTable?
             var results: [SpooledResult] = []
             for output in step.outputs {
-                if case .feeds = output {} else if !selected(output) { continue }
+                switch output {
+                case .feeds, .sample: break
+                default: if !selected(output) { continue }
+                }
                 switch output {
                 case .csv(let name):
                     guard let directory = settings.outputDirectory else { continue }
@@ -229,9 +233,12 @@ public enum PipelineRunner {
                     if connection != nil { table = output.target(schema: schema, runID: outcome.runID) }
                 case .feeds(let result):
                     // Held only for a later step that reads it rather than computing it.
-                    guard readers.contains(where: { frames[$0].plan.scanCount(of: result) > 0 }) else { continue }
-                    result.begin(runtime: runtime)
+                    let reads = readers.reduce(0) { $0 + frames[$1].plan.scanCount(of: result) }
+                    guard reads > 0 else { continue }
+                    result.begin(runtime: runtime, reads: reads)
                     results.append(result)
+                case .sample(let sample):
+                    sinks.append(sample)
                 }
             }
             // The load starts with the step's first result batch, so no statement of the load

@@ -19,6 +19,8 @@ enum SparkExecution {
     /// the staging folder to remove once the outputs are written.
     struct Prepared {
         var frames: [DataFrame]
+        /// Steps Spark computed only as later steps' input: nothing of theirs to stream.
+        var inputsOnly: Set<Int> = []
         var staging: String
         var keep: Bool
 
@@ -53,6 +55,10 @@ enum SparkExecution {
             progress.externalTasksTotal.store(0, ordering: .relaxed)
             try SparkOutcome.apply(script, staging: absolute, runtime: runtime)
             for (position, index) in running.enumerated() {
+                guard steps[position].writes else {
+                    prepared.inputsOnly.insert(index)
+                    continue
+                }
                 guard let output = script.outputs.first(where: { $0.kind == .result(step: steps[position].name) }) else { continue }
                 let source = try SparkResultSource(files: try SparkRunner.partFiles(output, staging: absolute), schema: output.schema,
                                                    name: "spark:\(steps[position].name)")
@@ -80,7 +86,7 @@ extension Job {
     /// Step `index` as the Spark compiler takes it, over `frame` (its plan with inlined producers).
     func sparkStep(_ index: Int, frame: DataFrame) -> SparkStep {
         let step = steps[index]
-        return SparkStep(name: step.name, plan: frame.plan, schema: step.schema,
-                         feeds: step.outputs.compactMap { output -> (any TableSource)? in if case .feeds(let result) = output { result } else { nil } })
+        let feeds = step.outputs.compactMap { output -> (any TableSource)? in if case .feeds(let result) = output { result } else { nil } }
+        return SparkStep(name: step.name, plan: frame.plan, schema: step.schema, feeds: feeds, writes: feeds.count < step.outputs.count)
     }
 }

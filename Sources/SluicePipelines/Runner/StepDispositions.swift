@@ -11,7 +11,7 @@ extension JobOutput {
         case .csv(let file): file.hasSuffix(".csv") ? [file, String(file.dropLast(4))] : [file]
         case .csvPerValue(let folder, _): [folder]
         case .table(let table): [table.name.name.name, table.name.description, table.name.quoted]
-        case .feeds: []
+        case .feeds, .sample: []
         }
     }
 }
@@ -38,11 +38,12 @@ enum StepDisposition: Equatable {
         -> (dispositions: [StepDisposition], frames: [DataFrame]) {
         if let selection { try check(selection, job: job, outputDirectory: outputDirectory, hasDatabase: hasDatabase) }
         func applies(_ output: JobOutput) -> Bool {
+            if case .sample = output { return true }
             if let selection, !output.selectionNames.contains(where: selection.contains) { return false }
             switch output {
             case .csv, .csvPerValue: return outputDirectory != nil
             case .table: return hasDatabase
-            case .feeds: return false
+            case .feeds, .sample: return false
             }
         }
         let steps = job.steps
@@ -103,7 +104,7 @@ enum StepDisposition: Equatable {
                 guard hasDatabase else {
                     throw SluiceError(.configuration, "--select \(name) is a table, but the run uses no database", hint: "add --db URL")
                 }
-            case .feeds: continue
+            case .feeds, .sample: continue
             }
         }
     }

@@ -9,12 +9,16 @@ public struct SparkStep {
     public var plan: LogicalPlan
     public var schema: Schema?
     public var feeds: [any TableSource]
+    /// False for a step whose result only feeds later steps: Spark computes it as their
+    /// input, and writes nothing for it.
+    public var writes: Bool
 
-    public init(name: String, plan: LogicalPlan, schema: Schema? = nil, feeds: [any TableSource] = []) {
+    public init(name: String, plan: LogicalPlan, schema: Schema? = nil, feeds: [any TableSource] = [], writes: Bool = true) {
         self.name = name
         self.plan = plan
         self.schema = schema
         self.feeds = feeds
+        self.writes = writes
     }
 }
 
@@ -55,7 +59,7 @@ public enum SparkJobCompiler {
                 compiler.add(statements: statements)
                 compiler.register(source, as: relation)
             }
-            try compiler.compile(step: step.name, plan: plan, schema: step.schema, feeds: step.feeds)
+            try compiler.compile(step: step.name, plan: plan, schema: step.schema, feeds: step.feeds, writes: step.writes)
         }
         compiler.finish()
         return SparkScript(compiler)
@@ -79,7 +83,7 @@ extension LogicalPlan {
             case .scan(let source, let projection):
                 found.append((source, projection))
             case .filter(_, let input), .project(_, let input), .extend(_, let input), .aggregate(_, _, let input), .sort(_, let input),
-                 .distinct(let input), .reject(_, let input), .observe(_, let input):
+                 .distinct(let input), .reject(_, let input), .observe(_, let input), .explode(_, let input):
                 walk(input)
             case .join(let left, let right, _, _, _):
                 walk(left)

@@ -47,9 +47,12 @@ public struct SparkPlanCompiler {
 
     /// Compiles one step: its result becomes an output, and, when it feeds later steps, the
     /// relation those steps' scans of `feeds` read.
-    public mutating func compile(step: String, plan: LogicalPlan, schema: Schema? = nil, feeds: [any TableSource] = []) throws(SluiceError) {
+    /// - Parameter writes: false when the result only feeds later steps (no output of its own).
+    public mutating func compile(step: String, plan: LogicalPlan, schema: Schema? = nil, feeds: [any TableSource] = [],
+                                 writes: Bool = true) throws(SluiceError) {
         let relation = try compile(plan)
         for source in feeds { relations[ObjectIdentifier(source)] = SparkRelation(view: relation.view, schema: relation.schema) }
+        guard writes else { return }
         let target = schema ?? relation.schema
         var columns: [String] = []
         for (field, name) in zip(relation.schema.fields, target.names) {
@@ -72,6 +75,11 @@ public struct SparkPlanCompiler {
             let schema = Schema([Field("name", .string), Field("value", .int64)])
             outputs.append(SparkOutput(kind: .observations, name: "observations", query: observationQueries.joined(separator: "\nUNION ALL\n"), schema: schema))
         }
+    }
+
+    /// The schema's columns, quoted and listed (a view may have hidden order columns besides).
+    static func columns(_ schema: Schema) -> String {
+        schema.names.map(SparkSQL.identifier).joined(separator: ", ")
     }
 
     static func orderTerm(_ key: SortKey) -> String {
@@ -114,10 +122,14 @@ public struct SparkPlanCompiler {
             return relation
         case .distinct(let input):
             let relation = try compile(input)
-            return view("distinct", "SELECT DISTINCT * FROM \(relation.view)", schema: relation.schema)
+            return view("distinct", "SELECT DISTINCT \(Self.columns(relation.schema)) FROM \(relation.view)", schema: relation.schema)
         case .union(let inputs):
+            // Each input by its columns: a view may carry hidden order columns.
             var parts: [String] = []
-            for input in inputs { parts.append("SELECT * FROM \(try compile(input).view)") }
+            for input in inputs {
+                let relation = try compile(input)
+                parts.append("SELECT \(Self.columns(relation.schema)) FROM \(relation.view)")
+            }
             return view("union", parts.joined(separator: " UNION ALL "), schema: try plan.schema())
         case .join(let left, let right, let on, let type, let duplicates):
             return try join(left, right, on: on, type: type, duplicates: duplicates, schema: try plan.schema())
@@ -131,6 +143,13 @@ public struct SparkPlanCompiler {
             let relation = try compile(input)
             for observation in observations { try observe(observation, over: relation) }
             return relation
+        case .explode(let column, let input):
+            let relation = try compile(input)
+            // Spark's explode skips a null or empty array, as the engine's does.
+            let columns = relation.schema.names.map { name in
+                name == column ? "explode(\(SparkSQL.identifier(name))) AS \(SparkSQL.identifier(name))" : SparkSQL.identifier(name)
+            }
+            return view("explode", "SELECT \(columns.joined(separator: ", ")) FROM \(relation.view)", schema: try plan.schema())
         }
     }
 
@@ -146,13 +165,22 @@ public struct SparkPlanCompiler {
         for expression in expressions {
             columns.append("\(try compiler.sql(try BoundExpr.bind(expression, to: relation.schema))) AS \(SparkSQL.identifier(expression.outputName))")
         }
-        // The order holds while its columns come through under their names.
-        let kept = Set(expressions.compactMap { expression -> String? in
-            if case .column(let name) = expression { return name }
-            if case .alias(.column(let name), let alias) = expression, name == alias { return name }
-            return nil
-        })
-        let order = relation.order.allSatisfy { kept.contains($0.column) } ? relation.order : []
+        // The order holds through the projection, as it does in the engine: a sort column the
+        // projection drops or renames comes along hidden (the view has it, the schema does not).
+        var order: [SortKey] = []
+        for (position, key) in relation.order.enumerated() {
+            var kept = key
+            let passes = expressions.contains { expression in
+                if case .column(let name) = expression { return name == key.column }
+                if case .alias(.column(let name), let alias) = expression { return name == key.column && alias == key.column }
+                return false
+            }
+            if !passes {
+                kept.column = "__sluice_order_\(position)"
+                columns.append("\(SparkSQL.identifier(key.column)) AS \(SparkSQL.identifier(kept.column))")
+            }
+            order.append(kept)
+        }
         return view("project", "SELECT \(columns.joined(separator: ", ")) FROM \(relation.view)", schema: schema, order: order)
     }
 
