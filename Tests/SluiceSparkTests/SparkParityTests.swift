@@ -125,6 +125,10 @@ struct SparkParityTests {
                          Agg.longestConsecutiveDays(col("days")).as("longest_streak"))
                     .sort(.asc("custId"))
             },
+            SparkParity.Case(name: "exploded", ordered: true) { rejects in
+                try read(rejects).groupBy("custId").agg(Agg.collectSet(col("productSold")).as("products"), Agg.count().as("n"))
+                    .explode("products").sort(.asc("custId"), .asc("products"))
+            },
             SparkParity.Case(name: "global", ordered: true) { rejects in
                 try read(rejects).filter(col("unitsSold").gt(lit(1_000_000))).groupBy([]).agg(Agg.count(), Agg.sum(col("unitsSold")).as("units"))
             },
