@@ -113,7 +113,9 @@ struct SparkParityTests {
                     Agg.longestConsecutiveDays(col("transactionDate")).as("streak"),
                     Agg.argMax(col("productSold"), by: col("unitsSold")).as("biggest"),
                     Agg.argMin(col("productSold"), by: col("transactionDate")).as("first_product"),
-                    Agg.argMax(col("transactionId"), by: [col("transactionDate"), col(Provenance.lineColumn)]).as("last_id")
+                    Agg.argMax(col("transactionId"), by: [col("transactionDate"), col(Provenance.lineColumn)]).as("last_id"),
+                    Agg.argMax(col("unitsSold"), by: col("productSold")).as("units_of_last_product"),
+                    Agg.argMin(col("transactionId"), by: col("productSold")).as("first_product_id")
                 ).sort(.asc("custId"))
             },
             SparkParity.Case(name: "transactions", ordered: true) { rejects in

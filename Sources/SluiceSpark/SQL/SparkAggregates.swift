@@ -112,9 +112,12 @@ public enum SparkAggregates {
         case .decimal(_, let scale): return reversed ? "-(CAST(\(text) AS DECIMAL(19,\(scale))))" : text
         case .float64: return reversed ? "-(\(text))" : text
         case .bool: return reversed ? "(NOT \(text))" : text
-        case .string, .list:
-            throw SluiceError.plan("argMax / argMin ordered by \(type) has no single-pass Spark SQL form",
-                                   hint: "order by a number, a date or a time (a line number, say), or run on the local engine")
+        case .string:
+            // Text in reverse byte order: its UTF-8 bytes as hex with every digit complemented,
+            // then 'Z' (above every hex digit), so a prefix now sorts after the longer text.
+            return reversed ? "concat(translate(hex(encode(\(text), 'UTF-8')), '0123456789ABCDEF', 'FEDCBA9876543210'), 'Z')" : text
+        case .list:
+            throw SluiceError.plan("argMax / argMin ordered by a list has no Spark SQL form", hint: "order by a value, not a list")
         }
     }
 
