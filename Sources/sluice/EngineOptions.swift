@@ -21,6 +21,9 @@ struct EngineOptions: ParsableArguments {
     @Option(name: .customLong("batch-rows"), help: "Rows per batch.")
     var batchRows: Int = 65_536
 
+    @Option(name: .customLong("shuffle-partitions"), help: "Buckets per shuffle, like spark.sql.shuffle.partitions (default: a power of two, at least 4 per worker and 8).")
+    var shufflePartitions: Int?
+
     @Option(name: .customLong("max-rejects"), help: "Fail once more than this many rows are rejected.")
     var maxRejects: Int?
 
@@ -35,6 +38,9 @@ struct EngineOptions: ParsableArguments {
 
     func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        if let shufflePartitions, !(1...4_096).contains(shufflePartitions) {
+            throw ValidationError("--shuffle-partitions must be between 1 and 4096")
+        }
         let most = ExecutionConfig.coreCount * 16
         guard workers <= most else {
             throw ValidationError("--workers \(workers) is more than 16 per core (\(ExecutionConfig.coreCount) cores here: at most \(most)); more threads only slow a run down")
@@ -78,6 +84,7 @@ struct EngineOptions: ParsableArguments {
             workers: workers,
             memoryLimit: budget,
             batchRows: batchRows,
+            shufflePartitions: shufflePartitions,
             splitBytes: splitSize.flatMap(ByteCount.parse),
             temporaryDirectory: directory
         )

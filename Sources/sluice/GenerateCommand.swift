@@ -68,7 +68,7 @@ struct GeneratePipelineCommand<Options: SampleOptions>: ParsableCommand {
     }
 }
 
-/// `sluice generate transactions --rows N --customers M --products P --seed S --out FILE`
+/// `sluice generate transactions --rows N --customers M --products P --days D --skew K --seed S --out FILE`
 struct TransactionsSampleOptions: PipelineSampleOptions {
     typealias Definition = TransactionsPipeline
     static let abstract = "Pipe-delimited transactions in the seed file's shape, with skewed customer activity."
@@ -83,6 +83,12 @@ struct TransactionsSampleOptions: PipelineSampleOptions {
     @Option(help: "Distinct products.")
     var products: Int = 12
 
+    @Option(help: "Days the purchase dates spread over, from 2011-01-01.")
+    var days: Int = 730
+
+    @Option(help: "How unevenly purchases fall on customers: a customer's rank is customers × u^skew (u uniform), so 1 is even; 3 puts about half the rows on an eighth of the customers.")
+    var skew: Double = 3
+
     @Option(help: "Random seed; the same seed gives the same file.")
     var seed: UInt64 = 42
 
@@ -90,10 +96,12 @@ struct TransactionsSampleOptions: PipelineSampleOptions {
         guard RowCount.parse(rows) != nil else { throw ValidationError("--rows '\(rows)' is not a count like 20M") }
         if let customers, customers < 1 { throw ValidationError("--customers must be at least 1") }
         guard products >= 1 else { throw ValidationError("--products must be at least 1") }
+        guard (1...36_500).contains(days) else { throw ValidationError("--days must be between 1 and 36500") }
+        guard skew.isFinite, skew >= 1, skew <= 20 else { throw ValidationError("--skew must be between 1 (even) and 20") }
     }
 
     func sample() -> TransactionsGenerator {
-        TransactionsGenerator(rows: RowCount.parse(rows) ?? 0, customers: customers, products: products, seed: seed)
+        TransactionsGenerator(rows: RowCount.parse(rows) ?? 0, customers: customers, products: products, days: days, skew: skew, seed: seed)
     }
 }
 

@@ -20,6 +20,41 @@ public struct StringStorage: Sendable, Hashable {
         }
     }
 
+    /// `count` copies of `value`, written by doubling copies rather than one append per row:
+    /// a scan's source-file column is one path repeated for every row of a batch.
+    public init(repeating value: UnsafeBufferPointer<UInt8>, count: Int) {
+        let length = value.count
+        let total = length * max(0, count)
+        guard count > 0, total < Int(Int32.max) else {
+            self.init()
+            for _ in 0..<max(0, count) { append(value) }
+            return
+        }
+        var bytes = [UInt8](repeating: 0, count: total)
+        if length > 0 {
+            bytes.withUnsafeMutableBufferPointer { out in
+                guard let base = out.baseAddress, let source = value.baseAddress else { return }
+                base.update(from: source, count: length)
+                var filled = length
+                while filled < total {
+                    let chunk = min(filled, total - filled)
+                    (base + filled).update(from: base, count: chunk)
+                    filled += chunk
+                }
+            }
+        }
+        let step = Int32(length)
+        var offsets = [Int32](repeating: 0, count: count + 1)
+        offsets.withUnsafeMutableBufferPointer { out in
+            var offset: Int32 = 0
+            for index in 1...count {
+                offset &+= step
+                out[index] = offset
+            }
+        }
+        self.init(offsets: offsets, bytes: bytes)
+    }
+
     public var count: Int { offsets.count - 1 }
 
     @inlinable

@@ -41,6 +41,15 @@ public protocol GroupsAccumulator: AnyObject {
     func finish() throws(SluiceError) -> Column
     /// Bytes held, for the memory budget.
     var byteSize: Int { get }
+    /// The partial state of `rows` raw rows, each its own group, made straight from the
+    /// argument columns: the map side's pass-through when grouping does not reduce the rows
+    /// (see ``HashAggregateStream``). Nil when there is no direct form; the caller then
+    /// folds the rows into fresh groups one each. Does not touch the accumulator's groups.
+    func singleRowStates(_ inputs: [Column], rows: Int) throws(SluiceError) -> [Column]?
+}
+
+extension GroupsAccumulator {
+    public func singleRowStates(_ inputs: [Column], rows: Int) throws(SluiceError) -> [Column]? { nil }
 }
 
 /// An aggregate call in a plan: a function, its argument expressions and its output name.

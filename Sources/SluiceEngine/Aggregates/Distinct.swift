@@ -63,15 +63,48 @@ final class DistinctAccumulator: GroupsAccumulator {
         } else {
             pairs.reserve(additional: groups.count)
         }
-        if case .list(let offsets, let values) = column.storage {
+        if case .list(let offsets, let values) = column.storage, case .int32(let days) = values.storage,
+           column.nullCount == 0, values.nullCount == 0, let first = offsets.first, let last = offsets.last {
+            // Sets of dates being merged: every element, with its row's group.
+            offsets.withUnsafeBufferPointer { offsets in
+                days.withUnsafeBufferPointer { days in
+                    groups.withUnsafeBufferPointer { groupOf in
+                        pairs.append(upTo: Int(last - first)) { outGroups, outKeys in
+                            var written = 0
+                            for row in 0..<groupOf.count {
+                                let group = groupOf[row]
+                                for index in Int(offsets[row])..<Int(offsets[row + 1]) {
+                                    outGroups[written] = group
+                                    outKeys[written] = Self.dateKey(days[index])
+                                    written += 1
+                                }
+                            }
+                            return written
+                        }
+                    }
+                }
+            }
+        } else if case .list(let offsets, let values) = column.storage {
             for row in 0..<groups.count where !column.isNull(row) {
                 for index in Int(offsets[row])..<Int(offsets[row + 1]) where !values.isNull(index) {
                     pairs.append(group: groups[row], key: key(values, index))
                 }
             }
+        } else if case .int32(let days) = column.storage, column.nullCount == 0 {
+            days.withUnsafeBufferPointer { days in
+                groups.withUnsafeBufferPointer { groupOf in
+                    pairs.append(upTo: groupOf.count) { outGroups, outKeys in
+                        for row in 0..<groupOf.count {
+                            outGroups[row] = groupOf[row]
+                            outKeys[row] = Self.dateKey(days[row])
+                        }
+                        return groupOf.count
+                    }
+                }
+            }
         } else if case .int32(let days) = column.storage {
             for row in 0..<groups.count where !column.isNull(row) {
-                pairs.append(group: groups[row], key: UInt64(bitPattern: Int64(days[row])) ^ (1 << 63))
+                pairs.append(group: groups[row], key: Self.dateKey(days[row]))
             }
         } else {
             for row in 0..<groups.count where !column.isNull(row) {
@@ -84,6 +117,10 @@ final class DistinctAccumulator: GroupsAccumulator {
     func merge(_ states: [Column], groups: [Int32], groupCount: Int) throws(SluiceError) {
         try update(states, groups: groups, groupCount: groupCount)
     }
+
+    /// A date's (or 32-bit integer's) order-preserving key.
+    @inline(__always)
+    static func dateKey(_ day: Int32) -> UInt64 { UInt64(bitPattern: Int64(day)) ^ (1 << 63) }
 
     /// An order-preserving fixed-width key for row `row` (strings: an interned id).
     @inline(__always)
@@ -134,6 +171,31 @@ final class DistinctAccumulator: GroupsAccumulator {
     }
 
     func state() throws(SluiceError) -> [Column] { [setsColumn()] }
+
+    /// A one-row set is the value itself, or empty for a null: a list column over the
+    /// argument's own values, with no sorting or de-duplication. A list argument (sets being
+    /// merged) takes the folding path, which sorts and de-duplicates it.
+    func singleRowStates(_ inputs: [Column], rows: Int) throws(SluiceError) -> [Column]? {
+        guard inputs.count == 1, inputs[0].count == rows else { return nil }
+        let column = inputs[0]
+        if case .list = column.storage { return nil }
+        var offsets = [Int32](repeating: 0, count: rows + 1)
+        var values = column
+        if column.nullCount == 0 {
+            offsets.withUnsafeMutableBufferPointer { out in
+                for row in 0..<rows { out[row + 1] = Int32(truncatingIfNeeded: row + 1) }
+            }
+        } else {
+            var kept: [Int32] = []
+            kept.reserveCapacity(rows - column.nullCount)
+            for row in 0..<rows {
+                if !column.isNull(row) { kept.append(Int32(truncatingIfNeeded: row)) }
+                offsets[row + 1] = Int32(truncatingIfNeeded: kept.count)
+            }
+            values = column.take(kept)
+        }
+        return [Column(type: .list(element), storage: .list(offsets: offsets, values: values))]
+    }
 
     func finish() throws(SluiceError) -> Column {
         switch mode {

@@ -45,13 +45,19 @@ struct GroupTable {
     /// share the cache with the rest of the task.
     /// - Complexity: O(rows) expected.
     mutating func groupIndices(_ words: [UInt64], rows: Int, into indices: inout [Int32]) {
-        indices.removeAll(keepingCapacity: true)
-        indices.reserveCapacity(rows)
         let width = self.width, stride = self.stride
-        hashes.removeAll(keepingCapacity: true)
+        Self.resize(&indices, to: rows)
+        Self.resize(&hashes, to: rows)
         words.withUnsafeBufferPointer { words in
-            for row in 0..<rows { hashes.append(Self.hash(words, row * width, width)) }
+            hashes.withUnsafeMutableBufferPointer { hashes in
+                for row in 0..<rows { hashes[row] = Self.hash(words, row * width, width) }
+            }
         }
+        // New keys are written in place: room for every row to be new, cut back at the end,
+        // so the loop makes no per-row append (each one a uniqueness check and a bounds test).
+        let keyed = keys.count
+        keys.append(contentsOf: repeatElement(0, count: rows * width))
+        var keyEnd = keyed
         var row = 0
         while row < rows {
             if (groupCount + 1) * 4 > capacity * 3 { grow() }
@@ -60,33 +66,51 @@ struct GroupTable {
             var groups = groupCount
             words.withUnsafeBufferPointer { words in
                 hashes.withUnsafeBufferPointer { hashes in
-                    slots.withUnsafeMutableBufferPointer { table in
-                        probing: while row < rows {
-                            let base = row * width
-                            let hash = hashes[row]
-                            let (slot, found) = Self.probe(UnsafeBufferPointer(table), stride: stride, width: width, mask: mask, words, base, hash)
-                            if let found {
-                                indices.append(found)
-                            } else {
-                                if groups + 1 > limit { break probing }
-                                let entry = slot * stride
-                                for position in 0..<width {
-                                    table[entry + position] = words[base + position]
-                                    keys.append(words[base + position])
+                    indices.withUnsafeMutableBufferPointer { indices in
+                        keys.withUnsafeMutableBufferPointer { keys in
+                            slots.withUnsafeMutableBufferPointer { table in
+                                probing: while row < rows {
+                                    let base = row * width
+                                    let hash = hashes[row]
+                                    let (slot, found) = Self.probe(UnsafeBufferPointer(table), stride: stride, width: width, mask: mask, words, base, hash)
+                                    if let found {
+                                        indices[row] = found
+                                    } else {
+                                        if groups + 1 > limit { break probing }
+                                        let entry = slot * stride
+                                        for position in 0..<width {
+                                            table[entry + position] = words[base + position]
+                                            keys[keyEnd + position] = words[base + position]
+                                        }
+                                        keyEnd += width
+                                        groups += 1
+                                        table[entry + width] = (hash >> 32) << 32 | UInt64(groups)
+                                        indices[row] = Int32(truncatingIfNeeded: groups - 1)
+                                    }
+                                    row += 1
                                 }
-                                groups += 1
-                                table[entry + width] = (hash >> 32) << 32 | UInt64(groups)
-                                indices.append(Int32(truncatingIfNeeded: groups - 1))
                             }
-                            row += 1
                         }
                     }
                 }
             }
             groupCount = groups
         }
+        keys.removeLast(keys.count - keyEnd)
     }
 
+    /// Sets `array` to `count` elements without shrinking its storage (values undefined).
+    @inline(__always)
+    private static func resize<T: FixedWidthInteger>(_ array: inout [T], to count: Int) {
+        if array.count > count {
+            array.removeLast(array.count - count)
+        } else if array.count < count {
+            array.append(contentsOf: repeatElement(0, count: count - array.count))
+        }
+    }
+
+    /// Doubles the slots and re-inserts every group's key (`keys` may hold room for more
+    /// after them while `groupIndices` runs).
     private mutating func grow() {
         capacity *= 2
         slots = Array(repeating: 0, count: capacity * stride)

@@ -23,6 +23,24 @@ struct GroupedValues {
         keys.reserveCapacity(target)
     }
 
+    /// Appends up to `count` pairs written by `fill` straight into the arrays (it returns how
+    /// many it wrote): a batch's pairs without a uniqueness check and a bounds test per row.
+    mutating func append(upTo count: Int, _ fill: (UnsafeMutablePointer<Int32>, UnsafeMutablePointer<UInt64>) -> Int) {
+        reserve(additional: count)
+        let start = keys.count
+        groups.append(contentsOf: repeatElement(0, count: count))
+        keys.append(contentsOf: repeatElement(0, count: count))
+        var written = 0
+        groups.withUnsafeMutableBufferPointer { groups in
+            keys.withUnsafeMutableBufferPointer { keys in
+                guard let groupBase = groups.baseAddress, let keyBase = keys.baseAddress else { return }
+                written = min(count, fill(groupBase + start, keyBase + start))
+            }
+        }
+        groups.removeLast(count - written)
+        keys.removeLast(count - written)
+    }
+
     @inline(__always)
     mutating func append(group: Int32, key: UInt64) {
         groups.append(group)

@@ -129,6 +129,14 @@ final class SumAccumulator: RangeCheckedAccumulator {
         return [Column(type: type, storage: .int64(ints), validity: validity), .int64(carryColumn)]
     }
 
+    /// A one-row total is the value itself (null stays null) with no carry; floats take the
+    /// folding path, which turns -0.0 into 0.0 as a total does.
+    func singleRowStates(_ inputs: [Column], rows: Int) throws(SluiceError) -> [Column]? {
+        guard type != .float64, inputs.count == 1, case .int64(let values) = inputs[0].storage, values.count == rows else { return nil }
+        return [Column(type: type, storage: .int64(values), validity: inputs[0].validity),
+                .int64([Int64](repeating: 0, count: rows))]
+    }
+
     /// - Throws: a data error when a group's exact total does not fit the output type (the
     ///   hash aggregate checks ``firstOutOfRange()`` first, to name the group).
     func finish() throws(SluiceError) -> Column {

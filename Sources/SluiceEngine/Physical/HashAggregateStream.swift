@@ -202,18 +202,27 @@ final class HashAggregateStream: BatchStream {
     }
 
     /// One state row per input row: the key columns as evaluated, and each aggregate's state
-    /// after folding just that row (fresh accumulators, each row its own group).
+    /// of just that row — made directly where the accumulator can (a sum is the value, a set
+    /// the one value), else by folding the batch into fresh accumulators, a group per row.
     private func passThrough(_ batch: RecordBatch) throws(SluiceError) {
         guard batch.rowCount > 0 else { return }
         var columns: [Column] = []
         for key in plan.keys { columns.append(try key.evaluate(batch)) }
         if identity.count < batch.rowCount { identity = (0..<Int32(batch.rowCount)).map { $0 } }
         let groups = identity.count == batch.rowCount ? identity : Array(identity[0..<batch.rowCount])
-        for (aggregate, accumulator) in zip(plan.aggregates, try plan.makeAccumulators()) {
+        // Fresh accumulators (wired as the plan wires them) only for the aggregates that have
+        // no direct one-row state.
+        var fresh: [any GroupsAccumulator] = []
+        for (index, aggregate) in plan.aggregates.enumerated() {
             var arguments: [Column] = []
             for argument in aggregate.arguments { arguments.append(try argument.evaluate(batch)) }
-            try accumulator.update(arguments, groups: groups, groupCount: batch.rowCount)
-            columns += try accumulator.state()
+            if let states = try accumulators[index].singleRowStates(arguments, rows: batch.rowCount) {
+                columns += states
+                continue
+            }
+            if fresh.isEmpty { fresh = try plan.makeAccumulators() }
+            try fresh[index].update(arguments, groups: groups, groupCount: batch.rowCount)
+            columns += try fresh[index].state()
         }
         pending.append(RecordBatch(unchecked: plan.partialSchema, columns: columns, rowCount: batch.rowCount))
     }

@@ -24,6 +24,7 @@ final class CSVSplitReader: BatchStream {
     private let outputs: [Output]
     private let outputSchema: Schema
     private let wantsLines: Bool
+    private let sourcePath: [UInt8]
     @exclusivity(unchecked) private var lines: [Int64] = []
     private let context: TaskContext
     private let tokenizer: CSVTokenizer
@@ -71,6 +72,7 @@ final class CSVSplitReader: BatchStream {
         }
         self.outputs = outputs
         self.outputSchema = Schema(projection.map { source.schema[$0] })
+        self.sourcePath = Array(source.file.path.utf8)
         self.wantsLines = outputs.contains { if case .line = $0 { true } else { false } }
         self.context = context
         self.stepper = source.stepper
@@ -211,10 +213,7 @@ final class CSVSplitReader: BatchStream {
             case .field(let index): return fields[index]
             case .line: return .int64(lines)
             case .source:
-                var builder = ColumnBuilder(type: .string, capacity: rows)
-                let path = Array(source.file.path.utf8)
-                path.withUnsafeBufferPointer { bytes in for _ in 0..<rows { builder.append(bytes: bytes) } }
-                return builder.finish()
+                return Column(type: .string, storage: .string(sourcePath.withUnsafeBufferPointer { StringStorage(repeating: $0, count: rows) }))
             }
         }
         fields = []

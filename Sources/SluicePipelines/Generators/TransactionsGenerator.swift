@@ -1,3 +1,4 @@
+import Foundation
 import SluiceCore
 import SluiceEngine
 
@@ -8,7 +9,9 @@ import SluiceEngine
 /// Deterministic: the file depends only on the parameters and the seed, never on the
 /// number of threads. Rows are produced in chunks, each from its own seeded generator, in
 /// parallel; chunks are written in order. Customer activity is skewed (a power law): a few
-/// customers buy far more often than most.
+/// customers buy far more often than most. The shape is set by the number of customers,
+/// products and days and by the skew, so the benchmark can make both the narrow file (few
+/// customers, each with many rows) and a wide one where most (customer, product) pairs are rare.
 public struct TransactionsGenerator: Sendable {
     public var rows: Int
     public var customers: Int
@@ -16,24 +19,34 @@ public struct TransactionsGenerator: Sendable {
     public var seed: UInt64
     /// The first purchase date; purchases spread over `days` days from it.
     public var startDay: Int32 = DateEncoding.days(year: 2011, month: 1, day: 1) ?? 14975
-    public var days: Int = 730
+    public var days: Int
+    /// How unevenly purchases fall on customers: a customer's rank is `customers × u^skew` for
+    /// a uniform `u`, so 1 is even, and the default 3 puts about half the rows on the busiest
+    /// eighth of the customers.
+    public var skew: Double
 
-    public init(rows: Int, customers: Int? = nil, products: Int = 12, seed: UInt64 = 42) {
+    public init(rows: Int, customers: Int? = nil, products: Int = 12, days: Int = 730, skew: Double = 3, seed: UInt64 = 42) {
         self.rows = max(0, rows)
         self.customers = max(1, customers ?? max(10, rows / 200))
         self.products = max(1, products)
+        self.days = max(1, days)
+        self.skew = skew.isFinite ? max(1, skew) : 3
         self.seed = seed
+    }
+
+    /// A product code for each index: ten families (`PURA`, `SUPA`, …) and a number, so
+    /// codes are 7 bytes like the seed's `PURA250` up to 180 products, and unique beyond.
+    static func productCode(_ index: Int) -> String {
+        let family = families[index % families.count]
+        let number = 100 + (index / families.count) * 50 + (index % 3)
+        return "\(family)\(number)"
     }
 
     static let families = ["PURA", "SUPA", "DETA", "KIDS", "HOME", "GARD", "TECH", "BOOK", "FOOD", "SPRT"]
 
     /// The product codes, in the order their popularity falls.
     public var productCodes: [String] {
-        (0..<products).map { index in
-            let family = Self.families[index % Self.families.count]
-            let number = 100 + (index / Self.families.count) * 50 + (index % 3)
-            return "\(family)\(number)"
-        }
+        (0..<products).map(Self.productCode)
     }
 
     static let chunkRows = 262_144
@@ -48,7 +61,7 @@ public struct TransactionsGenerator: Sendable {
 
     /// The bytes of chunk `index` (rows `index * chunkRows` onward).
     func chunk(_ index: Int) -> [UInt8] {
-        var random = SplitMix64(seed: seed ^ (UInt64(index) &* 0x9E37_79B9_7F4A_7C15))
+        var random = SplitMix64(stream: UInt64(index), seed: seed)
         let count = min(Self.chunkRows, rows - index * Self.chunkRows)
         let codes = productCodes.map { Array($0.utf8) }
         var out: [UInt8] = []
@@ -57,10 +70,10 @@ public struct TransactionsGenerator: Sendable {
         var date: [UInt8] = []
         date.reserveCapacity(10)
         while produced < count {
-            // Skewed customer: u^3 puts most purchases on a few customers; a multiplicative
+            // Skewed customer: u^skew puts most purchases on a few customers; a multiplicative
             // permutation spreads the busy ones over the id range.
             let u = random.nextDouble()
-            let rank = min(customers - 1, Int(Double(customers) * u * u * u))
+            let rank = min(customers - 1, Int(Double(customers) * (skew == 3 ? u * u * u : pow(u, skew))))
             let customer = 1 + (rank &* 7_919 % customers)
             let day = startDay + Int32(random.next() % UInt64(days))
             let basket = 1 + Int(random.next() % 3)
@@ -110,6 +123,18 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 
     public init(seed: UInt64) {
         state = seed
+    }
+
+    /// The generator of stream `stream` (a chunk, say) under `seed`, independent of the
+    /// other streams. Seeding stream `i` with `seed ^ i × γ` (γ the generator's own
+    /// increment) is not: its states are stream 0's shifted by `i` steps, off by a few low
+    /// bits, so streams with the same low bits repeat one another — a 20M-row file made that
+    /// way held 585k of its 800k customers. Both inputs go through the finaliser instead.
+    public init(stream: UInt64, seed: UInt64) {
+        var mixer = SplitMix64(seed: seed)
+        let salt = mixer.next()
+        mixer = SplitMix64(seed: stream ^ salt)
+        state = mixer.next()
     }
 
     public mutating func next() -> UInt64 {
