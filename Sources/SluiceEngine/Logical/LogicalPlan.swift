@@ -98,6 +98,14 @@ public indirect enum LogicalPlan: Sendable {
         return Schema(fields)
     }
 
+    /// The bytes the plan's scans read, as far as the sources know before running (sources
+    /// that do not know count nothing); nil when none knows.
+    public var estimatedInputBytes: Int? {
+        if case .scan(let source, _) = self { return source.estimatedBytes }
+        let known = inputs.compactMap(\.estimatedInputBytes)
+        return known.isEmpty ? nil : known.reduce(0, +)
+    }
+
     /// The name of the one source the plan reads (a file, a table), or nil when it reads
     /// several; errors about the plan's rows name it.
     public var sourceName: String? {

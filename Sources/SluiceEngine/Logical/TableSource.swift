@@ -17,10 +17,15 @@ public protocol TableSource: AnyObject, Sendable {
     /// Opens partition `partition`, producing only the columns at `projection` (indices into
     /// `schema`, in that order).
     func open(partition: Int, projection: [Int], context: TaskContext) throws(SluiceError) -> any BatchStream
+    /// The bytes the scan reads, when known before it runs (a file's size); the planner
+    /// sizes shuffles by it. Nil when unknown.
+    var estimatedBytes: Int? { get }
 }
 
 extension TableSource {
     public func prepare(runtime: ExecutionRuntime) throws(SluiceError) {}
+
+    public var estimatedBytes: Int? { nil }
 
     /// Whether the planner may push `nullIfEmpty(trim(c))` into this source's scan.
     var acceptsTrimPushdown: Bool { (self as? any TrimmingTableSource)?.trimsWhileParsing ?? false }

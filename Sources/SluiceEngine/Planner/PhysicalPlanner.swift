@@ -106,12 +106,13 @@ public struct PhysicalPlanner: Sendable {
         }
         let partial = try HashAggregateExec(input: child, mode: .partial, keys: namedKeys, aggregates: aggregates, rawSchema: child.schema)
         let target: Partitioning
+        let buckets = config.shufflePartitions(forInputBytes: input.estimatedInputBytes)
         if keyNames.isEmpty {
             target = .single
         } else if let hint, !hint.isEmpty, Set(hint).isSubset(of: Set(keyNames)) {
-            target = .hash(keys: hint, count: config.effectiveShufflePartitions)
+            target = .hash(keys: hint, count: buckets)
         } else {
-            target = .hash(keys: keyNames, count: config.effectiveShufflePartitions)
+            target = .hash(keys: keyNames, count: buckets)
         }
         let exchange = try ExchangeExec(input: partial, partitioning: target)
         return try HashAggregateExec(input: exchange, mode: .final, keys: namedKeys, aggregates: aggregates, rawSchema: child.schema)

@@ -47,7 +47,9 @@ public final class ExecutionRuntime: Sendable {
             return try workerPool.run(taskCount: taskCount, cancellation: cancellation) { [self] index in
                 let context = TaskContext(runtime: self, stage: stage, partition: index)
                 do throws(SluiceError) {
-                    return try body(context)
+                    let result = try body(context)
+                    progress.taskDone()
+                    return result
                 } catch {
                     if error.kind != .cancelled { cancellation.cancel("task \(index) of stage \(stage) failed") }
                     throw error

@@ -26,8 +26,9 @@ public enum JobRunner {
             for stage in stages { stage.boundary?.release() }
             runtime.spill.cleanup()
         }
-        for stage in stages {
+        for (position, stage) in stages.enumerated() {
             try runtime.cancellation.check()
+            runtime.progress.beginStage(position + 1, of: stages.count, tasks: stage.taskCount)
             let started = SystemInfo.monotonicNanos()
             _ = runtime.memoryPool.takeWindowPeak()
             for case let source as any PreparableSource in stage.operators {
@@ -75,6 +76,7 @@ public enum JobRunner {
                 rows += batch.rowCount
                 bytes += batch.byteSize
                 try consume(batch)
+                runtime.progress.addRowsOut(batch.rowCount)
             }
         }
         func direct(_ partition: Int) throws -> any BatchStream {

@@ -86,9 +86,30 @@ public final class ProgressCounters: Sendable {
     public let externalTasksDone = Atomic<Int>(0)
     public let externalTasksTotal = Atomic<Int>(0)
 
+    /// The local engine's stage running now (1-based; 0 before the first), of how many, and
+    /// that stage's tasks done and in all; the final stage counts the result rows handed on
+    /// (written or loaded) instead of tasks.
+    public let stage = Atomic<Int>(0)
+    public let stageCount = Atomic<Int>(0)
+    public let stageTasksDone = Atomic<Int>(0)
+    public let stageTasksTotal = Atomic<Int>(0)
+    public let rowsOut = Atomic<Int>(0)
+
     public init() {}
 
+    /// Marks stage `id` of `count` as started with `tasks` tasks.
+    public func beginStage(_ id: Int, of count: Int, tasks: Int) {
+        stageTasksDone.store(0, ordering: .relaxed)
+        stageTasksTotal.store(tasks, ordering: .relaxed)
+        stageCount.store(count, ordering: .relaxed)
+        stage.store(id, ordering: .relaxed)
+    }
+
     public func addRows(_ rows: Int) { rowsRead.wrappingAdd(rows, ordering: .relaxed) }
+    /// Counts result rows handed on by the final stage.
+    public func addRowsOut(_ rows: Int) { rowsOut.wrappingAdd(rows, ordering: .relaxed) }
+    /// Counts a task of the running stage as done.
+    public func taskDone() { stageTasksDone.wrappingAdd(1, ordering: .relaxed) }
     public func addBytes(_ bytes: Int) { bytesRead.wrappingAdd(bytes, ordering: .relaxed) }
     public func addTotal(_ bytes: Int) { bytesTotal.wrappingAdd(bytes, ordering: .relaxed) }
 }

@@ -11,6 +11,8 @@ import Synchronization
 /// ```
 public final class CSVSource: TrimmingTableSource {
     public let file: ReadableFile
+    /// The file's size: the planner sizes the shuffles by it.
+    public var estimatedBytes: Int? { file.size }
     public let dialect: CSVDialect
     public let schema: Schema
     public let rejects: RejectSink
