@@ -48,6 +48,49 @@ struct PartialSkipTests {
         #expect(mismatches == 0)
     }
 
+    @Test("sets and sums passed through as one-row states (nulls included) merge to the grouped answer", arguments: [1, 2])
+    func passedThroughStates(workers: Int) throws {
+        // Unique (id, n) keys for the first rows trip the skip; the later copies then reach
+        // the final phase as one-row states, beside the grouped ones.
+        let rows = 150_000, unique = 120_000
+        var ids: [String] = [], numbers: [Int64] = [], days: [Value] = [], units: [Value] = [], lines: [Int64] = []
+        for row in 0..<rows {
+            let key = row < unique ? row : (row * 7919) % unique
+            ids.append("c\(key % 500)")
+            numbers.append(Int64(key))
+            days.append(row % 11 == 0 ? .null : .date(Int32(15_000 + row % 40)))
+            units.append(row % 13 == 0 ? .null : .int64(Int64(row % 200)))
+            lines.append(Int64(row + 1))
+        }
+        let schema = Schema([Field("id", .string), Field("n", .int64), Field("day", .date), Field("units", .int64), Field("line", .int64)])
+        let batch = try RecordBatch(schema: schema, columns: [
+            .string(ids), .int64(numbers), try Column.from(days, type: .date), try Column.from(units, type: .int64), .int64(lines),
+        ])
+        let result = try DataFrame(TestSupport.table(batch, partitions: 4))
+            .groupBy("id", "n")
+            .agg(Agg.collectSet(col("day")).as("days"), Agg.sum(col("units")).as("units"), Agg.countDistinct(col("day")).as("distinct_days"))
+            .sort(.asc("n"))
+            .collectBatch(runtime: TestSupport.runtime(workers: workers, batchRows: 4096, shufflePartitions: 3))
+        var sets = [Set<Int32>](repeating: [], count: unique)
+        var sums = [Int64?](repeating: nil, count: unique)
+        for row in 0..<rows {
+            let key = row < unique ? row : (row * 7919) % unique
+            if case .date(let day) = days[row] { sets[key].insert(day) }
+            if case .int64(let value) = units[row] { sums[key] = (sums[key] ?? 0) + value }
+        }
+        let got = TestSupport.rows([result])
+        #expect(got.count == unique)
+        var mismatches = 0
+        for (index, row) in got.enumerated() {
+            let expectedDays = Value.list(sets[index].sorted().map { Value.date($0) })
+            let expectedSum = sums[index].map(Value.int64) ?? .null
+            if row != [.string("c\(index % 500)"), .int64(Int64(index)), expectedDays, expectedSum, .int64(Int64(sets[index].count))] {
+                mismatches += 1
+            }
+        }
+        #expect(mismatches == 0)
+    }
+
     @Test("a reducing aggregate keeps grouping and gives the same totals")
     func reducing() throws {
         let result = try DataFrame(try Self.table(rows: 300_000, uniqueRows: 1000, partitions: 2))

@@ -1,0 +1,69 @@
+import SluiceCore
+@testable import SluiceEngine
+import SluiceTestSupport
+import Testing
+
+/// The (group, value) pairs behind distinct aggregates: compaction must leave every group's
+/// values sorted and unique whatever their number (insertion sort, quicksort) and repeats.
+@Suite("Grouped values: compaction")
+struct GroupedValuesTests {
+    @Test("sorted and unique per group, for groups of 0 to 3,000 values with many repeats", arguments: [1, 7, 42])
+    func compacts(seed: UInt64) {
+        var random = SplitMix(seed)
+        let groupCount = 200
+        var pairs = GroupedValues()
+        var expected = [Set<UInt64>](repeating: [], count: groupCount)
+        for group in 0..<groupCount {
+            // Sizes around the insertion-sort cut-off and far past it; a value range small
+            // enough that repeats are common, and all-equal runs.
+            let size = [0, 1, 2, 23, 24, 25, 100, 3_000][group % 8]
+            let range: UInt64 = group % 3 == 0 ? 5 : 1_000
+            for _ in 0..<size {
+                let value = random.next() % range
+                expected[group].insert(value)
+                pairs.append(group: Int32(group), key: value)
+            }
+        }
+        // Values of a group arrive mixed with the others' (as rows do).
+        var shuffled = GroupedValues()
+        var order = Array(0..<pairs.keys.count)
+        for index in order.indices.reversed() { order.swapAt(index, Int(random.next() % UInt64(index + 1))) }
+        for index in order { shuffled.append(group: pairs.groups[index], key: pairs.keys[index]) }
+        let offsets = shuffled.compact(groupCount: groupCount)
+        #expect(offsets.count == groupCount + 1)
+        for group in 0..<groupCount {
+            let values = Array(shuffled.keys[Int(offsets[group])..<Int(offsets[group + 1])])
+            #expect(values == expected[group].sorted(), "group \(group)")
+        }
+        #expect(shuffled.groups == (0..<groupCount).flatMap { Array(repeating: Int32($0), count: expected[$0].count) })
+    }
+
+    @Test("the segment sort orders any words: sorted, reversed, equal, random")
+    func segmentSort() {
+        var random = SplitMix(3)
+        let inputs: [[UInt64]] = [
+            Array(0..<500), Array((0..<500).reversed()), Array(repeating: 9, count: 300), [.max, 0, .max, 1, 0],
+            (0..<1_000).map { _ in random.next() }, (0..<1_000).map { _ in random.next() % 3 },
+        ]
+        for input in inputs {
+            var values = input
+            values.withUnsafeMutableBufferPointer { buffer in
+                if let base = buffer.baseAddress { GroupedValues.sortSegment(base, count: buffer.count) }
+            }
+            #expect(values == input.sorted())
+        }
+    }
+}
+
+/// A seedable generator for the tests (SplitMix64).
+private struct SplitMix {
+    var state: UInt64
+    init(_ seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
