@@ -7,7 +7,7 @@ import Testing
 /// values sorted and unique whatever their number (insertion sort, quicksort) and repeats.
 @Suite("Grouped values: compaction")
 struct GroupedValuesTests {
-    @Test("sorted and unique per group, for groups of 0 to 3,000 values with many repeats", arguments: [1, 7, 42])
+    @Test("sorted and unique per group, for groups of 0 to 3,000 values, narrow and full-width, with many repeats", arguments: [1, 7, 42])
     func compacts(seed: UInt64) {
         var random = SplitMix(seed)
         let groupCount = 200
@@ -17,9 +17,10 @@ struct GroupedValuesTests {
             // Sizes around the insertion-sort cut-off and far past it; a value range small
             // enough that repeats are common, and all-equal runs.
             let size = [0, 1, 2, 23, 24, 25, 100, 3_000][group % 8]
-            let range: UInt64 = group % 3 == 0 ? 5 : 1_000
+            // Narrow ranges take the bitmap path past 48 values; full-width values the quicksort.
+            let range: UInt64 = [5, 1_000, 0][group % 3]
             for _ in 0..<size {
-                let value = random.next() % range
+                let value = range == 0 ? random.next() : random.next() % range
                 expected[group].insert(value)
                 pairs.append(group: Int32(group), key: value)
             }

@@ -143,9 +143,14 @@ struct GroupKeyEncoder {
         }
     }
 
-    /// Packs up to 8 bytes little-endian into a word (the rest zero).
+    /// Packs up to 8 bytes little-endian into a word (the rest zero): one unaligned load and a
+    /// mask when 8 bytes can be read from `start`, else byte by byte (at the buffer's end).
     @inline(__always)
     static func pack(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, count: Int) -> UInt64 {
+        if count > 0, start + 8 <= bytes.count, let base = bytes.baseAddress {
+            let loaded = UInt64(littleEndian: UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self))
+            return count >= 8 ? loaded : loaded & ((1 << UInt64(count * 8)) - 1)
+        }
         var word: UInt64 = 0
         var shift: UInt64 = 0
         for index in start..<start + count {
