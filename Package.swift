@@ -57,7 +57,9 @@ let package = Package(
         ),
 
         .target(name: "SluiceCore", swiftSettings: hotPathSettings),
-        .target(name: "SluiceEngine", dependencies: ["SluiceCore"], swiftSettings: hotPathSettings),
+        // Cache hints Swift has no spelling for (a prefetch before a hash-table probe).
+        .target(name: "CSluiceHints"),
+        .target(name: "SluiceEngine", dependencies: ["SluiceCore", "CSluiceHints"], swiftSettings: hotPathSettings),
         .target(
             name: "SluiceIO",
             dependencies: ["SluiceCore", "SluiceEngine", "CLibZip"],
