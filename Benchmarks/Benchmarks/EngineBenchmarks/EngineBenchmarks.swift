@@ -21,6 +21,21 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // The transactions job's first aggregation, grouped (few pairs: the table and the day
+    // sets) and passed through (every pair new: one-row states), each on one worker.
+    for (rows, customers) in [(5_000_000, 25_000), (2_000_000, 2_000_000)] {
+        let table = EngineFixtures.purchases(rows: rows, customers: customers)
+        Benchmark("day sets: \(rows / 1_000_000)M purchases, \(customers / 1_000)k customers × 12 products, sum + collectSet of dates") { benchmark in
+            let runtime = ExecutionRuntime(config: ExecutionConfig(workers: 1))
+            benchmark.startMeasurement()
+            let result = try DataFrame(table).groupBy("custId", "productSold")
+                .agg(Agg.sum(col("unitsSold")).as("units"), Agg.collectSet(col("transactionDate")).as("days"))
+                .collect(runtime: runtime)
+            benchmark.stopMeasurement()
+            blackHole(result)
+        }
+    }
+
     let batch = EngineFixtures.batch(rows: 1_000_000, keys: 100_000)
     Benchmark("shuffle partition: 1M rows into 16 buckets by an int64 key") { _ in
         blackHole(HashPartitioner(keyIndices: [0], bucketCount: 16).partition(batch))
@@ -60,6 +75,30 @@ enum EngineFixtures {
             v.append(Int64(row % 100))
         }
         return RecordBatch(unchecked: Schema([Field("k", .int64), Field("v", .int64)]), columns: [.int64(k), .int64(v)], rowCount: rows)
+    }
+
+    /// Purchases in the transactions file's shape: 7-digit text customer ids, 12 product
+    /// codes, dates over two years, units; customers and products drawn at random.
+    static func purchases(rows: Int, customers: Int) -> MemoryTable {
+        var ids = StringStorage(), products = StringStorage()
+        var days: [Int32] = [], units: [Int64] = []
+        let codes = ["PURA100", "SUPA101", "DETA102", "KIDS103", "HOME100", "GARD101", "TECH102", "BOOK103", "FOOD100", "SPRT101", "PURA150", "SUPA151"]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<rows {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let customer = Int((state >> 33) % UInt64(customers))
+            let text = String(customer)
+            ids.append(String(repeating: "0", count: max(0, 7 - text.count)) + text)
+            products.append(codes[Int((state >> 20) % 12)])
+            days.append(15_000 + Int32((state >> 8) % 730))
+            units.append(Int64(state % 200) + 1)
+        }
+        let schema = Schema([Field("custId", .string), Field("productSold", .string), Field("transactionDate", .date), Field("unitsSold", .int64)])
+        let batch = RecordBatch(unchecked: schema, columns: [
+            Column(type: .string, storage: .string(ids)), Column(type: .string, storage: .string(products)),
+            Column(type: .date, storage: .int32(days)), .int64(units),
+        ], rowCount: rows)
+        return MemoryTable(batch.chunks(maxRows: 65_536), schema: schema)
     }
 
     /// The transactions job's output shape: 7-digit text ids, a product code, a streak.
