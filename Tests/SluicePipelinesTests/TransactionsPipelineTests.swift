@@ -164,4 +164,37 @@ struct TransactionsPipelineTests {
         let counts = perCustomer.values.sorted()
         #expect((counts.last ?? 0) > 5 * counts[counts.count / 2])
     }
+
+    @Test("shapes: chunks are independent streams, and --days, --products and --skew shape the file")
+    func generatorShapes() throws {
+        // Ten chunks at 25 rows (12.5 baskets) per customer, evenly: all but a handful of the
+        // customers appear. Chunks seeded as shifted copies of one stream (the old seeding)
+        // left a quarter of them out.
+        let even = TransactionsGenerator(rows: 2_500_000, customers: 100_000, products: 30, days: 1_000, skew: 1, seed: 42)
+        var customers = Set<Int>(), products = Set<Substring>(), days = Set<Substring>()
+        var busiest = [Int](repeating: 0, count: 100_001)
+        try even.write(workers: 2) { chunk in
+            for line in String(decoding: chunk, as: UTF8.self).split(separator: "\n") where !line.hasPrefix("transactionId") {
+                let fields = line.split(separator: "|")
+                let customer = Int(fields[1]) ?? 0
+                customers.insert(customer)
+                busiest[customer] += 1
+                days.insert(fields[2])
+                products.insert(fields[3])
+            }
+        }
+        #expect(customers.count >= 99_990)
+        #expect(products.count == 30)
+        #expect(days.count == 1_000)
+        #expect(days.min() == "2011-01-01" && days.max() == "2013-09-26")
+        // Even activity: no customer near the skewed file's busiest.
+        #expect((busiest.max() ?? 0) < 150)
+        var skewed: [UInt8] = []
+        try TransactionsGenerator(rows: 100_000, customers: 1_000, skew: 3, seed: 42).write(workers: 1) { skewed += $0 }
+        var perCustomer: [Substring: Int] = [:]
+        for line in String(decoding: skewed, as: UTF8.self).split(separator: "\n").dropFirst() { perCustomer[line.split(separator: "|")[1], default: 0] += 1 }
+        // u³: half the rows on the busiest eighth of the customers.
+        let top = perCustomer.values.sorted(by: >).prefix(125).reduce(0, +)
+        #expect(top > 45_000 && top < 60_000)
+    }
 }
