@@ -9,7 +9,7 @@ import Testing
 struct GroupedValuesTests {
     @Test("sorted and unique per group, for groups of 0 to 3,000 values, narrow and full-width, with many repeats", arguments: [1, 7, 42])
     func compacts(seed: UInt64) {
-        var random = SplitMix(seed)
+        var random = SeededGenerator(seed: seed)
         let groupCount = 200
         var pairs = GroupedValues()
         var expected = [Set<UInt64>](repeating: [], count: groupCount)
@@ -41,7 +41,7 @@ struct GroupedValuesTests {
 
     @Test("the segment sort orders any words: sorted, reversed, equal, random")
     func segmentSort() {
-        var random = SplitMix(3)
+        var random = SeededGenerator(seed: 3)
         let inputs: [[UInt64]] = [
             Array(0..<500), Array((0..<500).reversed()), Array(repeating: 9, count: 300), [.max, 0, .max, 1, 0],
             (0..<1_000).map { _ in random.next() }, (0..<1_000).map { _ in random.next() % 3 },
@@ -53,18 +53,5 @@ struct GroupedValuesTests {
             }
             #expect(values == input.sorted())
         }
-    }
-}
-
-/// A seedable generator for the tests (SplitMix64).
-private struct SplitMix {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

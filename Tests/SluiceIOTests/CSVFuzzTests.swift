@@ -5,21 +5,6 @@ import SluiceIO
 import SluiceTestSupport
 import Testing
 
-/// A small deterministic generator (SplitMix64), so every fuzz case can be replayed by seed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Seeded mutations of a seed file: byte flips, inserted bytes that mean something to the
 /// format (quotes, delimiters, newlines, brackets, byte order marks), deletions and
 /// truncations, the damage real exports carry.
