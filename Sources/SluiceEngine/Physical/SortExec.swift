@@ -32,7 +32,21 @@ public final class SortExec: ExecutionPlan {
     func sorted(_ batches: [RecordBatch]) -> RecordBatch {
         let all = RecordBatch.concat(batches, schema: schema)
         var order = (0..<Int32(all.rowCount)).map { $0 }
+        guard let prefix = SortPrefix(comparator: comparator, schema: schema) else {
+            order.sort { a, b in
+                let result = comparator.compare(all, Int(a), all, Int(b))
+                return result != 0 ? result < 0 : a < b
+            }
+            return all.take(order)
+        }
+        // Prefixes first; rows are read only where two prefixes tie (or a key is null).
+        let column = all.columns[comparator.indices[0]]
+        let keys = (0..<all.rowCount).map { prefix.prefix(column, $0) }
         order.sort { a, b in
+            if let left = keys[Int(a)], let right = keys[Int(b)] {
+                if left != right { return left < right }
+                if prefix.exact { return a < b }
+            }
             let result = comparator.compare(all, Int(a), all, Int(b))
             return result != 0 ? result < 0 : a < b
         }
@@ -150,11 +164,11 @@ final class RunMerger: BatchStream {
     private let cancellation: Cancellation?
     /// Indices of the runs that still have rows, as a min-heap on (current row, run index).
     private var heap: [Int] = []
-    /// With one 64-bit integer key (a line number, an id, a timestamp): the column, and each
-    /// run's current key, so the heap compares two integers instead of two rows.
-    private let integerKey: (column: Int, ascending: Bool)?
-    private var currentKey: [Int64]
-    /// Runs whose current key is null: those compare as rows.
+    /// Each run's current first-key prefix (see ``SortPrefix``), so the heap compares two
+    /// integers and reads the rows only where prefixes tie.
+    private let prefix: SortPrefix?
+    private var currentKey: [UInt64]
+    /// Runs whose current row has no prefix (a null key): those compare as rows.
     private var currentNull: [Bool]
 
     init(schema: Schema, comparator: RowComparator, cursors: [RunCursor], batchRows: Int,
@@ -164,12 +178,8 @@ final class RunMerger: BatchStream {
         self.cursors = cursors
         self.batchRows = batchRows
         self.cancellation = cancellation
-        if comparator.indices.count == 1, case .int64 = ColumnStorage.empty(for: schema[comparator.indices[0]].type) {
-            integerKey = (comparator.indices[0], comparator.keys[0].ascending)
-        } else {
-            integerKey = nil
-        }
-        currentKey = [Int64](repeating: 0, count: cursors.count)
+        prefix = SortPrefix(comparator: comparator, schema: schema)
+        currentKey = [UInt64](repeating: 0, count: cursors.count)
         currentNull = [Bool](repeating: true, count: cursors.count)
         for index in self.cursors.indices where try self.cursors[index].ready() {
             loadKey(index)
@@ -178,27 +188,25 @@ final class RunMerger: BatchStream {
         }
     }
 
-    /// Caches run `run`'s current key (integer keys only).
+    /// Caches run `run`'s current prefix.
     @inline(__always)
     private func loadKey(_ run: Int) {
-        guard let integerKey, let batch = cursors[run].batch else { return }
-        let column = batch.columns[integerKey.column]
-        let row = cursors[run].row
-        guard case .int64(let values) = column.storage, !column.isNull(row) else {
+        guard let prefix, let batch = cursors[run].batch else { return }
+        if let key = prefix.prefix(batch.columns[comparator.indices[0]], cursors[run].row) {
+            currentNull[run] = false
+            currentKey[run] = key
+        } else {
             currentNull[run] = true
-            return
         }
-        currentNull[run] = false
-        currentKey[run] = values[row]
     }
 
     /// True when run `a`'s current row goes before run `b`'s.
     @inline(__always)
     private func before(_ a: Int, _ b: Int) -> Bool {
-        if let integerKey, !currentNull[a], !currentNull[b] {
+        if let prefix, !currentNull[a], !currentNull[b] {
             let left = currentKey[a], right = currentKey[b]
-            if left == right { return a < b }
-            return (left < right) == integerKey.ascending
+            if left != right { return left < right }
+            if prefix.exact { return a < b }
         }
         guard let left = cursors[a].batch, let right = cursors[b].batch else { return a < b }
         let order = comparator.compare(left, cursors[a].row, right, cursors[b].row)

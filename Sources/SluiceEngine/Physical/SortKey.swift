@@ -66,3 +66,51 @@ struct RowComparator: Sendable {
         }
     }
 }
+
+/// Order-preserving 64-bit prefixes of a sort's first key, so sorts and merges compare two
+/// integers for most pairs of rows and the full ``RowComparator`` only where prefixes tie
+/// (DuckDB's normalized keys, cut to one word).
+///
+/// Integers and dates map exactly (sign bit flipped); a string maps to its first 8 bytes
+/// big-endian, zero-padded, which orders like the bytes whenever two prefixes differ.
+/// Descending keys are inverted, so a smaller prefix always sorts first.
+struct SortPrefix {
+    /// True when equal prefixes mean equal keys (integers), so a tie needs no comparator
+    /// when the sort has this one key.
+    let exact: Bool
+    private let ascending: Bool
+
+    /// Nil when the first key's type has no prefix here (floats, booleans): rows compare whole.
+    init?(comparator: RowComparator, schema: Schema) {
+        guard let index = comparator.indices.first else { return nil }
+        switch ColumnStorage.empty(for: schema[index].type) {
+        case .int64, .int32: exact = comparator.indices.count == 1
+        case .string: exact = false
+        default: return nil
+        }
+        ascending = comparator.keys[0].ascending
+    }
+
+    /// Row `row`'s prefix, or nil for a null (nulls compare whole).
+    @inline(__always)
+    func prefix(_ column: Column, _ row: Int) -> UInt64? {
+        if column.isNull(row) { return nil }
+        let key: UInt64
+        switch column.storage {
+        case .int64(let values): key = UInt64(bitPattern: values[row]) ^ (1 << 63)
+        case .int32(let values): key = UInt64(bitPattern: Int64(values[row])) ^ (1 << 63)
+        case .string(let storage): key = storage.withBytes(at: row) { Self.bigEndianPrefix($0) }
+        default: return nil
+        }
+        return ascending ? key : ~key
+    }
+
+    /// The first 8 bytes of `bytes` as a big-endian word, zero-padded when shorter.
+    @inline(__always)
+    static func bigEndianPrefix(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var word: UInt64 = 0
+        let count = min(8, bytes.count)
+        for index in 0..<count { word |= UInt64(bytes[index]) << (56 - 8 * UInt64(index)) }
+        return word
+    }
+}
