@@ -8,7 +8,7 @@ import Testing
 /// small whatever the input; an explicit count wins. Progress follows the stages.
 @Suite("Shuffle sizing and stage progress")
 struct ShuffleSizingTests {
-    @Test("buckets double with the input's bytes, from the worker rule up to 512")
+    @Test("buckets double with the input's bytes, from the worker rule up to a batch's 1,024-row pieces")
     func buckets() {
         let config = ExecutionConfig(workers: 2)
         #expect(config.effectiveShufflePartitions == 8)
@@ -17,8 +17,13 @@ struct ShuffleSizingTests {
         #expect(config.shufflePartitions(forInputBytes: 256 << 20) == 8)
         #expect(config.shufflePartitions(forInputBytes: (256 << 20) + 1) == 16)
         #expect(config.shufflePartitions(forInputBytes: 905_000_000) == 32)
-        #expect(config.shufflePartitions(forInputBytes: 4_746_000_000) == 256)
-        #expect(config.shufflePartitions(forInputBytes: 1 << 40) == 512)
+        #expect(config.shufflePartitions(forInputBytes: 1_900_000_000) == 64)
+        #expect(config.shufflePartitions(forInputBytes: 4_746_000_000) == 64)
+        #expect(config.shufflePartitions(forInputBytes: 1 << 40) == 64)
+        // Bigger batches leave bigger pieces, so more buckets are worth having.
+        #expect(ExecutionConfig(workers: 2, batchRows: 1 << 19).shufflePartitions(forInputBytes: 1 << 40) == 512)
+        // Small batches never take the worker rule's buckets away.
+        #expect(ExecutionConfig(workers: 2, batchRows: 1_000).shufflePartitions(forInputBytes: 1 << 40) == 8)
         #expect(ExecutionConfig(workers: 8).shufflePartitions(forInputBytes: 1 << 20) == 32)
         #expect(ExecutionConfig(workers: 2, shufflePartitions: 3).shufflePartitions(forInputBytes: 1 << 40) == 3)
     }
