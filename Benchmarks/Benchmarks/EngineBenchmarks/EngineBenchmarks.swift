@@ -26,14 +26,27 @@ let benchmarks: @Sendable () -> Void = {
     for (rows, customers) in [(5_000_000, 25_000), (2_000_000, 2_000_000)] {
         let table = EngineFixtures.purchases(rows: rows, customers: customers)
         Benchmark("day sets: \(rows / 1_000_000)M purchases, \(customers / 1_000)k customers × 12 products, sum + collectSet of dates") { benchmark in
-            let runtime = ExecutionRuntime(config: ExecutionConfig(workers: 1))
-            benchmark.startMeasurement()
-            let result = try DataFrame(table).groupBy("custId", "productSold")
-                .agg(Agg.sum(col("unitsSold")).as("units"), Agg.collectSet(col("transactionDate")).as("days"))
-                .collect(runtime: runtime)
-            benchmark.stopMeasurement()
-            blackHole(result)
+            try EngineFixtures.firstAggregation(table, config: ExecutionConfig(workers: 1), benchmark)
         }
+    }
+
+    // The same pass-through aggregation over 2M new pairs shuffled into 256 buckets (the
+    // old rule at 100M rows: 256-row pieces per batch) and 64 (the new cap: 1,024-row pieces).
+    let passed = EngineFixtures.purchases(rows: 2_000_000, customers: 2_000_000).partitioned(rows: 262_144)
+    for buckets in [256, 64] {
+        Benchmark("shuffle buckets: 2M passed-through pairs into \(buckets) buckets, then the final aggregation") { benchmark in
+            try EngineFixtures.firstAggregation(passed, config: ExecutionConfig(workers: 1, shufflePartitions: buckets), benchmark)
+        }
+    }
+
+    // The transactions job's last step: 800k text ids in 32 partitions, each sorted, then merged.
+    let unsorted = EngineFixtures.purchases(rows: 800_000, customers: 800_000).partitioned(rows: 25_000)
+    Benchmark("sort and merge: 800k 7-character text ids in 32 partitions") { benchmark in
+        let runtime = ExecutionRuntime(config: ExecutionConfig(workers: 1))
+        benchmark.startMeasurement()
+        let result = try DataFrame(unsorted).sort(.asc("custId")).collectBatch(runtime: runtime)
+        benchmark.stopMeasurement()
+        blackHole(result)
     }
 
     let batch = EngineFixtures.batch(rows: 1_000_000, keys: 100_000)
@@ -63,6 +76,18 @@ let benchmarks: @Sendable () -> Void = {
 }
 
 enum EngineFixtures {
+    /// Measures the transactions job's first aggregation over `table`: units summed and days
+    /// collected per (customer, product).
+    static func firstAggregation(_ table: MemoryTable, config: ExecutionConfig, _ benchmark: Benchmark) throws {
+        let runtime = ExecutionRuntime(config: config)
+        benchmark.startMeasurement()
+        let result = try DataFrame(table).groupBy("custId", "productSold")
+            .agg(Agg.sum(col("unitsSold")).as("units"), Agg.collectSet(col("transactionDate")).as("days"))
+            .collect(runtime: runtime)
+        benchmark.stopMeasurement()
+        blackHole(result)
+    }
+
     static func batch(rows: Int, keys: Int) -> RecordBatch {
         var k: [Int64] = []
         var v: [Int64] = []
@@ -113,5 +138,13 @@ enum EngineFixtures {
     static func keyed(rows: Int, keys: Int) -> MemoryTable {
         let whole = batch(rows: rows, keys: keys)
         return MemoryTable(whole.chunks(maxRows: 65_536), schema: whole.schema)
+    }
+}
+
+extension MemoryTable {
+    /// The same rows, `rows` to a partition, in batches of at most 65,536 rows (a scan's).
+    func partitioned(rows: Int) -> MemoryTable {
+        let whole = RecordBatch.concat(partitions.flatMap { $0 }, schema: schema)
+        return MemoryTable(schema: schema, partitions: whole.chunks(maxRows: rows).map { $0.chunks(maxRows: 65_536) })
     }
 }
