@@ -54,17 +54,34 @@ struct JSONScanner {
 
     /// Reads a string starting at the opening quote.
     mutating func string() throws(JSONSyntaxError) -> StringToken {
-        guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "\""), let base = bytes.baseAddress else {
             throw JSONSyntaxError(position: position, message: "expected a string")
         }
         position += 1
         let start = position
+        let count = bytes.count
         var escaped = false
-        var high: UInt8 = 0
-        while position < bytes.count {
-            let byte = bytes[position]
+        var high: UInt64 = 0
+        while true {
+            // Eight bytes at a time: plain words are skipped whole, and in a word that holds a
+            // quote, backslash or control byte the plain bytes before the first one are.
+            if position + 8 <= count {
+                let word = UInt64(littleEndian: UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self))
+                let special = Self.stringSpecials(word)
+                if special == 0 {
+                    high |= word
+                    position += 8
+                    continue
+                }
+                let plain = special.trailingZeroBitCount >> 3
+                high |= word & ((1 << UInt64(plain * 8)) &- 1)
+                position += plain
+            } else if position >= count {
+                break
+            }
+            let byte = base[position]
             if byte == UInt8(ascii: "\"") {
-                let token = StringToken(range: start..<position, escaped: escaped, nonASCII: high >= 0x80)
+                let token = StringToken(range: start..<position, escaped: escaped, nonASCII: high & 0x8080_8080_8080_8080 != 0)
                 position += 1
                 return token
             }
@@ -74,10 +91,25 @@ struct JSONScanner {
                 continue
             }
             if byte < 0x20 { throw JSONSyntaxError(position: position, message: "control character in a string") }
-            high |= byte
+            high |= UInt64(byte)
             position += 1
         }
         throw JSONSyntaxError(position: start - 1, message: "unterminated string")
+    }
+
+    /// The high bit of each of `word`'s bytes that is a quote, a backslash or a control byte
+    /// (below 0x20), by bit tricks on the whole word (SWAR): a byte equal to `c` becomes zero
+    /// after XOR with `c` repeated, and a zero or a byte below 0x20 sets its high bit in
+    /// `(x - 0x01…) & ~x` / `(x - 0x20…) & ~x`. A borrow can also flag bytes after a flagged
+    /// one, never before it, so the lowest flag is always the first such byte.
+    @inline(__always)
+    static func stringSpecials(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
+        let zeroQuote = (quote &- ones) & ~quote
+        let zeroBackslash = (backslash &- ones) & ~backslash
+        let control = (word &- ones &* 0x20) & ~word
+        return (zeroQuote | zeroBackslash | control) & 0x8080_8080_8080_8080
     }
 
     /// The decoded text of a string token (escapes resolved, `\u` pairs joined) in `out`.

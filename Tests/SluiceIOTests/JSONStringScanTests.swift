@@ -1,0 +1,70 @@
+import SluiceCore
+import SluiceIO
+import Testing
+
+/// The JSON scanner reads strings eight bytes at a time and matches keys on their first
+/// eight bytes; these put every kind of special byte at every position of strings around
+/// those word boundaries, and check each value against the byte-at-a-time answer.
+@Suite("JSON strings read a word at a time")
+struct JSONStringScanTests {
+    /// One string as it is written in the JSON text, the value it stands for, and whether
+    /// the record must be rejected (a raw control byte, invalid UTF-8).
+    struct Case {
+        var raw: [UInt8]
+        var value: String
+        var rejected: Bool
+    }
+
+    /// Strings of 0–24 bytes of filler with one special piece at each position.
+    static func cases() -> [Case] {
+        let pieces: [(raw: [UInt8], value: String, rejected: Bool)] = [
+            (Array(#"\""#.utf8), "\"", false),
+            (Array(#"\\"#.utf8), "\\", false),
+            (Array(#"\n"#.utf8), "\n", false),
+            (Array(#"\u00e9"#.utf8), "é", false),
+            (Array("é".utf8), "é", false),
+            (Array("€".utf8), "€", false),
+            ([0x01], "", true),
+            ([0x1F], "", true),
+            ([0xFF], "", true),
+            ([0xC3], "", true),
+        ]
+        var cases: [Case] = []
+        for length in 0...24 {
+            let filler = (0..<length).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+            cases.append(Case(raw: filler, value: String(decoding: filler, as: UTF8.self), rejected: false))
+            for position in 0...length {
+                for piece in pieces {
+                    let raw = Array(filler[..<position]) + piece.raw + Array(filler[position...])
+                    let value = String(decoding: filler[..<position], as: UTF8.self) + piece.value + String(decoding: filler[position...], as: UTF8.self)
+                    cases.append(Case(raw: raw, value: value, rejected: piece.rejected))
+                }
+            }
+        }
+        return cases
+    }
+
+    @Test("every special byte at every position, under short and long keys")
+    func strings() throws {
+        let schema = Schema([Field("s", .string), Field("a_key_longer_than_eight", .string), Field("n", .int64)])
+        let cases = Self.cases()
+        var document: [UInt8] = []
+        for (index, item) in cases.enumerated() {
+            // Keys that share their first eight bytes with a column but are not it are skipped.
+            document += Array(#"{"a_key_longer_than_nine": "x", "s": ""#.utf8) + item.raw
+            document += Array(#"", "a_key_longer_than_eight": ""#.utf8) + item.raw + Array(#"", "n": \#(index)}"#.utf8) + [0x0A]
+        }
+        let decoder = JSONRecordDecoder(schema: schema)
+        var rejects: [Reject] = []
+        let read = try document.withUnsafeBufferPointer { bytes throws(SluiceError) in try decoder.decode(bytes, source: "cases.json", rejects: &rejects) }
+        let batch = decoder.takeBatch()
+        let expected = cases.enumerated().filter { !$0.element.rejected }
+        #expect(read == cases.count)
+        #expect(rejects.count == cases.count - expected.count)
+        #expect(batch.rowCount == expected.count)
+        let rows = batch.rows
+        for (row, (index, item)) in zip(rows, expected) {
+            #expect(row == [.string(item.value), .string(item.value), .int64(Int64(index))], "case \(index): \(item.raw)")
+        }
+    }
+}
