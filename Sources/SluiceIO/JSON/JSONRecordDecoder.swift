@@ -223,16 +223,22 @@ public final class JSONRecordDecoder {
             scanner.skipWhitespace()
             let key = try scanner.string()
             truncatePath(to: prefixLength)
+            // A plain key at the top level (most keys) is matched where it lies; a nested or
+            // escaped one is matched on the path built for it.
+            let direct = prefixLength == 0 && !key.escaped
             if key.escaped {
                 try scanner.decode(key, into: &scratch)
                 scratch.withUnsafeBufferPointer { appendPath($0) }
-            } else {
+            } else if !direct {
                 appendPath(UnsafeBufferPointer(rebasing: scanner.bytes[key.range]))
             }
             guard scanner.consume(UInt8(ascii: ":")) else { throw JSONSyntaxError(position: scanner.position, message: "expected ':'") }
             scanner.skipWhitespace()
-            let column = columnIndex()
+            let column = direct
+                ? columnIndex(UnsafeBufferPointer(rebasing: scanner.bytes[key.range]))
+                : path.withUnsafeBufferPointer { columnIndex(UnsafeBufferPointer(rebasing: $0[0..<pathLength])) }
             if scanner.peek() == UInt8(ascii: "{"), column.map({ !stringColumns[$0] }) ?? true {
+                if direct { appendPath(UnsafeBufferPointer(rebasing: scanner.bytes[key.range])) }
                 Self.dot.withUnsafeBufferPointer { appendPath($0) }
                 if objectPrefixes.contains(Array(path[0..<pathLength])) {
                     scanner.position += 1
@@ -267,29 +273,27 @@ public final class JSONRecordDecoder {
         let start = pathLength, end = start + bytes.count
         if end > path.count { path += [UInt8](repeating: 0, count: max(end - path.count, path.count)) }
         path.withUnsafeMutableBufferPointer { out in
-            for index in 0..<bytes.count { out[start + index] = bytes[index] }
+            guard let target = out.baseAddress, let source = bytes.baseAddress else { return }
+            (target + start).update(from: source, count: bytes.count)
         }
         pathLength = end
     }
 
     private static let dot: [UInt8] = [UInt8(ascii: ".")]
 
-    /// The column named by the current `path`, or nil: names whose length and first 8 bytes
-    /// differ are passed over without a byte comparison.
-    private func columnIndex() -> Int? {
-        path.withUnsafeBufferPointer { storage in
-            let key = UnsafeBufferPointer(rebasing: storage[0..<pathLength])
-            let word = Self.keyWord(key)
-            for index in names.indices where nameWords[index] == word && names[index].count == key.count {
-                let equal = names[index].withUnsafeBufferPointer { name in
-                    var position = 8
-                    while position < name.count, name[position] == key[position] { position += 1 }
-                    return position >= name.count
-                }
-                if equal { return index }
+    /// The column named `key` (a flattened path), or nil: names whose length and first 8
+    /// bytes differ are passed over without a byte comparison.
+    private func columnIndex(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
+        let word = Self.keyWord(key)
+        for index in names.indices where nameWords[index] == word && names[index].count == key.count {
+            let equal = names[index].withUnsafeBufferPointer { name in
+                var position = 8
+                while position < name.count, name[position] == key[position] { position += 1 }
+                return position >= name.count
             }
-            return nil
+            if equal { return index }
         }
+        return nil
     }
 
     /// The first 8 bytes of `bytes` as a little-endian word, zero-padded.

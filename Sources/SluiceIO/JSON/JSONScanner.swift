@@ -11,13 +11,44 @@ struct JSONScanner {
 
     var atEnd: Bool { position >= bytes.count }
 
+    /// Skips spaces, tabs and line breaks. Most calls find none or one, so the first two bytes
+    /// are looked at alone; a longer run (a pretty-printed file's line break and indent) is
+    /// crossed eight bytes at a time.
     @inline(__always)
     mutating func skipWhitespace() {
-        while position < bytes.count {
-            let byte = bytes[position]
-            guard byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 else { return }
-            position += 1
+        guard position < bytes.count, Self.isWhitespace(bytes[position]), let base = bytes.baseAddress else { return }
+        position += 1
+        let count = bytes.count
+        // One byte (`": "`, `", "`) is the commonest run of all.
+        guard position < count, Self.isWhitespace(base[position]) else { return }
+        position += 1
+        while position + 8 <= count {
+            let word = UInt64(littleEndian: UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self))
+            let other = Self.nonWhitespace(word)
+            if other != 0 {
+                position += other.trailingZeroBitCount >> 3
+                return
+            }
+            position += 8
         }
+        while position < count, Self.isWhitespace(base[position]) { position += 1 }
+    }
+
+    @inline(__always)
+    static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
+    }
+
+    /// The high bit of each of `word`'s bytes that is not JSON whitespace. Exact per byte
+    /// (no borrow crosses bytes): a byte `b` is zero when `((b & 0x7F) + 0x7F) | b` lacks its
+    /// high bit, and a byte equals `c` when `b ^ c` is zero.
+    @inline(__always)
+    static func nonWhitespace(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101, low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        @inline(__always) func zeros(_ x: UInt64) -> UInt64 { ~(((x & low) &+ low) | x) }
+        let space = zeros(word ^ (ones &* 0x20)), newline = zeros(word ^ (ones &* 0x0A))
+        let carriage = zeros(word ^ (ones &* 0x0D)), tab = zeros(word ^ (ones &* 0x09))
+        return ~(space | newline | carriage | tab) & 0x8080_8080_8080_8080
     }
 
     /// Skips whitespace and UTF-8 byte order marks (`EF BB BF`): exporters put one at the
