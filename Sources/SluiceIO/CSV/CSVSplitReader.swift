@@ -151,7 +151,15 @@ final class CSVSplitReader: BatchStream {
         var blank = 0
         let countsBlankLines = source.options.countBlankLines
         var rejects: [Reject] = []
+        // The per-field tables are borrowed once per batch, not once per field: reading them
+        // through the reader's arrays cost a retain, a release and a uniqueness check per field.
+        let notNull = source.notNullIndices
         try builders.withUnsafeMutableBufferPointer { (builders: inout UnsafeMutableBufferPointer<ColumnBuilder>) throws(SluiceError) in
+        try caches.withUnsafeMutableBufferPointer { (caches: inout UnsafeMutableBufferPointer<ParseCache>) throws(SluiceError) in
+        try plans.withUnsafeBufferPointer { (plans: UnsafeBufferPointer<FieldPlan>) throws(SluiceError) in
+        try projection.withUnsafeBufferPointer { (projection: UnsafeBufferPointer<Int>) throws(SluiceError) in
+        try notNull.withUnsafeBufferPointer { (notNull: UnsafeBufferPointer<Int>) throws(SluiceError) in
+        let rowFields = RowFields(projection: projection, plans: plans, notNull: notNull)
         while rows < batchRows {
             let recordOffset = bufferOffset + position
             if recordOffset >= range.upperBound || (atFileEnd && position >= count) {
@@ -193,13 +201,17 @@ final class CSVSplitReader: BatchStream {
                                       message: "expected \(expectedFields) fields, found \(fields)"))
                 continue
             }
-            if let failure = appendRow(to: builders) {
+            if let failure = appendRow(rowFields, to: builders, caches: caches) {
                 for index in builders.indices { builders[index].truncate(to: rows) }
                 rejects.append(reject(from: recordStart, to: next, line: recordLine, column: failure.column, kind: failure.kind, message: failure.message))
                 continue
             }
             if wantsLines { lines.append(Int64(recordLine)) }
             rows += 1
+        }
+        }
+        }
+        }
         }
         }
         context.runtime.progress.rowsRead.wrappingAdd(read, ordering: .relaxed)
@@ -233,11 +245,20 @@ final class CSVSplitReader: BatchStream {
         var message: String
     }
 
+    /// The tables ``appendRow(_:to:caches:)`` reads for every field, borrowed for one batch.
+    private struct RowFields {
+        let projection: UnsafeBufferPointer<Int>
+        let plans: UnsafeBufferPointer<FieldPlan>
+        let notNull: UnsafeBufferPointer<Int>
+    }
+
     /// Appends the projected fields of the scanned record; returns the first failure.
     @inline(__always)
-    private func appendRow(to builders: UnsafeMutableBufferPointer<ColumnBuilder>) -> Failure? {
+    private func appendRow(_ fields: RowFields, to builders: UnsafeMutableBufferPointer<ColumnBuilder>,
+                           caches: UnsafeMutableBufferPointer<ParseCache>) -> Failure? {
         let all = bytes
-        for column in source.notNullIndices {
+        let plans = fields.plans
+        for column in fields.notNull {
             let span = spans[column]
             let field = CSVFieldParser.trimmed(UnsafeBufferPointer(rebasing: all[span.start..<max(span.start, span.end)]))
             if field.isEmpty {
@@ -245,7 +266,7 @@ final class CSVSplitReader: BatchStream {
                 return Failure(column: name, kind: .invalidValue, message: "\(name) is empty")
             }
         }
-        for (output, column) in projection.enumerated() {
+        for (output, column) in fields.projection.enumerated() {
             let span = spans[column]
             if span.flags & FieldSpan.malformed != 0 {
                 return Failure(column: schema[output].name, kind: .castFailure, message: "text after the closing quote or an unclosed quote")
