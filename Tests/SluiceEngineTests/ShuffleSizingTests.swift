@@ -22,6 +22,8 @@ struct ShuffleSizingTests {
         #expect(config.shufflePartitions(forInputBytes: 1 << 40) == 64)
         // Bigger batches leave bigger pieces, so more buckets are worth having.
         #expect(ExecutionConfig(workers: 2, batchRows: 1 << 19).shufflePartitions(forInputBytes: 1 << 40) == 512)
+        // A cap between powers of two stops below it: 100,000-row batches allow 97, so 64.
+        #expect(ExecutionConfig(workers: 2, batchRows: 100_000).shufflePartitions(forInputBytes: 1 << 40) == 64)
         // Small batches never take the worker rule's buckets away.
         #expect(ExecutionConfig(workers: 2, batchRows: 1_000).shufflePartitions(forInputBytes: 1 << 40) == 8)
         #expect(ExecutionConfig(workers: 8).shufflePartitions(forInputBytes: 1 << 20) == 32)

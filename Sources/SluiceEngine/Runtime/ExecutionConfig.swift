@@ -66,7 +66,7 @@ public struct ExecutionConfig: Sendable {
         var buckets = effectiveShufflePartitions
         guard shufflePartitions == nil, let inputBytes else { return buckets }
         let most = max(buckets, min(512, batchRows / Self.minimumRowsPerBucketPiece))
-        while buckets < most, buckets * Self.inputBytesPerBucket < inputBytes { buckets <<= 1 }
+        while buckets << 1 <= most, buckets * Self.inputBytesPerBucket < inputBytes { buckets <<= 1 }
         return buckets
     }
 }
