@@ -143,23 +143,6 @@ struct GroupKeyEncoder {
         }
     }
 
-    /// Packs up to 8 bytes little-endian into a word (the rest zero): one unaligned load and a
-    /// mask when 8 bytes can be read from `start`, else byte by byte (at the buffer's end).
-    @inline(__always)
-    static func pack(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, count: Int) -> UInt64 {
-        if count > 0, start + 8 <= bytes.count, let base = bytes.baseAddress {
-            let loaded = UInt64(littleEndian: UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self))
-            return count >= 8 ? loaded : loaded & ((1 << UInt64(count * 8)) - 1)
-        }
-        var word: UInt64 = 0
-        var shift: UInt64 = 0
-        for index in start..<start + count {
-            word |= UInt64(bytes[index]) << shift
-            shift += 8
-        }
-        return word
-    }
-
     private mutating func encodeStrings(
         _ storage: StringStorage, column: Int, word: Int, rows: Int, width: Int, into out: UnsafeMutableBufferPointer<UInt64>
     ) {
@@ -168,7 +151,7 @@ struct GroupKeyEncoder {
                 for row in 0..<rows {
                     let start = Int(offsets[row]), length = Int(offsets[row + 1]) - start
                     if length <= 7 {
-                        out[row * width + word] = UInt64(length) << 56 | Self.pack(bytes, from: start, count: length)
+                        out[row * width + word] = UInt64(length) << 56 | ByteWord.pack(bytes, from: start, count: length)
                     } else {
                         let id = interners[column].intern(UnsafeBufferPointer(rebasing: bytes[start..<start + length]))
                         out[row * width + word] = UInt64(id) | (1 << 63)
@@ -189,8 +172,8 @@ struct GroupKeyEncoder {
                     let start = Int(offsets[row]), length = Int(offsets[row + 1]) - start
                     if length <= 15 {
                         let low = min(length, 8)
-                        out[row * width + word] = Self.pack(bytes, from: start, count: low)
-                        out[row * width + word + 1] = UInt64(length) << 56 | Self.pack(bytes, from: start + low, count: length - low)
+                        out[row * width + word] = ByteWord.pack(bytes, from: start, count: low)
+                        out[row * width + word + 1] = UInt64(length) << 56 | ByteWord.pack(bytes, from: start + low, count: length - low)
                     } else {
                         let id = interners[column].intern(UnsafeBufferPointer(rebasing: bytes[start..<start + length]))
                         out[row * width + word] = UInt64(id)

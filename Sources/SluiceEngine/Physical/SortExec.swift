@@ -32,22 +32,16 @@ public final class SortExec: ExecutionPlan {
     func sorted(_ batches: [RecordBatch]) -> RecordBatch {
         let all = RecordBatch.concat(batches, schema: schema)
         var order = (0..<Int32(all.rowCount)).map { $0 }
-        guard let prefix = SortPrefix(comparator: comparator, schema: schema) else {
-            order.sort { a, b in
-                let result = comparator.compare(all, Int(a), all, Int(b))
-                return result != 0 ? result < 0 : a < b
-            }
-            return all.take(order)
-        }
         // Prefixes first; rows are read only where two prefixes tie (or a key is null). A
         // null's slot holds 0 and is never compared as a prefix: 8 bytes a row, not 16.
-        let column = all.columns[comparator.indices[0]]
-        let keys = (0..<all.rowCount).map { prefix.prefix(column, $0) ?? 0 }
+        let prefix = SortPrefix(comparator: comparator, schema: schema)
+        let column: Column? = prefix == nil ? nil : all.columns[comparator.indices[0]]
+        var keys: [UInt64] = []
+        if let prefix, let column { keys = (0..<all.rowCount).map { prefix.prefix(column, $0) ?? 0 } }
         order.sort { a, b in
-            if !column.isNull(Int(a)), !column.isNull(Int(b)) {
-                let left = keys[Int(a)], right = keys[Int(b)]
-                if left != right { return left < right }
-                if prefix.exact { return a < b }
+            if let prefix, let column, !column.isNull(Int(a)), !column.isNull(Int(b)),
+               let before = prefix.before(keys[Int(a)], keys[Int(b)], tie: a < b) {
+                return before
             }
             let result = comparator.compare(all, Int(a), all, Int(b))
             return result != 0 ? result < 0 : a < b
@@ -205,10 +199,8 @@ final class RunMerger: BatchStream {
     /// True when run `a`'s current row goes before run `b`'s.
     @inline(__always)
     private func before(_ a: Int, _ b: Int) -> Bool {
-        if let prefix, !currentNull[a], !currentNull[b] {
-            let left = currentKey[a], right = currentKey[b]
-            if left != right { return left < right }
-            if prefix.exact { return a < b }
+        if let prefix, !currentNull[a], !currentNull[b], let before = prefix.before(currentKey[a], currentKey[b], tie: a < b) {
+            return before
         }
         guard let left = cursors[a].batch, let right = cursors[b].batch else { return a < b }
         let order = comparator.compare(left, cursors[a].row, right, cursors[b].row)

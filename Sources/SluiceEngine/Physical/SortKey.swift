@@ -99,18 +99,19 @@ struct SortPrefix {
         switch column.storage {
         case .int64(let values): key = UInt64(bitPattern: values[row]) ^ (1 << 63)
         case .int32(let values): key = UInt64(bitPattern: Int64(values[row])) ^ (1 << 63)
-        case .string(let storage): key = storage.withBytes(at: row) { Self.bigEndianPrefix($0) }
+        // Big-endian, so the word orders like the bytes.
+        case .string(let storage): key = storage.withBytes(at: row) { ByteWord.prefix($0).byteSwapped }
         default: return nil
         }
         return ascending ? key : ~key
     }
 
-    /// The first 8 bytes of `bytes` as a big-endian word, zero-padded when shorter.
+    /// The order of two rows by their prefixes (smaller first), with `tie` for equal exact
+    /// prefixes; nil when the rows themselves must be compared (equal prefixes that are not
+    /// exact).
     @inline(__always)
-    static func bigEndianPrefix(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var word: UInt64 = 0
-        let count = min(8, bytes.count)
-        for index in 0..<count { word |= UInt64(bytes[index]) << (56 - 8 * UInt64(index)) }
-        return word
+    func before(_ left: UInt64, _ right: UInt64, tie: @autoclosure () -> Bool) -> Bool? {
+        if left != right { return left < right }
+        return exact ? tie() : nil
     }
 }

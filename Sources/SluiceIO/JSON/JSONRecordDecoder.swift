@@ -15,7 +15,7 @@ public import SluiceCore
 public final class JSONRecordDecoder {
     public let schema: Schema
     private let names: [[UInt8]]
-    /// Each name's first 8 bytes as a word (see ``keyWord(_:)``), to turn most keys away
+    /// Each name's first 8 bytes as a word (``ByteWord/prefix(_:)``), to turn most keys away
     /// without comparing bytes.
     private let nameWords: [UInt64]
     /// Columns of type string, which take a nested object as its text.
@@ -45,7 +45,7 @@ public final class JSONRecordDecoder {
     public init(schema: Schema, formats: [String: [DateTimeFormat]] = [:]) {
         self.schema = schema
         names = schema.names.map { Array($0.utf8) }
-        nameWords = names.map { name in name.withUnsafeBufferPointer { Self.keyWord($0) } }
+        nameWords = names.map { name in name.withUnsafeBufferPointer { ByteWord.prefix($0) } }
         stringColumns = schema.fields.map { $0.type == .string }
         plans = schema.fields.map { FieldPlan(type: $0.type, formats: formats[$0.name] ?? []) }
         var prefixes = Set<[UInt8]>()
@@ -284,7 +284,7 @@ public final class JSONRecordDecoder {
     /// The column named `key` (a flattened path), or nil: names whose length and first 8
     /// bytes differ are passed over without a byte comparison.
     private func columnIndex(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
-        let word = Self.keyWord(key)
+        let word = ByteWord.prefix(key)
         for index in names.indices where nameWords[index] == word && names[index].count == key.count {
             let equal = names[index].withUnsafeBufferPointer { name in
                 var position = 8
@@ -294,14 +294,6 @@ public final class JSONRecordDecoder {
             if equal { return index }
         }
         return nil
-    }
-
-    /// The first 8 bytes of `bytes` as a little-endian word, zero-padded.
-    @inline(__always)
-    static func keyWord(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var word: UInt64 = 0
-        for index in 0..<min(8, bytes.count) { word |= UInt64(bytes[index]) << (8 * UInt64(index)) }
-        return word
     }
 
     /// Reads one value into column `column`; returns a failure on a type conflict.
