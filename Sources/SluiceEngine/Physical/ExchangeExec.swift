@@ -56,21 +56,35 @@ public final class ExchangeExec: StageBoundary {
             var items = [[BucketItem]](repeating: [], count: partitioner.bucketCount)
             var held = [[RecordBatch]](repeating: [], count: partitioner.bucketCount)
             var writer: SpillWriter?
+            var combiner = BucketCombiner(input: input, bucketCount: partitioner.bucketCount)
+            // Replaces the bucket's held pieces by their merged states (see BucketCombiner).
+            func combine(_ bucket: Int) throws(SluiceError) {
+                guard var current = combiner else { return }
+                let before = held[bucket].reduce(0) { $0 + $1.byteSize }
+                held[bucket] = try current.merge(held[bucket], bucket: bucket, context: context)
+                combiner = current
+                let after = held[bucket].reduce(0) { $0 + $1.byteSize }
+                _ = reservation.tryResize(to: max(0, reservation.size - before + after))
+            }
             func spillHeld() throws(SluiceError) {
                 let file: SpillWriter
                 if let writer { file = writer } else { file = try context.runtime.spill.createFile("shuffle-s\(stage)-t\(context.partition)") }
                 writer = file
                 for bucket in held.indices where !held[bucket].isEmpty {
+                    for part in held[bucket] { metrics.recordOutput(rows: part.rowCount, bytes: part.byteSize) }
                     for segment in try file.write(held[bucket], schema: schema) {
                         metrics.recordSpill(bytes: segment.length)
                         items[bucket].append(.spilled(segment))
                     }
                     held[bucket].removeAll()
+                    combiner?.forget(bucket)
                 }
                 reservation.free()
             }
             let stream = try input.execute(partition: context.partition, context: context)
+            let aggregate = stream as? HashAggregateStream
             while let batch = try stream.next() {
+                let passedThrough = aggregate?.passingThrough ?? false
                 try context.checkCancelled()
                 let start = SystemInfo.monotonicNanos()
                 // One bucket's rows are copied out at a time, and reserved (or the held
@@ -89,13 +103,19 @@ public final class ExchangeExec: StageBoundary {
                         _ = reservation.tryResize(to: part.byteSize)
                     }
                     held[bucket].append(part)
-                    metrics.recordOutput(rows: part.rowCount, bytes: part.byteSize)
+                    combiner?.append(rows: part.rowCount, to: bucket, passedThrough: passedThrough)
                 }
                 metrics.addTime(since: start)
             }
+            let mergeStart = SystemInfo.monotonicNanos()
+            for bucket in held.indices where combiner?.isDue(bucket) ?? false { try combine(bucket) }
+            metrics.addTime(since: mergeStart)
             // Finished tasks keep at most half the budget in memory between them, so the
             // reduce side always has room to work; the rest of their output goes to disk.
             if let limit = context.memoryPool.limit, context.memoryPool.reserved > limit / 2 { try spillHeld() }
+            for bucket in held.indices {
+                for part in held[bucket] { metrics.recordOutput(rows: part.rowCount, bytes: part.byteSize) }
+            }
             var heldBytes = [Int](repeating: 0, count: held.count)
             for bucket in held.indices {
                 items[bucket] += held[bucket].map(BucketItem.memory)

@@ -47,7 +47,7 @@ final class HashAggregateStream: BatchStream {
     private var rowsSeen = 0
     private var probed = false
     /// Set once the map side has found grouping does not reduce the rows.
-    private var passingThrough = false
+    private(set) var passingThrough = false
     private var identity: [Int32] = []
     private var layoutChosen = false
 
