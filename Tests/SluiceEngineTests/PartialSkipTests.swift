@@ -20,13 +20,21 @@ struct PartialSkipTests {
         }
         let schema = Schema([Field("id", .string), Field("n", .int64), Field("line", .int64)])
         let batch = try RecordBatch(schema: schema, columns: [.string(ids), .int64(numbers), .int64(lines)])
-        return TestSupport.table(batch, partitions: partitions)
+        return Self.scanned(batch, partitions: partitions)
+    }
+
+    /// `batch` cut into `partitions`, each handed on in 8,192-row batches as a scan would, so
+    /// a partition of over 100k rows reaches the map side's probe.
+    static func scanned(_ batch: RecordBatch, partitions: Int) -> MemoryTable {
+        let size = (batch.rowCount + partitions - 1) / partitions
+        return MemoryTable(schema: batch.schema, partitions: batch.chunks(maxRows: size).map { $0.chunks(maxRows: 8192) })
     }
 
     @Test("distinct over mostly unique rows: copies counted, first line kept", arguments: [1, 2, 4])
     func mostlyUnique(workers: Int) throws {
         let rows = 240_000, unique = 200_000
-        let result = try DataFrame(try Self.table(rows: rows, uniqueRows: unique, partitions: 4))
+        // Two partitions of 120k rows: the first is all new keys, so its probe stops grouping.
+        let result = try DataFrame(try Self.table(rows: rows, uniqueRows: unique, partitions: 2))
             .groupBy("id", "n")
             .agg(Agg.min(col("line")).as("first"), Agg.count().as("copies"), Agg.sum(col("line")).as("lines"))
             .sort(.asc("first"))
@@ -52,7 +60,7 @@ struct PartialSkipTests {
     func passedThroughStates(workers: Int) throws {
         // Unique (id, n) keys for the first rows trip the skip; the later copies then reach
         // the final phase as one-row states, beside the grouped ones.
-        let rows = 150_000, unique = 120_000
+        let rows = 300_000, unique = 240_000
         var ids: [String] = [], numbers: [Int64] = [], days: [Value] = [], units: [Value] = [], lines: [Int64] = []
         for row in 0..<rows {
             let key = row < unique ? row : (row * 7919) % unique
@@ -66,7 +74,7 @@ struct PartialSkipTests {
         let batch = try RecordBatch(schema: schema, columns: [
             .string(ids), .int64(numbers), try Column.from(days, type: .date), try Column.from(units, type: .int64), .int64(lines),
         ])
-        let result = try DataFrame(TestSupport.table(batch, partitions: 4))
+        let result = try DataFrame(Self.scanned(batch, partitions: 2))
             .groupBy("id", "n")
             .agg(Agg.collectSet(col("day")).as("days"), Agg.sum(col("units")).as("units"), Agg.countDistinct(col("day")).as("distinct_days"))
             .sort(.asc("n"))

@@ -39,6 +39,14 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // The 100M file's shape in small: a map task's first 100k rows are 92 % new pairs, so its
+    // partial aggregate passes rows on, yet its whole 2M rows hold 0.58M pairs; the shuffle
+    // merges each bucket when the task ends (BucketCombiner) and the final phase gets 1.2M rows.
+    let repeating = EngineFixtures.purchases(rows: 4_000_000, customers: 50_000).partitioned(rows: 2_000_000)
+    Benchmark("bucket merge: 4M purchases over 600k pairs in 2 map tasks passing rows through 64 buckets, then the final aggregation") { benchmark in
+        try EngineFixtures.firstAggregation(repeating, config: ExecutionConfig(workers: 1, shufflePartitions: 64), benchmark)
+    }
+
     // The transactions job's last step: 800k text ids in 32 partitions, each sorted, then merged.
     let unsorted = EngineFixtures.purchases(rows: 800_000, customers: 800_000).partitioned(rows: 25_000)
     Benchmark("sort and merge: 800k 7-character text ids in 32 partitions") { benchmark in

@@ -57,7 +57,16 @@ final class HashAggregateStream: BatchStream {
     static let maxLevel = 8
     static let minimumWorkingBytes = 256 << 10
 
-    init(plan: HashAggregateExec, input: any BatchStream, context: TaskContext, readsStates: Bool, emitsStates: Bool, level: Int) {
+    /// Groups the table is made for at the start.
+    private let expectedGroups: Int
+
+    /// - Parameter expectedGroups: groups to size the table for up front, when the caller
+    ///   knows (a merge of known pieces); the table still grows past it.
+    init(
+        plan: HashAggregateExec, input: any BatchStream, context: TaskContext, readsStates: Bool, emitsStates: Bool, level: Int,
+        expectedGroups: Int = 0
+    ) {
+        self.expectedGroups = expectedGroups
         self.plan = plan
         self.input = input
         self.context = context
@@ -145,7 +154,7 @@ final class HashAggregateStream: BatchStream {
             if groupCount == 0 {
                 let types = plan.keys.map(\.type)
                 encoder = GroupKeyEncoder(types: types, sample: keyColumns)
-                table = GroupTable(width: encoder.width)
+                table = GroupTable(width: encoder.width, capacity: max(256, expectedGroups))
                 // Five words and more: comparing rows beats encoding them (RowGroupKeys).
                 if encoder.width >= 5, RowGroupKeys.suits(types) { rowKeys = RowGroupKeys(types: types) }
             }
