@@ -23,6 +23,7 @@ struct GroupTable {
         var size = 64
         while size < capacity * 2 { size <<= 1 }
         self.capacity = size
+        assert(size * stride * 8 == Self.slotBytes(forGroups: capacity, width: width))
         slots = Array(repeating: 0, count: size * stride)
     }
 
@@ -183,6 +184,13 @@ struct GroupTable {
             }
             slot = (slot + 1) & mask
         }
+    }
+
+    /// The bytes of the slot array a table made for `groups` groups starts with.
+    static func slotBytes(forGroups groups: Int, width: Int) -> Int {
+        var size = 64
+        while size < groups * 2 { size <<= 1 }
+        return size * (width + 1) * 8
     }
 
     /// Bytes held, for the memory budget.

@@ -57,14 +57,17 @@ public final class ExchangeExec: StageBoundary {
             var held = [[RecordBatch]](repeating: [], count: partitioner.bucketCount)
             var writer: SpillWriter?
             var combiner = BucketCombiner(input: input, bucketCount: partitioner.bucketCount)
-            // Replaces the bucket's held pieces by their merged states (see BucketCombiner).
-            func combine(_ bucket: Int) throws(SluiceError) {
+            // Replaces each due bucket's held pieces by their merged states (see BucketCombiner),
+            // then reserves what is held: a refused reservation may have left pieces uncovered.
+            func mergeDueBuckets() throws(SluiceError) {
                 guard var current = combiner else { return }
-                let before = held[bucket].reduce(0) { $0 + $1.byteSize }
-                held[bucket] = try current.merge(held[bucket], bucket: bucket, context: context)
+                let start = SystemInfo.monotonicNanos()
+                for bucket in held.indices where current.isDue(bucket) {
+                    held[bucket] = try current.merge(held[bucket], bucket: bucket, context: context)
+                }
                 combiner = current
-                let after = held[bucket].reduce(0) { $0 + $1.byteSize }
-                _ = reservation.tryResize(to: max(0, reservation.size - before + after))
+                _ = reservation.tryResize(to: held.reduce(0) { $0 + $1.reduce(0) { $0 + $1.byteSize } })
+                metrics.addTime(since: start)
             }
             func spillHeld() throws(SluiceError) {
                 let file: SpillWriter
@@ -107,9 +110,7 @@ public final class ExchangeExec: StageBoundary {
                 }
                 metrics.addTime(since: start)
             }
-            let mergeStart = SystemInfo.monotonicNanos()
-            for bucket in held.indices where combiner?.isDue(bucket) ?? false { try combine(bucket) }
-            metrics.addTime(since: mergeStart)
+            try mergeDueBuckets()
             // Finished tasks keep at most half the budget in memory between them, so the
             // reduce side always has room to work; the rest of their output goes to disk.
             if let limit = context.memoryPool.limit, context.memoryPool.reserved > limit / 2 { try spillHeld() }

@@ -108,7 +108,7 @@ final class HashAggregateStream: BatchStream {
                 try consume(batch)
                 try decideSkipping(after: batch.rowCount)
             }
-            plan.metrics.addTime(since: start)
+            if level == 0 { plan.metrics.addTime(since: start) }
         }
         guard !pending.isEmpty else {
             reservation.free()
@@ -133,6 +133,15 @@ final class HashAggregateStream: BatchStream {
         rowKeys?.keyColumns() ?? encoder.decode(table.keys, groupCount: groupCount)
     }
 
+    /// The groups to make room for up front: `expectedGroups` when the slots for them fit a
+    /// quarter of this task's cap and the pool grants them, else the default.
+    private func presizedCapacity(width: Int) -> Int {
+        guard expectedGroups > 256 else { return 256 }
+        let bytes = GroupTable.slotBytes(forGroups: expectedGroups, width: width)
+        guard bytes <= partialCap / 4, reservation.tryResize(to: reservation.size + bytes) else { return 256 }
+        return expectedGroups
+    }
+
     private func resetState() throws(SluiceError) {
         encoder = encoder.emptied()
         table = GroupTable(width: encoder.width)
@@ -154,9 +163,14 @@ final class HashAggregateStream: BatchStream {
             if groupCount == 0 {
                 let types = plan.keys.map(\.type)
                 encoder = GroupKeyEncoder(types: types, sample: keyColumns)
-                table = GroupTable(width: encoder.width, capacity: max(256, expectedGroups))
+                let capacity = presizedCapacity(width: encoder.width)
                 // Five words and more: comparing rows beats encoding them (RowGroupKeys).
-                if encoder.width >= 5, RowGroupKeys.suits(types) { rowKeys = RowGroupKeys(types: types) }
+                if encoder.width >= 5, RowGroupKeys.suits(types) {
+                    rowKeys = RowGroupKeys(types: types, capacity: capacity)
+                    table = GroupTable(width: encoder.width)
+                } else {
+                    table = GroupTable(width: encoder.width, capacity: capacity)
+                }
             }
         }
         // Reserve before the table grows, not after: a growing table briefly holds its old

@@ -14,8 +14,9 @@ import SluiceCore
 /// again, shrinks by the split's own reduction.
 ///
 /// Buckets are hash slices, so each is a fair sample of the task's keys: the first bucket
-/// merged is the probe, and a merge that keeps more than ``poorReduction`` of its rows (keys
-/// that do not repeat) stops the task merging any more, leaving the rest as they were.
+/// merged with at least ``probeRows`` rows is the probe, and a merge that keeps more than
+/// ``poorReduction`` of its rows (keys that do not repeat) stops the task merging any more,
+/// leaving the rest as they were.
 struct BucketCombiner {
     let plan: HashAggregateExec
     /// Rows passed through into each bucket since its last merge (or spill).
@@ -23,6 +24,8 @@ struct BucketCombiner {
     private var stopped = false
 
     static let poorReduction = 0.5
+    /// The fewest rows a merge must read for its reduction to decide the task's.
+    static let probeRows = 4_096
 
     /// A combiner when `input` is a map-side aggregate with keys and the shuffle has buckets
     /// to keep apart; nil otherwise (a global aggregate leaves one row per task already).
@@ -61,7 +64,8 @@ struct BucketCombiner {
         while let batch = try stream.next() { merged.append(batch) }
         let output = merged.reduce(0) { $0 + $1.rowCount }
         passedRows[bucket] = 0
-        if Double(output) > Double(input) * Self.poorReduction { stopped = true }
+        // A handful of rows (a bucket refilled after a spill) is too small a sample to judge by.
+        if input >= Self.probeRows, Double(output) > Double(input) * Self.poorReduction { stopped = true }
         return merged
     }
 }
