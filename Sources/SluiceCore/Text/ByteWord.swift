@@ -24,4 +24,16 @@ public enum ByteWord {
     public static func prefix(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         pack(bytes, from: 0, count: min(8, bytes.count))
     }
+
+    /// The high bit of each byte of `word` that is zero, and no other bit. Exact per byte: the
+    /// low seven bits are added apart from the high one, so no carry crosses into a neighbour.
+    @inlinable @inline(__always)
+    public static func zeroBytes(_ word: UInt64) -> UInt64 {
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        return ~(((word & low7) &+ low7) | word | low7)
+    }
+
+    /// `byte` in every byte of a word, to compare eight bytes with it at once.
+    @inlinable @inline(__always)
+    public static func repeated(_ byte: UInt8) -> UInt64 { UInt64(byte) &* 0x0101_0101_0101_0101 }
 }

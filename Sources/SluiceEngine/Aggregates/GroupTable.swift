@@ -20,10 +20,8 @@ struct GroupTable {
     init(width: Int, capacity: Int = 256) {
         self.width = width
         stride = width + 1
-        var size = 64
-        while size < capacity * 2 { size <<= 1 }
+        let size = Self.slotCount(forGroups: capacity)
         self.capacity = size
-        assert(size * stride * 8 == Self.slotBytes(forGroups: capacity, width: width))
         slots = Array(repeating: 0, count: size * stride)
     }
 
@@ -186,12 +184,15 @@ struct GroupTable {
         }
     }
 
-    /// The bytes of the slot array a table made for `groups` groups starts with.
-    static func slotBytes(forGroups groups: Int, width: Int) -> Int {
+    /// The slots a table made for `groups` groups starts with: a power of two, at most half full.
+    static func slotCount(forGroups groups: Int) -> Int {
         var size = 64
         while size < groups * 2 { size <<= 1 }
-        return size * (width + 1) * 8
+        return size
     }
+
+    /// The bytes of the slot array a table made for `groups` groups starts with.
+    static func slotBytes(forGroups groups: Int, width: Int) -> Int { slotCount(forGroups: groups) * (width + 1) * 8 }
 
     /// Bytes held, for the memory budget.
     var byteSize: Int { slots.count * 8 + keys.capacity * 8 }

@@ -30,8 +30,7 @@ struct RowGroupKeys {
 
     init(types: [DataType], capacity: Int = 256) {
         self.types = types
-        var size = 64
-        while size < capacity * 2 { size <<= 1 }
+        let size = GroupTable.slotCount(forGroups: capacity)
         self.capacity = size
         slots = Array(repeating: 0, count: size * 2)
     }

@@ -1,3 +1,5 @@
+import SluiceCore
+
 /// Where one field of a record lies in the read buffer, and what its bytes need.
 struct FieldSpan {
     var start: Int
@@ -40,15 +42,8 @@ struct CSVTokenizer {
     private let delimiterPattern: UInt64
     private let newlinePattern: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
 
-    /// High bit set in each byte of `x` that is zero (exact: no false positives).
-    @inline(__always)
-    static func zeroBytes(_ x: UInt64) -> UInt64 {
-        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
-        return ~(((x & low7) &+ low7) | x | low7)
-    }
-
     init(_ dialect: CSVDialect) {
-        delimiterPattern = UInt64(dialect.delimiter) &* 0x0101_0101_0101_0101
+        delimiterPattern = ByteWord.repeated(dialect.delimiter)
         delimiter = dialect.delimiter
         quote = dialect.quote ?? 0
         hasQuote = dialect.quote != nil
@@ -134,7 +129,7 @@ struct CSVTokenizer {
                     let raw = UnsafeRawPointer(base)
                     while position + 8 <= end {
                         let word = raw.loadUnaligned(fromByteOffset: position, as: UInt64.self)
-                        let found = Self.zeroBytes(word ^ delimiterPattern) | Self.zeroBytes(word ^ newlinePattern)
+                        let found = ByteWord.zeroBytes(word ^ delimiterPattern) | ByteWord.zeroBytes(word ^ newlinePattern)
                         if found == 0 {
                             high |= word
                             position += 8

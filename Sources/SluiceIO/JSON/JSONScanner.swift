@@ -1,3 +1,5 @@
+import SluiceCore
+
 /// Byte-level JSON primitives over one buffer: whitespace, strings (with escapes decoded
 /// into a scratch buffer only when present), numbers and skipping whole values. The record
 /// reader builds on these; nothing here allocates per value.
@@ -39,15 +41,12 @@ struct JSONScanner {
         byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
     }
 
-    /// The high bit of each of `word`'s bytes that is not JSON whitespace. Exact per byte
-    /// (no borrow crosses bytes): a byte `b` is zero when `((b & 0x7F) + 0x7F) | b` lacks its
-    /// high bit, and a byte equals `c` when `b ^ c` is zero.
+    /// The high bit of each of `word`'s bytes that is not JSON whitespace, exact per byte (a
+    /// byte equals `c` where `word ^ c` has a zero byte).
     @inline(__always)
     static func nonWhitespace(_ word: UInt64) -> UInt64 {
-        let ones: UInt64 = 0x0101_0101_0101_0101, low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
-        @inline(__always) func zeros(_ x: UInt64) -> UInt64 { ~(((x & low) &+ low) | x) }
-        let space = zeros(word ^ (ones &* 0x20)), newline = zeros(word ^ (ones &* 0x0A))
-        let carriage = zeros(word ^ (ones &* 0x0D)), tab = zeros(word ^ (ones &* 0x09))
+        let space = ByteWord.zeroBytes(word ^ ByteWord.repeated(0x20)), newline = ByteWord.zeroBytes(word ^ ByteWord.repeated(0x0A))
+        let carriage = ByteWord.zeroBytes(word ^ ByteWord.repeated(0x0D)), tab = ByteWord.zeroBytes(word ^ ByteWord.repeated(0x09))
         return ~(space | newline | carriage | tab) & 0x8080_8080_8080_8080
     }
 

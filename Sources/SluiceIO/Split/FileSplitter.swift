@@ -67,14 +67,8 @@ public enum FileSplitter {
     /// byte of `word ^ pattern` is zero exactly where the byte matched, and the exact
     /// zero-byte test below sets that byte's high bit, so a popcount counts the matches.
     public static func countBytes(_ bytes: UnsafeRawBufferPointer, _ first: UInt8, _ second: UInt8) -> (first: Int, second: Int) {
-        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
-        let a = UInt64(first) &* 0x0101_0101_0101_0101
-        let b = UInt64(second) &* 0x0101_0101_0101_0101
-        @inline(__always) func matches(_ word: UInt64, _ pattern: UInt64) -> Int {
-            let x = word ^ pattern
-            let t = ((x & low7) &+ low7) | x
-            return (~(t | low7)).nonzeroBitCount
-        }
+        let a = ByteWord.repeated(first), b = ByteWord.repeated(second)
+        @inline(__always) func matches(_ word: UInt64, _ pattern: UInt64) -> Int { ByteWord.zeroBytes(word ^ pattern).nonzeroBitCount }
         var totalFirst = 0, totalSecond = 0
         var index = 0
         let count = bytes.count
