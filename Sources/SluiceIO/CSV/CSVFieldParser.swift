@@ -113,6 +113,20 @@ enum CSVFieldParser {
         return true
     }
 
+    /// Appends a text field to its column's writer: `nullIfEmpty(trim(field))` when the plan
+    /// trims, else the bytes as they are, an empty unquoted field being null.
+    @inline(__always)
+    static func appendText(_ bytes: UnsafeBufferPointer<UInt8>, quoted: Bool, trims: Bool, to writer: inout TextColumnWriter) {
+        if trims {
+            let text = TextTrim.trimmed(bytes)
+            if text.isEmpty { writer.appendNull() } else { writer.append(text) }
+        } else if bytes.isEmpty, !quoted {
+            writer.appendNull()
+        } else {
+            writer.append(bytes)
+        }
+    }
+
     @inline(__always)
     static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
         var start = 0, end = bytes.count

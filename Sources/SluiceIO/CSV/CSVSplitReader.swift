@@ -7,7 +7,8 @@ import SluiceEngine
 /// The split owns the records that start in its byte range, which begins and ends at record
 /// starts (found by ``CSVSynchronizer``). Bytes come through `pread` into one reusable buffer that grows only for
 /// a record longer than the buffer. Each row is appended straight into the column
-/// builders; a row that fails is truncated off again and becomes a reject.
+/// builders (text columns into writers the reader reuses for every batch); a row that fails
+/// is truncated off again and becomes a reject.
 ///
 /// Its mutable state is touched for every field, so it carries `@exclusivity(unchecked)`: the
 /// reader is used by one task at a time and no access to it overlaps another.
@@ -42,6 +43,8 @@ final class CSVSplitReader: BatchStream {
     @exclusivity(unchecked) private var started = false
     @exclusivity(unchecked) private var finished = false
     @exclusivity(unchecked) private var spans: UnsafeMutableBufferPointer<FieldSpan>
+    /// One per projected field, used by the text ones (the others keep their minimum).
+    @exclusivity(unchecked) private var writers: UnsafeMutableBufferPointer<TextColumnWriter>
     @exclusivity(unchecked) private var scratch: [UInt8] = []
     @exclusivity(unchecked) private var caches: [ParseCache]
     @exclusivity(unchecked) private var reportedBytes: Int
@@ -86,6 +89,11 @@ final class CSVSplitReader: BatchStream {
         blockBytes = min(4 << 20, max(64 << 10, min(share, range.count + 1)))
         buffer = .allocate(byteCount: blockBytes, alignment: 64)
         spans = .allocate(capacity: expectedFields + 1)
+        let batchRows = min(context.batchRows, 8_192)
+        writers = .allocate(capacity: max(1, plans.count))
+        for (index, plan) in plans.enumerated() {
+            writers.initializeElement(at: index, to: TextColumnWriter(rows: plan.kind == .string ? batchRows : 0))
+        }
         bufferOffset = range.lowerBound
         reportedBytes = range.lowerBound
         reservation = context.reservation("CSV reader")
@@ -95,6 +103,8 @@ final class CSVSplitReader: BatchStream {
     deinit {
         buffer.deallocate()
         spans.deallocate()
+        for index in plans.indices { writers[index].release() }
+        writers.deallocate()
     }
 
     private var bytes: UnsafeBufferPointer<UInt8> {
@@ -145,7 +155,8 @@ final class CSVSplitReader: BatchStream {
             try refill(keeping: 0)
         }
         let batchRows = context.batchRows
-        var builders = plans.indices.map { ColumnBuilder(type: schema[$0].type, capacity: min(batchRows, 8_192)) }
+        var builders = plans.indices.map { ColumnBuilder(type: schema[$0].type, capacity: plans[$0].kind == .string ? 0 : min(batchRows, 8_192)) }
+        for index in plans.indices { writers[index].truncate(to: 0) }
         var rows = 0
         var read = 0
         var blank = 0
@@ -159,7 +170,7 @@ final class CSVSplitReader: BatchStream {
         try plans.withUnsafeBufferPointer { (plans: UnsafeBufferPointer<FieldPlan>) throws(SluiceError) in
         try projection.withUnsafeBufferPointer { (projection: UnsafeBufferPointer<Int>) throws(SluiceError) in
         try notNull.withUnsafeBufferPointer { (notNull: UnsafeBufferPointer<Int>) throws(SluiceError) in
-        let rowFields = RowFields(projection: projection, plans: plans, notNull: notNull)
+        let rowFields = RowFields(projection: projection, plans: plans, notNull: notNull, writers: writers)
         while rows < batchRows {
             let recordOffset = bufferOffset + position
             if recordOffset >= range.upperBound || (atFileEnd && position >= count) {
@@ -202,7 +213,10 @@ final class CSVSplitReader: BatchStream {
                 continue
             }
             if let failure = appendRow(rowFields, to: builders, caches: caches) {
-                for index in builders.indices { builders[index].truncate(to: rows) }
+                for index in builders.indices {
+                    builders[index].truncate(to: rows)
+                    writers[index].truncate(to: rows)
+                }
                 rejects.append(reject(from: recordStart, to: next, line: recordLine, column: failure.column, kind: failure.kind, message: failure.message))
                 continue
             }
@@ -219,7 +233,7 @@ final class CSVSplitReader: BatchStream {
         try source.rejects.add(rejects)
         try context.checkCancelled()
         guard rows > 0 else { return nil }
-        var fields = builders.map { $0.finish() }
+        var fields = builders.indices.map { plans[$0].kind == .string ? writers[$0].finish() : builders[$0].finish() }
         let columns = outputs.map { output -> Column in
             switch output {
             case .field(let index): return fields[index]
@@ -250,6 +264,7 @@ final class CSVSplitReader: BatchStream {
         let projection: UnsafeBufferPointer<Int>
         let plans: UnsafeBufferPointer<FieldPlan>
         let notNull: UnsafeBufferPointer<Int>
+        let writers: UnsafeMutableBufferPointer<TextColumnWriter>
     }
 
     /// Appends the projected fields of the scanned record; returns the first failure.
@@ -277,6 +292,15 @@ final class CSVSplitReader: BatchStream {
             }
             let quoted = span.flags & FieldSpan.quoted != 0
             let ok: Bool
+            if plans[output].kind == .string {
+                if span.flags & FieldSpan.escaped != 0 {
+                    tokenizer.unescape(field, into: &scratch)
+                    scratch.withUnsafeBufferPointer { CSVFieldParser.appendText($0, quoted: quoted, trims: plans[output].trims, to: &fields.writers[output]) }
+                } else {
+                    CSVFieldParser.appendText(field, quoted: quoted, trims: plans[output].trims, to: &fields.writers[output])
+                }
+                continue
+            }
             if span.flags & FieldSpan.escaped != 0 {
                 tokenizer.unescape(field, into: &scratch)
                 ok = scratch.withUnsafeBufferPointer { CSVFieldParser.append($0, quoted: quoted, plan: plans[output], to: &builders[output], cache: &caches[output]) }
