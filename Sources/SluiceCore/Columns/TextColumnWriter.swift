@@ -10,17 +10,19 @@
 /// exactly once (a scan's split reader keeps one per text column and frees them in its
 /// `deinit`); a copy must not outlive or be used beside it.
 public struct TextColumnWriter {
-    private var bytes: UnsafeMutablePointer<UInt8>
-    private var byteCapacity: Int
+    @usableFromInline var bytes: UnsafeMutablePointer<UInt8>
+    @usableFromInline var byteCapacity: Int
     /// `rows + 1` offsets, the first 0.
-    private var offsets: UnsafeMutablePointer<Int32>
-    private var rowCapacity: Int
+    @usableFromInline var offsets: UnsafeMutablePointer<Int32>
+    @usableFromInline var rowCapacity: Int
+    @usableFromInline var written = 0
+    @usableFromInline var rowCount = 0
     /// Bytes written so far.
-    public private(set) var byteCount = 0
+    public var byteCount: Int { written }
     /// Rows written so far.
-    public private(set) var rows = 0
+    public var rows: Int { rowCount }
     /// The null rows, ascending (rare: an empty unquoted field).
-    private var nulls: [Int32] = []
+    @usableFromInline var nulls: [Int32] = []
 
     /// Room for `rows` values of `bytesPerRow` bytes before the first growth.
     public init(rows: Int, bytesPerRow: Int = 16) {
@@ -38,62 +40,62 @@ public struct TextColumnWriter {
     }
 
     /// Appends one value's UTF-8 bytes.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func append(_ value: UnsafeBufferPointer<UInt8>) {
         let length = value.count
-        if rows == rowCapacity { growRows() }
-        if byteCount + length > byteCapacity { growBytes(toHold: byteCount + length) }
+        if rowCount == rowCapacity { growRows() }
+        if written + length > byteCapacity { growBytes(toHold: written + length) }
         if length > 0, let source = value.baseAddress {
-            Self.copy(source, to: bytes + byteCount, count: length)
+            Self.copy(source, to: bytes + written, count: length)
         }
-        byteCount += length
-        rows += 1
-        offsets[rows] = Int32(truncatingIfNeeded: byteCount)
+        written += length
+        rowCount += 1
+        offsets[rowCount] = Int32(truncatingIfNeeded: written)
     }
 
     /// Appends a null (an empty slot).
     public mutating func appendNull() {
-        if rows == rowCapacity { growRows() }
-        nulls.append(Int32(truncatingIfNeeded: rows))
-        rows += 1
-        offsets[rows] = Int32(truncatingIfNeeded: byteCount)
+        if rowCount == rowCapacity { growRows() }
+        nulls.append(Int32(truncatingIfNeeded: rowCount))
+        rowCount += 1
+        offsets[rowCount] = Int32(truncatingIfNeeded: written)
     }
 
     /// Drops the rows from `newRows` on (a row that turned out to be a reject).
     public mutating func truncate(to newRows: Int) {
-        guard newRows < rows else { return }
-        rows = max(0, newRows)
-        byteCount = Int(offsets[rows])
-        while let last = nulls.last, Int(last) >= rows { nulls.removeLast() }
+        guard newRows < rowCount else { return }
+        rowCount = max(0, newRows)
+        written = Int(offsets[rowCount])
+        while let last = nulls.last, Int(last) >= rowCount { nulls.removeLast() }
     }
 
     /// The rows written as a `string` column; the writer is then empty, with its memory kept.
     public mutating func finish() -> Column {
-        let count = rows + 1
+        let count = rowCount + 1
         let offsetArray = [Int32](unsafeUninitializedCapacity: count) { buffer, initialized in
             if let target = buffer.baseAddress { target.initialize(from: offsets, count: count) }
             initialized = count
         }
-        let written = byteCount
-        let byteArray = [UInt8](unsafeUninitializedCapacity: written) { buffer, initialized in
-            if written > 0, let target = buffer.baseAddress { target.initialize(from: bytes, count: written) }
-            initialized = written
+        let byteCount = written
+        let byteArray = [UInt8](unsafeUninitializedCapacity: byteCount) { buffer, initialized in
+            if byteCount > 0, let target = buffer.baseAddress { target.initialize(from: bytes, count: byteCount) }
+            initialized = byteCount
         }
         var validity: ValidityBitmap?
         if !nulls.isEmpty {
-            var bitmap = ValidityBitmap(count: rows, allValid: true)
+            var bitmap = ValidityBitmap(count: rowCount, allValid: true)
             for row in nulls { bitmap.set(Int(row), valid: false) }
             validity = bitmap
         }
-        rows = 0
-        byteCount = 0
+        rowCount = 0
+        written = 0
         nulls.removeAll(keepingCapacity: true)
         return Column(type: .string, storage: .string(StringStorage(offsets: offsetArray, bytes: byteArray)), validity: validity)
     }
 
     /// Copies `count` bytes: short values as two overlapping word (or half-word) copies, so
     /// no call is made for an id; long ones through `memmove`.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func copy(_ source: UnsafePointer<UInt8>, to target: UnsafeMutablePointer<UInt8>, count: Int) {
         let from = UnsafeRawPointer(source), to = UnsafeMutableRawPointer(target)
         if count >= 8, count <= 16 {
@@ -109,18 +111,18 @@ public struct TextColumnWriter {
         }
     }
 
-    private mutating func growRows() {
+    @usableFromInline mutating func growRows() {
         let grown = UnsafeMutablePointer<Int32>.allocate(capacity: rowCapacity * 2 + 1)
-        grown.initialize(from: offsets, count: rows + 1)
+        grown.initialize(from: offsets, count: rowCount + 1)
         offsets.deallocate()
         offsets = grown
         rowCapacity *= 2
     }
 
-    private mutating func growBytes(toHold needed: Int) {
+    @usableFromInline mutating func growBytes(toHold needed: Int) {
         let capacity = max(needed, byteCapacity * 2)
         let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-        if byteCount > 0 { grown.initialize(from: bytes, count: byteCount) }
+        if written > 0 { grown.initialize(from: bytes, count: written) }
         bytes.deallocate()
         bytes = grown
         byteCapacity = capacity

@@ -24,6 +24,9 @@ public final class JSONRecordDecoder {
     /// Prefixes of flattened names (`a.`), to know when to descend into an object.
     private let objectPrefixes: Set<[UInt8]>
     @exclusivity(unchecked) private var builders: [ColumnBuilder]
+    /// The text columns' values, written through raw memory the decoder reuses for every
+    /// batch (their builders stay empty); one per column, the others at their minimum.
+    @exclusivity(unchecked) private var writers: UnsafeMutableBufferPointer<TextColumnWriter>
     @exclusivity(unchecked) private var seen: [Bool]
     @exclusivity(unchecked) private var scratch: [UInt8] = []
     /// The current key path (`a.b.c`) in its first `pathLength` bytes; its storage only grows,
@@ -58,8 +61,17 @@ public final class JSONRecordDecoder {
         }
         objectPrefixes = prefixes
         builders = schema.fields.map { ColumnBuilder(type: $0.type) }
+        writers = .allocate(capacity: max(1, schema.count))
+        for (index, field) in schema.fields.enumerated() {
+            writers.initializeElement(at: index, to: TextColumnWriter(rows: field.type == .string ? 4_096 : 0))
+        }
         seen = Array(repeating: false, count: schema.count)
         caches = Array(repeating: ParseCache(), count: schema.count)
+    }
+
+    deinit {
+        for index in 0..<schema.count { writers[index].release() }
+        writers.deallocate()
     }
 
     /// Rows decoded and not yet taken.
@@ -67,8 +79,9 @@ public final class JSONRecordDecoder {
 
     /// Returns the rows decoded so far as a batch and starts a new one.
     public func takeBatch() -> RecordBatch {
-        let batch = RecordBatch(unchecked: schema, columns: builders.map { $0.finish() }, rowCount: rows)
-        builders = schema.fields.map { ColumnBuilder(type: $0.type, capacity: rows) }
+        let columns = builders.indices.map { stringColumns[$0] ? writers[$0].finish() : builders[$0].finish() }
+        let batch = RecordBatch(unchecked: schema, columns: columns, rowCount: rows)
+        builders = schema.fields.map { ColumnBuilder(type: $0.type, capacity: $0.type == .string ? 0 : rows) }
         rows = 0
         batchLines = rowLines
         rowLines.removeAll(keepingCapacity: true)
@@ -175,7 +188,7 @@ public final class JSONRecordDecoder {
         } catch {
             var end = start
             while end < document.count, document[end] != 0x0A { end += 1 }
-            for index in builders.indices { builders[index].truncate(to: rows) }
+            truncateRow()
             rejects.append(reject(document, start..<end, source: source, line: lines.line(at: start, in: document),
                                   failure: Failure(column: nil, kind: .typeConflict, message: "malformed JSON: \(error.message) at byte \(error.position)")))
             scanner.position = end
@@ -189,6 +202,19 @@ public final class JSONRecordDecoder {
         let window = document[start..<min(document.count, start + 40)]
         let preview = UnsafeBufferPointer(rebasing: window.prefix { (0x20..<0x7F).contains($0) })
         return "neither an array nor newline-delimited objects" + (preview.isEmpty ? "" : " (starts with '\(String(decoding: preview, as: UTF8.self))')")
+    }
+
+    /// Drops the current object's values from every column (it became a reject).
+    private func truncateRow() {
+        for index in builders.indices {
+            builders[index].truncate(to: rows)
+            writers[index].truncate(to: rows)
+        }
+    }
+
+    /// A null in column `column`, in its writer for text columns.
+    private func appendNull(column: Int) {
+        if stringColumns[column] { writers[column].appendNull() } else { builders[column].appendNull() }
     }
 
     struct Failure {
@@ -206,10 +232,10 @@ public final class JSONRecordDecoder {
         guard scanner.consume(UInt8(ascii: "{")) else { throw JSONSyntaxError(position: scanner.position, message: "expected an object") }
         try members(&scanner, failure: &failure)
         if failure != nil {
-            for index in builders.indices { builders[index].truncate(to: rows) }
+            truncateRow()
             return failure
         }
-        for index in seen.indices where !seen[index] { builders[index].appendNull() }
+        for index in seen.indices where !seen[index] { appendNull(column: index) }
         if recordsLines { rowLines.append(line(at: start, in: scanner.bytes)) }
         rows += 1
         return nil
@@ -316,6 +342,10 @@ public final class JSONRecordDecoder {
                 if token.nonASCII, !CSVFieldParser.isValidUTF8(text) {
                     return Failure(column: name, kind: .invalidUTF8, message: "invalid UTF-8 in \(name)")
                 }
+                if stringColumns[column] {
+                    writers[column].append(text)
+                    return nil
+                }
                 if CSVFieldParser.append(text, quoted: true, plan: plan, to: &builders[column], cache: &caches[column]) { return nil }
                 return conflict("'\(String(decoding: text.prefix(100), as: UTF8.self))'")
             }
@@ -328,18 +358,25 @@ public final class JSONRecordDecoder {
             try scanner.literal(isTrue ? "true" : "false")
             switch plan.kind {
             case .bool: builders[column].append(bool: isTrue)
+            case .string where stringColumns[column]:
+                var literal = isTrue ? "true" : "false"
+                literal.withUTF8 { writers[column].append($0) }
             case .string: builders[column].append(string: isTrue ? "true" : "false")
             default: return conflict("a boolean")
             }
             return nil
         case UInt8(ascii: "n"):
             try scanner.literal("null")
-            builders[column].appendNull()
+            appendNull(column: column)
             return nil
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             let range = try scanner.skipValue()
             guard plan.kind == .string else { return conflict(bytes[range.lowerBound] == UInt8(ascii: "[") ? "an array" : "an object") }
-            builders[column].append(bytes: UnsafeBufferPointer(rebasing: bytes[range]))
+            if stringColumns[column] {
+                writers[column].append(UnsafeBufferPointer(rebasing: bytes[range]))
+            } else {
+                builders[column].append(bytes: UnsafeBufferPointer(rebasing: bytes[range]))
+            }
             return nil
         default:
             let (range, integral) = try scanner.number()
@@ -351,6 +388,8 @@ public final class JSONRecordDecoder {
                 guard integral else { return conflict("\(String(decoding: text, as: UTF8.self))") }
                 guard let number = CSVFieldParser.parseInt(text) else { return overflow() }
                 builders[column].append(int64: number)
+            case .string where stringColumns[column]:
+                writers[column].append(text)
             case .float64, .decimal, .string:
                 guard CSVFieldParser.append(text, quoted: false, plan: plan, to: &builders[column], cache: &caches[column]) else {
                     // Plain digits with a point that a decimal column refuses are too large for it.
