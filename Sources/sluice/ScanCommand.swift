@@ -54,7 +54,7 @@ struct ScanCommand: ParsableCommand {
         let runtime = ExecutionRuntime(config: try engine.config(), rejects: rejects)
         let started = SystemInfo.monotonicNanos()
         let counted = try RunSession(runtime: runtime, showProgress: !engine.noProgress).run {
-            try DataFrame(source).groupBy([]).agg(Agg.count().as("rows")).collectBatch(runtime: runtime)
+            try Self.countingEveryColumn(DataFrame(source), schema: source.schema).collectBatch(runtime: runtime)
         }
         let elapsed = SystemInfo.monotonicNanos() - started
         let rows = counted.rowCount == 1 ? counted.row(0)[0].description : "0"
@@ -64,6 +64,7 @@ struct ScanCommand: ParsableCommand {
         print("dialect   \(source.dialect)")
         print("schema    \(source.schema)")
         print("rows      \(rows) passed · \(Terminal.count(rejects.totalRejected)) rejected")
+        print("nulls     \(Self.nulls(counted, schema: source.schema))")
         print(String(format: "time      %.3f s · %.0f MB/s · %.0f MB/s per worker (%d workers)", seconds, megabytes / seconds,
                      megabytes / seconds / Double(engine.workers), engine.workers))
         for reject in try rejects.firstRejects(5) {
@@ -88,7 +89,7 @@ struct ScanCommand: ParsableCommand {
         let runtime = ExecutionRuntime(config: config, rejects: rejects)
         let started = SystemInfo.monotonicNanos()
         let counted = try RunSession(runtime: runtime, showProgress: !engine.noProgress).run {
-            try DataFrame(source).groupBy([]).agg(Agg.count().as("rows")).collectBatch(runtime: runtime)
+            try Self.countingEveryColumn(DataFrame(source), schema: schema).collectBatch(runtime: runtime)
         }
         let seconds = Double(SystemInfo.monotonicNanos() - started) / 1e9
         let compressed = archives.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
@@ -96,6 +97,25 @@ struct ScanCommand: ParsableCommand {
         print("archives  \(archives.count) (\(Terminal.bytes(compressed)) compressed, \(Terminal.bytes(json)) of JSON in \(source.partitions.joined().count) entries)")
         print("schema    \(schema)")
         print("rows      \(counted.rowCount == 1 ? counted.row(0)[0].description : "0") passed · \(Terminal.count(rejects.totalRejected)) rejected")
+        print("nulls     \(Self.nulls(counted, schema: schema))")
         print(String(format: "time      %.3f s · %.0f MB/s of JSON (%d workers)", seconds, Double(json) / 1_048_576 / seconds, engine.workers))
+    }
+
+    /// The rows, then each column's non-null values. Counting values reads every column, so
+    /// each is parsed and typed and a value that does not parse is a reject; a plain row count
+    /// needs no column and would only find where records end.
+    static func countingEveryColumn(_ frame: DataFrame, schema: Schema) -> DataFrame {
+        frame.groupBy([]).agg([Agg.count().as("rows")] + schema.names.enumerated().map { Agg.count(col($1)).as("values_\($0)") })
+    }
+
+    /// The columns with nulls and how many, from ``countingEveryColumn(_:schema:)``'s row.
+    static func nulls(_ counted: RecordBatch, schema: Schema) -> String {
+        guard counted.rowCount == 1, case .int64(let rows) = counted.row(0)[0] else { return "none" }
+        let values = counted.row(0)
+        let withNulls = schema.names.enumerated().compactMap { index, name -> String? in
+            guard index + 1 < values.count, case .int64(let present) = values[index + 1], present < rows else { return nil }
+            return "\(name) \(Terminal.count(Int(rows - present)))"
+        }
+        return withNulls.isEmpty ? "none" : withNulls.joined(separator: ", ")
     }
 }
