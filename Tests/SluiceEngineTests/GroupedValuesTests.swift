@@ -54,4 +54,36 @@ struct GroupedValuesTests {
             #expect(values == input.sorted())
         }
     }
+    @Test("pairs that barely repeat are compacted ever more rarely; pairs that repeat keep the threshold and shrink")
+    func compactionBacksOff() {
+        // Unique pairs: the first compaction past the base keeps them all, so the next one
+        // waits for four times as many, then eight.
+        var unique = GroupedValues(compactionBase: 1_000)
+        var value: UInt64 = 0
+        func add(_ count: Int, to pairs: inout GroupedValues) {
+            for _ in 0..<count {
+                pairs.append(group: Int32(value % 10), key: value)
+                value += 1
+            }
+            pairs.maybeCompact(groupCount: 10)
+        }
+        add(1_000, to: &unique)
+        #expect(unique.compactionFactor == 2)
+        add(1, to: &unique)
+        #expect(unique.compactionFactor == 4)
+        #expect(unique.keys.count == 1_001)
+        add(3_000, to: &unique)
+        #expect(unique.compactionFactor == 4, "1,001 × 4 + 1,000 not yet passed")
+        add(1_005, to: &unique)
+        #expect(unique.compactionFactor == 8)
+        #expect(unique.keys.count == 5_006)
+        // Repeats: each compaction shrinks the pairs to one per group, and the factor stays.
+        var repeated = GroupedValues(compactionBase: 1_000)
+        for round in 0..<3 {
+            for index in 0..<1_021 { repeated.append(group: Int32(index % 10), key: UInt64(index % 10)) }
+            repeated.maybeCompact(groupCount: 10)
+            #expect(repeated.keys.count == 10, "round \(round)")
+            #expect(repeated.compactionFactor == 2)
+        }
+    }
 }
