@@ -31,4 +31,10 @@ struct ScanCLITests {
         #expect(output.stdout.contains("rows      13355 passed · 0 rejected"), "\(output.stdout)")
         #expect(output.stdout.contains("nulls     none"), "\(output.stdout)")
     }
+    @Test("a list type for a CSV column is refused, naming the column")
+    func listTypeRefused() throws {
+        let output = try CLI.run(["scan", try TestSupport.seedFile("transaction.csv"), "--type", "custId=list<string>", "--no-progress"])
+        #expect(output.status != 0)
+        #expect(output.stderr.contains("column custId is given the type list<string>, but a CSV field is one value"), "\(output.stderr)")
+    }
 }

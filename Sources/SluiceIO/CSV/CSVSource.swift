@@ -96,6 +96,10 @@ public final class CSVSource: TrimmingTableSource {
         var fields: [Field] = []
         for (index, name) in names.enumerated() {
             let type = options.columnTypes[name] ?? options.defaultType ?? CSVSniffer.inferType(body.prefix(2_000).compactMap { index < $0.count ? $0[index] : nil })
+            if case .list = type {
+                throw SluiceError(.configuration, "column \(name) is given the type \(type), but a CSV field is one value", location: path,
+                                  hint: "read it as string and split it in the plan")
+            }
             fields.append(Field(name, type))
         }
         if options.provenance, let clash = names.first(where: Provenance.isProvenance) {
