@@ -15,15 +15,15 @@ struct TextColumnWriterTests {
 
     @Test("values of every length come out as written, past the first capacity of rows and bytes")
     func roundTrip() {
-        var writer = TextColumnWriter(rows: 16, bytesPerRow: 1)
-        defer { writer.release() }
+        let writers = TextColumnWriter.allocate(rows: [16])
+        defer { TextColumnWriter.deallocate(writers) }
         let expected = Self.values(1_000)
         for value in expected {
             var text = value
-            text.withUTF8 { writer.append($0) }
+            #expect(text.withUTF8 { writers[0].append($0) })
         }
-        #expect(writer.rows == 1_000)
-        let column = writer.finish()
+        #expect(writers[0].rows == 1_000)
+        let column = writers[0].finish()
         #expect(column.type == .string)
         #expect(column.nullCount == 0)
         guard case .string(let storage) = column.storage else {
@@ -31,27 +31,27 @@ struct TextColumnWriterTests {
             return
         }
         #expect(storage == StringStorage(expected))
-        #expect(writer.rows == 0 && writer.byteCount == 0)
+        #expect(writers[0].rows == 0 && writers[0].byteCount == 0)
     }
 
     @Test("nulls are null rows with empty slots; truncation drops values, bytes and nulls together")
     func nullsAndTruncation() {
-        var writer = TextColumnWriter(rows: 4)
-        defer { writer.release() }
+        let writers = TextColumnWriter.allocate(rows: [4])
+        defer { TextColumnWriter.deallocate(writers) }
         for (row, value) in ["0023938", "", "PURA250", "x", "long value of thirty-one bytes!"].enumerated() {
             if row == 1 || row == 3 {
-                writer.appendNull()
+                writers[0].appendNull()
             } else {
                 var text = value
-                text.withUTF8 { writer.append($0) }
+                #expect(text.withUTF8 { writers[0].append($0) })
             }
         }
-        writer.truncate(to: 3)
-        #expect(writer.rows == 3)
-        #expect(writer.byteCount == 14)
+        writers[0].truncate(to: 3)
+        #expect(writers[0].rows == 3)
+        #expect(writers[0].byteCount == 14)
         var tail = "SUPA101"
-        tail.withUTF8 { writer.append($0) }
-        let column = writer.finish()
+        #expect(tail.withUTF8 { writers[0].append($0) })
+        let column = writers[0].finish()
         #expect(column.count == 4)
         #expect(column.nullCount == 1)
         #expect(column.isNull(1))
@@ -62,17 +62,43 @@ struct TextColumnWriterTests {
 
     @Test("a finished writer starts the next batch empty and reuses its memory")
     func reuse() {
-        var writer = TextColumnWriter(rows: 8)
-        defer { writer.release() }
-        writer.appendNull()
-        _ = writer.finish()
+        let writers = TextColumnWriter.allocate(rows: [8])
+        defer { TextColumnWriter.deallocate(writers) }
+        writers[0].appendNull()
+        _ = writers[0].finish()
         var id = "0024003"
-        id.withUTF8 { writer.append($0) }
-        let column = writer.finish()
+        #expect(id.withUTF8 { writers[0].append($0) })
+        let column = writers[0].finish()
         #expect(column.count == 1)
         #expect(column.nullCount == 0)
         #expect(column.value(at: 0) == .string("0024003"))
-        let empty = writer.finish()
+        let empty = writers[0].finish()
         #expect(empty.count == 0)
+    }
+    @Test("an append past the column's byte limit writes nothing and says so; the rows before it stay")
+    func byteLimit() {
+        let writers = TextColumnWriter.allocate(rows: [4], maxBytes: 10)
+        defer { TextColumnWriter.deallocate(writers) }
+        var first = "0023938", second = "PURA250", third = "abc"
+        #expect(first.withUTF8 { writers[0].append($0) })
+        #expect(!second.withUTF8 { writers[0].append($0) })
+        #expect(writers[0].rows == 1 && writers[0].byteCount == 7)
+        #expect(third.withUTF8 { writers[0].append($0) })
+        let column = writers[0].finish()
+        #expect(column.count == 2)
+        #expect(column.value(at: 1) == .string("abc"))
+    }
+
+    @Test("a batch far larger than the writer was made for leaves it at its first size, still correct")
+    func shrinksAfterHugeBatch() {
+        let writers = TextColumnWriter.allocate(rows: [16])
+        defer { TextColumnWriter.deallocate(writers) }
+        var big = String(repeating: "x", count: 1 << 20)
+        for _ in 0..<20 { #expect(big.withUTF8 { writers[0].append($0) }) }
+        #expect(writers[0].byteCount == 20 << 20)
+        #expect(writers[0].finish().count == 20)
+        var id = "0024212"
+        #expect(id.withUTF8 { writers[0].append($0) })
+        #expect(writers[0].finish().value(at: 0) == .string("0024212"))
     }
 }

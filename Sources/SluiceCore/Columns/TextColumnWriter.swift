@@ -6,9 +6,11 @@
 /// was most of the cost of reading the field. Here a value is a capacity test and a copy of
 /// a few words through raw pointers, and the batch is copied out once at the end.
 ///
-/// It holds raw memory and is copyable, so it has one owner, which calls ``release()``
-/// exactly once (a scan's split reader keeps one per text column and frees them in its
-/// `deinit`); a copy must not outlive or be used beside it.
+/// It holds raw memory and is copyable, so it has one owner: writers are made together by
+/// ``allocate(rows:)`` and freed together by ``deallocate(_:)`` (a scan's split reader keeps
+/// one per column and frees them in its `deinit`); a copy must not outlive or be used beside
+/// its original. A batch holds at most ``maxBytes`` bytes of text per column (its offsets are
+/// 32-bit, as Arrow's are): an append past that writes nothing and returns false.
 public struct TextColumnWriter {
     @usableFromInline var bytes: UnsafeMutablePointer<UInt8>
     @usableFromInline var byteCapacity: Int
@@ -23,26 +25,54 @@ public struct TextColumnWriter {
     public var rows: Int { rowCount }
     /// The null rows, ascending (rare: an empty unquoted field).
     @usableFromInline var nulls: [Int32] = []
+    @usableFromInline let byteLimit: Int
+    /// The capacities it was made with, which it returns to after a batch far larger.
+    private let initialRows: Int
+    private let initialBytes: Int
 
-    /// Room for `rows` values of `bytesPerRow` bytes before the first growth.
-    public init(rows: Int, bytesPerRow: Int = 16) {
+    /// Room for `rows` values of `bytesPerRow` bytes before the first growth (owners make
+    /// writers through ``allocate(rows:)``).
+    init(rows: Int, bytesPerRow: Int = 16, maxBytes: Int = Self.maxBytes) {
         rowCapacity = max(16, rows)
         byteCapacity = max(256, rowCapacity * bytesPerRow)
+        initialRows = rowCapacity
+        initialBytes = byteCapacity
+        byteLimit = maxBytes
         offsets = .allocate(capacity: rowCapacity + 1)
         offsets.initialize(to: 0)
         bytes = .allocate(capacity: byteCapacity)
     }
 
-    /// Frees the memory; the writer must not be used afterwards.
-    public func release() {
-        offsets.deallocate()
-        bytes.deallocate()
+    /// Bytes of text one column of one batch may hold: the largest 32-bit offset.
+    public static let maxBytes = Int(Int32.max)
+
+    /// One writer per entry of `rows` (the rows each is sized for; 0 for a column that never
+    /// takes text), in memory the caller frees with ``deallocate(_:)``. `maxBytes` lowers
+    /// the text a batch's column may hold (for tests); it is never above ``maxBytes``.
+    public static func allocate(rows: [Int], maxBytes: Int = Self.maxBytes) -> UnsafeMutableBufferPointer<TextColumnWriter> {
+        let writers = UnsafeMutableBufferPointer<TextColumnWriter>.allocate(capacity: rows.count)
+        for (index, count) in rows.enumerated() {
+            writers.initializeElement(at: index, to: TextColumnWriter(rows: count, maxBytes: min(maxBytes, Self.maxBytes)))
+        }
+        return writers
     }
 
-    /// Appends one value's UTF-8 bytes.
+    /// Frees writers made by ``allocate(rows:)``: their memory, then the writers themselves.
+    public static func deallocate(_ writers: UnsafeMutableBufferPointer<TextColumnWriter>) {
+        for index in writers.indices {
+            writers[index].offsets.deallocate()
+            writers[index].bytes.deallocate()
+        }
+        if let base = writers.baseAddress { base.deinitialize(count: writers.count) }
+        writers.deallocate()
+    }
+
+    /// Appends one value's UTF-8 bytes; false, with nothing written, when the column's
+    /// text would pass ``maxBytes`` (or the lower limit it was made with).
     @inlinable @inline(__always)
-    public mutating func append(_ value: UnsafeBufferPointer<UInt8>) {
+    public mutating func append(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
         let length = value.count
+        guard length <= byteLimit - written else { return false }
         if rowCount == rowCapacity { growRows() }
         if written + length > byteCapacity { growBytes(toHold: written + length) }
         if length > 0, let source = value.baseAddress {
@@ -51,6 +81,7 @@ public struct TextColumnWriter {
         written += length
         rowCount += 1
         offsets[rowCount] = Int32(truncatingIfNeeded: written)
+        return true
     }
 
     /// Appends a null (an empty slot).
@@ -90,6 +121,19 @@ public struct TextColumnWriter {
         rowCount = 0
         written = 0
         nulls.removeAll(keepingCapacity: true)
+        // A long-lived writer (a JSON decoder's, across a scan's documents) must not keep one
+        // huge document's memory: past 4× its first size and 16 MB, it shrinks back.
+        if byteCapacity > max(4 * initialBytes, 16 << 20) {
+            bytes.deallocate()
+            bytes = .allocate(capacity: initialBytes)
+            byteCapacity = initialBytes
+        }
+        if rowCapacity > max(4 * initialRows, 4 << 20) {
+            offsets.deallocate()
+            offsets = .allocate(capacity: initialRows + 1)
+            offsets.initialize(to: 0)
+            rowCapacity = initialRows
+        }
         return Column(type: .string, storage: .string(StringStorage(offsets: offsetArray, bytes: byteArray)), validity: validity)
     }
 

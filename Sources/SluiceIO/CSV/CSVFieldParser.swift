@@ -114,17 +114,23 @@ enum CSVFieldParser {
     }
 
     /// Appends a text field to its column's writer: `nullIfEmpty(trim(field))` when the plan
-    /// trims, else the bytes as they are, an empty unquoted field being null.
+    /// trims, else the bytes as they are, an empty unquoted field being null. False when the
+    /// batch's text in the column would pass ``TextColumnWriter/maxBytes``.
     @inline(__always)
-    static func appendText(_ bytes: UnsafeBufferPointer<UInt8>, quoted: Bool, trims: Bool, to writer: inout TextColumnWriter) {
+    static func appendText(_ bytes: UnsafeBufferPointer<UInt8>, quoted: Bool, trims: Bool, to writer: inout TextColumnWriter) -> Bool {
         if trims {
             let text = TextTrim.trimmed(bytes)
-            if text.isEmpty { writer.appendNull() } else { writer.append(text) }
-        } else if bytes.isEmpty, !quoted {
-            writer.appendNull()
-        } else {
-            writer.append(bytes)
+            if text.isEmpty {
+                writer.appendNull()
+                return true
+            }
+            return writer.append(text)
         }
+        if bytes.isEmpty, !quoted {
+            writer.appendNull()
+            return true
+        }
+        return writer.append(bytes)
     }
 
     @inline(__always)

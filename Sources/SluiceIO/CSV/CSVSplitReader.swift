@@ -45,6 +45,11 @@ final class CSVSplitReader: BatchStream {
     @exclusivity(unchecked) private var spans: UnsafeMutableBufferPointer<FieldSpan>
     /// One per projected field, used by the text ones (the others keep their minimum).
     @exclusivity(unchecked) private var writers: UnsafeMutableBufferPointer<TextColumnWriter>
+    /// A text column of the batch passed ``batchTextBytes``: the batch ends after this row.
+    @exclusivity(unchecked) private var textFull = false
+    /// Text one column of a batch may hold before the batch ends early: with a record of at
+    /// most 1 GiB (the largest `maxLineBytes` anything sets), its offsets stay 32-bit.
+    static let batchTextBytes = 512 << 20
     @exclusivity(unchecked) private var scratch: [UInt8] = []
     @exclusivity(unchecked) private var caches: [ParseCache]
     @exclusivity(unchecked) private var reportedBytes: Int
@@ -90,10 +95,7 @@ final class CSVSplitReader: BatchStream {
         buffer = .allocate(byteCount: blockBytes, alignment: 64)
         spans = .allocate(capacity: expectedFields + 1)
         let batchRows = min(context.batchRows, 8_192)
-        writers = .allocate(capacity: max(1, plans.count))
-        for (index, plan) in plans.enumerated() {
-            writers.initializeElement(at: index, to: TextColumnWriter(rows: plan.kind == .string ? batchRows : 0))
-        }
+        writers = TextColumnWriter.allocate(rows: plans.map { $0.kind == .string ? batchRows : 0 })
         bufferOffset = range.lowerBound
         reportedBytes = range.lowerBound
         reservation = context.reservation("CSV reader")
@@ -103,8 +105,7 @@ final class CSVSplitReader: BatchStream {
     deinit {
         buffer.deallocate()
         spans.deallocate()
-        for index in plans.indices { writers[index].release() }
-        writers.deallocate()
+        TextColumnWriter.deallocate(writers)
     }
 
     private var bytes: UnsafeBufferPointer<UInt8> {
@@ -157,6 +158,7 @@ final class CSVSplitReader: BatchStream {
         let batchRows = context.batchRows
         var builders = plans.indices.map { ColumnBuilder(type: schema[$0].type, capacity: plans[$0].kind == .string ? 0 : min(batchRows, 8_192)) }
         for index in plans.indices { writers[index].truncate(to: 0) }
+        textFull = false
         var rows = 0
         var read = 0
         var blank = 0
@@ -171,7 +173,7 @@ final class CSVSplitReader: BatchStream {
         try projection.withUnsafeBufferPointer { (projection: UnsafeBufferPointer<Int>) throws(SluiceError) in
         try notNull.withUnsafeBufferPointer { (notNull: UnsafeBufferPointer<Int>) throws(SluiceError) in
         let rowFields = RowFields(projection: projection, plans: plans, notNull: notNull, writers: writers)
-        while rows < batchRows {
+        while rows < batchRows, !textFull {
             let recordOffset = bufferOffset + position
             if recordOffset >= range.upperBound || (atFileEnd && position >= count) {
                 try finish(at: recordOffset)
@@ -293,12 +295,18 @@ final class CSVSplitReader: BatchStream {
             let quoted = span.flags & FieldSpan.quoted != 0
             let ok: Bool
             if plans[output].kind == .string {
+                let appended: Bool
                 if span.flags & FieldSpan.escaped != 0 {
                     tokenizer.unescape(field, into: &scratch)
-                    scratch.withUnsafeBufferPointer { CSVFieldParser.appendText($0, quoted: quoted, trims: plans[output].trims, to: &fields.writers[output]) }
+                    appended = scratch.withUnsafeBufferPointer { CSVFieldParser.appendText($0, quoted: quoted, trims: plans[output].trims, to: &fields.writers[output]) }
                 } else {
-                    CSVFieldParser.appendText(field, quoted: quoted, trims: plans[output].trims, to: &fields.writers[output])
+                    appended = CSVFieldParser.appendText(field, quoted: quoted, trims: plans[output].trims, to: &fields.writers[output])
                 }
+                guard appended else {
+                    return Failure(column: schema[output].name, kind: .lineTooLong,
+                                   message: "column \(schema[output].name) would hold over 2 GiB of text in one batch (a field of \(field.count) bytes)")
+                }
+                if fields.writers[output].byteCount > Self.batchTextBytes { textFull = true }
                 continue
             }
             if span.flags & FieldSpan.escaped != 0 {

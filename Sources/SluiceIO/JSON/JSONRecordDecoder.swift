@@ -61,17 +61,13 @@ public final class JSONRecordDecoder {
         }
         objectPrefixes = prefixes
         builders = schema.fields.map { ColumnBuilder(type: $0.type) }
-        writers = .allocate(capacity: max(1, schema.count))
-        for (index, field) in schema.fields.enumerated() {
-            writers.initializeElement(at: index, to: TextColumnWriter(rows: field.type == .string ? 4_096 : 0))
-        }
+        writers = TextColumnWriter.allocate(rows: schema.fields.map { $0.type == .string ? 4_096 : 0 })
         seen = Array(repeating: false, count: schema.count)
         caches = Array(repeating: ParseCache(), count: schema.count)
     }
 
     deinit {
-        for index in 0..<schema.count { writers[index].release() }
-        writers.deallocate()
+        TextColumnWriter.deallocate(writers)
     }
 
     /// Rows decoded and not yet taken.
@@ -212,6 +208,15 @@ public final class JSONRecordDecoder {
         }
     }
 
+    /// Text into column `column`'s writer; a failure when the batch's text in the column
+    /// would pass 2 GiB (its offsets are 32-bit).
+    private func appendText(_ text: UnsafeBufferPointer<UInt8>, column: Int) -> Failure? {
+        if writers[column].append(text) { return nil }
+        let name = schema[column].name
+        return Failure(column: name, kind: .overflow,
+                       message: "\(name) would hold over 2 GiB of text in one document's batch; split the document into smaller files")
+    }
+
     /// A null in column `column`, in its writer for text columns.
     private func appendNull(column: Int) {
         if stringColumns[column] { writers[column].appendNull() } else { builders[column].appendNull() }
@@ -342,10 +347,7 @@ public final class JSONRecordDecoder {
                 if token.nonASCII, !CSVFieldParser.isValidUTF8(text) {
                     return Failure(column: name, kind: .invalidUTF8, message: "invalid UTF-8 in \(name)")
                 }
-                if stringColumns[column] {
-                    writers[column].append(text)
-                    return nil
-                }
+                if stringColumns[column] { return self.appendText(text, column: column) }
                 if CSVFieldParser.append(text, quoted: true, plan: plan, to: &builders[column], cache: &caches[column]) { return nil }
                 return conflict("'\(String(decoding: text.prefix(100), as: UTF8.self))'")
             }
@@ -360,7 +362,7 @@ public final class JSONRecordDecoder {
             case .bool: builders[column].append(bool: isTrue)
             case .string where stringColumns[column]:
                 var literal = isTrue ? "true" : "false"
-                literal.withUTF8 { writers[column].append($0) }
+                return literal.withUTF8 { appendText($0, column: column) }
             case .string: builders[column].append(string: isTrue ? "true" : "false")
             default: return conflict("a boolean")
             }
@@ -373,7 +375,7 @@ public final class JSONRecordDecoder {
             let range = try scanner.skipValue()
             guard plan.kind == .string else { return conflict(bytes[range.lowerBound] == UInt8(ascii: "[") ? "an array" : "an object") }
             if stringColumns[column] {
-                writers[column].append(UnsafeBufferPointer(rebasing: bytes[range]))
+                return appendText(UnsafeBufferPointer(rebasing: bytes[range]), column: column)
             } else {
                 builders[column].append(bytes: UnsafeBufferPointer(rebasing: bytes[range]))
             }
@@ -389,7 +391,7 @@ public final class JSONRecordDecoder {
                 guard let number = CSVFieldParser.parseInt(text) else { return overflow() }
                 builders[column].append(int64: number)
             case .string where stringColumns[column]:
-                writers[column].append(text)
+                return appendText(text, column: column)
             case .float64, .decimal, .string:
                 guard CSVFieldParser.append(text, quoted: false, plan: plan, to: &builders[column], cache: &caches[column]) else {
                     // Plain digits with a point that a decimal column refuses are too large for it.
