@@ -61,8 +61,9 @@ struct GroupedValues {
     }
 
     /// Pairs (12 bytes each) held before the first compaction. At 4M, a map task of 5M
-    /// purchases whose days barely repeat (the 20M benchmark file) compacted twice, and the
-    /// first removed almost nothing: 6 % of the run.
+    /// purchases whose days barely repeat (the 20M benchmark file) compacted twice and the
+    /// first removed almost nothing; at 8M the map side's compaction fell from 5.0 % to 4.2 %
+    /// of a profile's samples.
     static let defaultCompactionBase = 8 << 20
     private let compactionBase: Int
     private(set) var compactionFactor = 2

@@ -343,18 +343,18 @@ public final class JSONRecordDecoder {
                 return conflict("the string '\(String(decoding: text, as: UTF8.self))'")
             }
             let name = schema[column].name
-            func appendText(_ text: UnsafeBufferPointer<UInt8>) -> Failure? {
+            func appendToken(_ text: UnsafeBufferPointer<UInt8>) -> Failure? {
                 if token.nonASCII, !CSVFieldParser.isValidUTF8(text) {
                     return Failure(column: name, kind: .invalidUTF8, message: "invalid UTF-8 in \(name)")
                 }
-                if stringColumns[column] { return self.appendText(text, column: column) }
+                if stringColumns[column] { return appendText(text, column: column) }
                 if CSVFieldParser.append(text, quoted: true, plan: plan, to: &builders[column], cache: &caches[column]) { return nil }
                 return conflict("'\(String(decoding: text.prefix(100), as: UTF8.self))'")
             }
-            guard token.escaped else { return appendText(UnsafeBufferPointer(rebasing: bytes[token.range])) }
+            guard token.escaped else { return appendToken(UnsafeBufferPointer(rebasing: bytes[token.range])) }
             try scanner.decode(token, into: &scratch)
             let decoded = scratch
-            return decoded.withUnsafeBufferPointer { appendText($0) }
+            return decoded.withUnsafeBufferPointer { appendToken($0) }
         case UInt8(ascii: "t"), UInt8(ascii: "f"):
             let isTrue = scanner.peek() == UInt8(ascii: "t")
             try scanner.literal(isTrue ? "true" : "false")
