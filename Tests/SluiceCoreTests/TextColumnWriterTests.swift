@@ -1,3 +1,4 @@
+import Dispatch
 import SluiceCore
 import Testing
 
@@ -100,5 +101,39 @@ struct TextColumnWriterTests {
         var id = "0024212"
         #expect(id.withUTF8 { writers[0].append($0) })
         #expect(writers[0].finish().value(at: 0) == .string("0024212"))
+    }
+}
+
+/// A batch whose text column holds no bytes: under ThreadSanitizer (CI runs this suite with it),
+/// writing to the runtime's shared empty-array storage from several threads is a reported race.
+@Suite("Text column writer: columns without bytes")
+struct TextColumnWriterEmptyTests {
+    @Test("columns of only empty values and nulls, finished on four threads at once, are exact")
+    func emptyColumnsOnManyThreads() {
+        let results = Locked([Int: [Value]]())
+        DispatchQueue.concurrentPerform(iterations: 4) { thread in
+            let writers = TextColumnWriter.allocate(rows: [8])
+            defer { TextColumnWriter.deallocate(writers) }
+            var columns: [[Value]] = []
+            for round in 0..<50 {
+                for row in 0..<(round % 5) {
+                    if (row + thread) % 2 == 0 {
+                        writers[0].appendNull()
+                    } else {
+                        let appended = writers[0].append(UnsafeBufferPointer(start: nil, count: 0))
+                        #expect(appended)
+                    }
+                }
+                let column = writers[0].finish()
+                columns.append((0..<column.count).map { column.value(at: $0) })
+            }
+            results.withLock { $0[thread] = columns.flatMap { $0 } }
+        }
+        for thread in 0..<4 {
+            let expected: [Value] = (0..<50).flatMap { round in
+                (0..<(round % 5)).map { row in (row + thread) % 2 == 0 ? .null : .string("") }
+            }
+            #expect(results.withLock { $0[thread] } == expected)
+        }
     }
 }

@@ -108,8 +108,10 @@ public struct TextColumnWriter {
             initialized = count
         }
         let byteCount = written
-        let byteArray = [UInt8](unsafeUninitializedCapacity: byteCount) { buffer, initialized in
-            if byteCount > 0, let target = buffer.baseAddress { target.initialize(from: bytes, count: byteCount) }
+        // No bytes (every value empty or null) is `[]`: an array made with capacity 0 is the
+        // runtime's shared empty storage, and setting its count writes to it from every thread.
+        let byteArray = byteCount == 0 ? [] : [UInt8](unsafeUninitializedCapacity: byteCount) { buffer, initialized in
+            if let target = buffer.baseAddress { target.initialize(from: bytes, count: byteCount) }
             initialized = byteCount
         }
         var validity: ValidityBitmap?
