@@ -39,6 +39,29 @@ struct GroupedValuesTests {
         #expect(shuffled.groups == (0..<groupCount).flatMap { Array(repeating: Int32($0), count: expected[$0].count) })
     }
 
+    @Test("many groups, empty ones between, compact as one group at a time would", arguments: [1_000, 1_025, 70_001])
+    func compactsManyGroups(groupCount: Int) {
+        var random = SeededGenerator(seed: UInt64(groupCount))
+        var pairs = GroupedValues()
+        var expected = [Set<UInt64>](repeating: [], count: groupCount)
+        for _ in 0..<(groupCount * 4) {
+            // Every third group stays empty; values repeat within a group.
+            var group = Int(random.next() % UInt64(groupCount))
+            if group % 3 == 2 { group -= 1 }
+            let value = random.next() % 40
+            expected[group].insert(value)
+            pairs.append(group: Int32(group), key: value)
+        }
+        let offsets = pairs.compact(groupCount: groupCount)
+        #expect(offsets.count == groupCount + 1)
+        var mismatches = 0
+        for group in 0..<groupCount where Array(pairs.keys[Int(offsets[group])..<Int(offsets[group + 1])]) != expected[group].sorted() {
+            mismatches += 1
+        }
+        #expect(mismatches == 0)
+        #expect(pairs.groups == (0..<groupCount).flatMap { Array(repeating: Int32($0), count: expected[$0].count) })
+    }
+
     @Test("the segment sort orders any words: sorted, reversed, equal, random")
     func segmentSort() {
         var random = SeededGenerator(seed: 3)
