@@ -57,12 +57,13 @@ let package = Package(
         ),
 
         .target(name: "SluiceCore", swiftSettings: hotPathSettings),
-        // Cache hints Swift has no spelling for (a prefetch before a hash-table probe).
+        // What Swift has no fast spelling for: a prefetch before a hash-table probe, a byte count in
+        // sixteen-byte steps.
         .target(name: "CSluiceHints"),
         .target(name: "SluiceEngine", dependencies: ["SluiceCore", "CSluiceHints"], swiftSettings: hotPathSettings),
         .target(
             name: "SluiceIO",
-            dependencies: ["SluiceCore", "SluiceEngine", "CLibZip"],
+            dependencies: ["SluiceCore", "SluiceEngine", "CLibZip", "CSluiceHints"],
             swiftSettings: hotPathSettings
         ),
         .target(name: "SluicePostgres", dependencies: ["SluiceCore", "SluiceEngine", "CLibPQ"], swiftSettings: hotPathSettings),

@@ -1,11 +1,44 @@
 #ifndef SLUICE_HINTS_H
 #define SLUICE_HINTS_H
 
+#include <stddef.h>
+#include <stdint.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /// Asks the CPU to bring the cache line at `address` in, for a read soon: a hash-table probe
 /// issues it a few rows ahead, so the probes of neighbouring rows wait for memory together
 /// instead of one after another. Swift has no prefetch of its own.
 static inline void sluice_prefetch(const void *address) {
     __builtin_prefetch(address, 0, 3);
+}
+
+/// How many of the `count` bytes at `bytes` equal `byte`. With SSE2 (every x86-64), sixteen
+/// bytes a step: the equal lanes (all ones, so -1) are subtracted from byte counters that are
+/// summed every 255 steps, before they can wrap. Swift's generic SIMD types compiled this loop
+/// to scalar code sixty times slower than the eight-byte word test it replaces.
+static inline size_t sluice_count_byte(const uint8_t *bytes, size_t count, uint8_t byte) {
+    size_t total = 0;
+    size_t index = 0;
+#if defined(__SSE2__)
+    const __m128i pattern = _mm_set1_epi8((char)byte);
+    const __m128i zero = _mm_setzero_si128();
+    while (index + 16 <= count) {
+        __m128i counters = _mm_setzero_si128();
+        size_t steps = 0;
+        while (steps < 255 && index + 16 <= count) {
+            __m128i chunk = _mm_loadu_si128((const __m128i *)(bytes + index));
+            counters = _mm_sub_epi8(counters, _mm_cmpeq_epi8(chunk, pattern));
+            index += 16;
+            steps += 1;
+        }
+        __m128i sums = _mm_sad_epu8(counters, zero);
+        total += (size_t)_mm_cvtsi128_si32(sums) + (size_t)_mm_cvtsi128_si32(_mm_unpackhi_epi64(sums, sums));
+    }
+#endif
+    for (; index < count; index++) total += bytes[index] == byte;
+    return total;
 }
 
 #endif

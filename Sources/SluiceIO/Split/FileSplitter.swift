@@ -1,3 +1,4 @@
+import CSluiceHints
 public import SluiceCore
 public import SluiceEngine
 
@@ -63,27 +64,11 @@ public enum FileSplitter {
         return counts
     }
 
-    /// The number of bytes equal to `first` and to `second`, eight bytes at a time: a
-    /// byte of `word ^ pattern` is zero exactly where the byte matched, and the exact
-    /// zero-byte test below sets that byte's high bit, so a popcount counts the matches.
+    /// The number of bytes equal to `first` and to `second` (counted once when they are the
+    /// same byte), sixteen bytes a step (see `sluice_count_byte`).
     public static func countBytes(_ bytes: UnsafeRawBufferPointer, _ first: UInt8, _ second: UInt8) -> (first: Int, second: Int) {
-        let a = ByteWord.repeated(first), b = ByteWord.repeated(second)
-        @inline(__always) func matches(_ word: UInt64, _ pattern: UInt64) -> Int { ByteWord.zeroBytes(word ^ pattern).nonzeroBitCount }
-        var totalFirst = 0, totalSecond = 0
-        var index = 0
-        let count = bytes.count
-        while index + 8 <= count {
-            let word = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            totalFirst &+= matches(word, a)
-            totalSecond &+= matches(word, b)
-            index += 8
-        }
-        while index < count {
-            let byte = bytes[index]
-            if byte == first { totalFirst += 1 }
-            if byte == second { totalSecond += 1 }
-            index += 1
-        }
-        return (totalFirst, totalSecond)
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return (0, 0) }
+        let firstCount = sluice_count_byte(base, bytes.count, first)
+        return (firstCount, second == first ? firstCount : sluice_count_byte(base, bytes.count, second))
     }
 }
