@@ -1,3 +1,4 @@
+import CSluiceHints
 import SluiceCore
 
 /// Where one field of a record lies in the read buffer, and what its bytes need.
@@ -30,8 +31,8 @@ enum RecordScan {
 ///
 /// A record ends at a `\n` outside quotes (a `\r` before it is dropped); a lone `\r` is
 /// data. Inside quotes, newlines and delimiters are data and a quote is escaped by doubling
-/// it (or by the escape byte). Unquoted fields stop only at the delimiter and `\n`, so the
-/// hot loop tests two bytes per character.
+/// it (or by the escape byte). Unquoted fields stop only at the delimiter and `\n`: their
+/// ends come from masks of those two bytes over 64 bytes at a time.
 struct CSVTokenizer {
     let delimiter: UInt8
     let quote: UInt8
@@ -68,6 +69,9 @@ struct CSVTokenizer {
         var fields = 0
         var newlines = 0
         let capacity = spans.count
+        // The 64-byte block whose masks the unquoted fields read, and where it starts (none yet).
+        var block = sluice_byte_masks()
+        var blockStart = Int.min / 2
         while true {
             let fieldStart = position
             var flags: UInt8 = 0
@@ -123,32 +127,58 @@ struct CSVTokenizer {
                 if fields < capacity { spans[fields] = FieldSpan(start: fieldStart + 1, end: fieldEnd, flags: flags) }
             } else {
                 var high: UInt64 = 0
-                // Eight bytes at a time while they are in the buffer: an exact zero-byte
-                // test on `word ^ pattern` finds the first delimiter or newline.
+                // From masks of 64 bytes while they are in the buffer: the first delimiter or
+                // newline after the field's start is a trailing-zero count, and one block
+                // usually serves every field of a record.
+                var found = false
+                var highBits: UInt64 = 0
                 if let base = bytes.baseAddress {
+                    while true {
+                        let offset = position - blockStart
+                        if offset >= 64 || offset < 0 {
+                            guard position + 64 <= end else { break }
+                            blockStart = position
+                            block = sluice_match_mask64(base + position, delimiter, newline)
+                            continue
+                        }
+                        let ahead = block.matches >> UInt64(offset)
+                        if ahead != 0 {
+                            let length = ahead.trailingZeroBitCount
+                            highBits |= (block.high >> UInt64(offset)) & ((1 << UInt64(length)) &- 1)
+                            position += length
+                            found = true
+                            break
+                        }
+                        highBits |= block.high >> UInt64(offset)
+                        position = blockStart + 64
+                    }
+                }
+                // Near the buffer's end, eight bytes at a time: an exact zero-byte test on
+                // `word ^ pattern` finds the first delimiter or newline.
+                if !found, let base = bytes.baseAddress {
                     let raw = UnsafeRawPointer(base)
                     while position + 8 <= end {
                         let word = raw.loadUnaligned(fromByteOffset: position, as: UInt64.self)
-                        let found = ByteWord.zeroBytes(word ^ delimiterPattern) | ByteWord.zeroBytes(word ^ newlinePattern)
-                        if found == 0 {
+                        let hits = ByteWord.zeroBytes(word ^ delimiterPattern) | ByteWord.zeroBytes(word ^ newlinePattern)
+                        if hits == 0 {
                             high |= word
                             position += 8
                             continue
                         }
-                        let index = found.trailingZeroBitCount >> 3
+                        let index = hits.trailingZeroBitCount >> 3
                         if index > 0 { high |= word & ((1 << UInt64(index * 8)) - 1) }
                         position += index
                         break
                     }
                 }
-                while position < end {
+                while !found, position < end {
                     let byte = bytes[position]
                     if byte == delimiter || byte == newline { break }
                     high |= UInt64(byte)
                     position += 1
                 }
                 fieldEnd = position
-                if high & 0x8080_8080_8080_8080 != 0 { flags |= FieldSpan.nonASCII }
+                if highBits != 0 || high & 0x8080_8080_8080_8080 != 0 { flags |= FieldSpan.nonASCII }
                 if fields < capacity { spans[fields] = FieldSpan(start: fieldStart, end: fieldEnd, flags: flags) }
             }
             fields += 1
