@@ -12,12 +12,14 @@ import SluiceCore
 /// ordering), the inputs then being `[v1, …, vn, ordering…]`; a tie of the ordering goes to
 /// the row whose values are smallest, compared in order (nulls last).
 final class IntegerOrderAccumulator: GroupsAccumulator {
-    var values: [ValueSlots]
+    // Touched for every row: no dynamic exclusivity checks (an accumulator belongs to one
+    // task, and no access here overlaps another).
+    @exclusivity(unchecked) var values: [ValueSlots]
     let types: [DataType]
     let isMax: Bool
     /// The winner's ordering of each group, `types.count` values per group.
-    private var orderings: [Int64] = []
-    private var present: [Bool] = []
+    @exclusivity(unchecked) private var orderings: [Int64] = []
+    @exclusivity(unchecked) private var present: [Bool] = []
 
     /// True for the types whose values are stored as integers, in their order.
     static func orders(_ type: DataType) -> Bool {

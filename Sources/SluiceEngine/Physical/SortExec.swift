@@ -155,17 +155,19 @@ struct RunCursor {
 final class RunMerger: BatchStream {
     private let schema: Schema
     private let comparator: RowComparator
-    private var cursors: [RunCursor]
+    // Touched for every row by the heap: no dynamic exclusivity checks (a merger belongs to
+    // one task, and no access here overlaps another; they were 4 % of a merge's instructions).
+    @exclusivity(unchecked) private var cursors: [RunCursor]
     private let batchRows: Int
     private let cancellation: Cancellation?
     /// Indices of the runs that still have rows, as a min-heap on (current row, run index).
-    private var heap: [Int] = []
+    @exclusivity(unchecked) private var heap: [Int] = []
     /// Each run's current first-key prefix (see ``SortPrefix``), so the heap compares two
     /// integers and reads the rows only where prefixes tie.
     private let prefix: SortPrefix?
-    private var currentKey: [UInt64]
+    @exclusivity(unchecked) private var currentKey: [UInt64]
     /// Runs whose current row has no prefix (a null key): those compare as rows.
-    private var currentNull: [Bool]
+    @exclusivity(unchecked) private var currentNull: [Bool]
 
     init(schema: Schema, comparator: RowComparator, cursors: [RunCursor], batchRows: Int,
          cancellation: Cancellation? = nil) throws(SluiceError) {
