@@ -283,6 +283,8 @@ final class CSVSplitReader: BatchStream {
                 return Failure(column: name, kind: .invalidValue, message: "\(name) is empty")
             }
         }
+        // One plan per projected field: none only when nothing is projected.
+        guard let planBase = plans.baseAddress else { return nil }
         for (output, column) in fields.projection.enumerated() {
             let span = spans[column]
             if span.flags & FieldSpan.malformed != 0 {
@@ -311,9 +313,11 @@ final class CSVSplitReader: BatchStream {
             }
             if span.flags & FieldSpan.escaped != 0 {
                 tokenizer.unescape(field, into: &scratch)
-                ok = scratch.withUnsafeBufferPointer { CSVFieldParser.append($0, quoted: quoted, plan: plans[output], to: &builders[output], cache: &caches[output]) }
+                ok = scratch.withUnsafeBufferPointer {
+                    CSVFieldParser.append($0, quoted: quoted, planAt: planBase + output, to: &builders[output], cache: &caches[output])
+                }
             } else {
-                ok = CSVFieldParser.append(field, quoted: quoted, plan: plans[output], to: &builders[output], cache: &caches[output])
+                ok = CSVFieldParser.append(field, quoted: quoted, planAt: planBase + output, to: &builders[output], cache: &caches[output])
             }
             if !ok {
                 field = UnsafeBufferPointer(rebasing: field[0..<min(field.count, 200)])
