@@ -35,11 +35,21 @@ public final class SortExec: ExecutionPlan {
         // Prefixes first; rows are read only where two prefixes tie (or a key is null). A
         // null's slot holds 0 and is never compared as a prefix: 8 bytes a row, not 16.
         let prefix = SortPrefix(comparator: comparator, schema: schema)
-        let column: Column? = prefix == nil ? nil : all.columns[comparator.indices[0]]
-        var keys: [UInt64] = []
-        if let prefix, let column { keys = (0..<all.rowCount).map { prefix.prefix(column, $0) ?? 0 } }
+        let comparator = self.comparator
+        guard let prefix else {
+            order.sort { a, b in
+                let result = comparator.compare(all, Int(a), all, Int(b))
+                return result != 0 ? result < 0 : a < b
+            }
+            return all.take(order)
+        }
+        // The prefix and its column are unwrapped once, outside the comparison: unwrapped
+        // inside, they were copied for every comparison, retaining their storage each time.
+        let column = all.columns[comparator.indices[0]]
+        let keys = (0..<all.rowCount).map { prefix.prefix(column, $0) ?? 0 }
+        let nullable = column.nullCount > 0
         order.sort { a, b in
-            if let prefix, let column, !column.isNull(Int(a)), !column.isNull(Int(b)),
+            if !nullable || (!column.isNull(Int(a)) && !column.isNull(Int(b))),
                let before = prefix.before(keys[Int(a)], keys[Int(b)], tie: a < b) {
                 return before
             }
