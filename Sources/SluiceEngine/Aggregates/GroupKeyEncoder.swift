@@ -217,7 +217,6 @@ struct GroupKeyEncoder {
     /// rows). Past the writer's 2 GiB, a column builder makes it as before.
     private func decodeText(_ keys: [UInt64], groupCount: Int, position: Int) -> Column {
         let writers = TextColumnWriter.allocate(rows: [groupCount])
-        defer { TextColumnWriter.deallocate(writers) }
         let fits = forEachText(keys, groupCount: groupCount, position: position) { bytes in
             guard let bytes else {
                 writers[0].appendNull()
@@ -225,7 +224,10 @@ struct GroupKeyEncoder {
             }
             return writers[0].append(bytes)
         }
-        if fits { return writers[0].finish() }
+        let written: Column? = fits ? writers[0].finish() : nil
+        // Freed before a builder starts over, so the two never hold the text together.
+        TextColumnWriter.deallocate(writers)
+        if let written { return written }
         var builder = ColumnBuilder(type: .string, capacity: groupCount)
         _ = forEachText(keys, groupCount: groupCount, position: position) { bytes in
             if let bytes { builder.append(bytes: bytes) } else { builder.appendNull() }

@@ -64,8 +64,9 @@ public enum FileSplitter {
         return counts
     }
 
-    /// The number of bytes equal to `first` and to `second` (counted once when they are the
-    /// same byte), sixteen bytes a step (see `sluice_count_byte`).
+    /// The number of bytes equal to `first` and to `second`, sixteen bytes a step (see
+    /// `sluice_count_byte`); when they are the same byte the buffer is read once and both
+    /// counts are that count.
     public static func countBytes(_ bytes: UnsafeRawBufferPointer, _ first: UInt8, _ second: UInt8) -> (first: Int, second: Int) {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return (0, 0) }
         let firstCount = sluice_count_byte(base, bytes.count, first)
