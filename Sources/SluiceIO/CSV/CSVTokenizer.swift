@@ -40,11 +40,7 @@ struct CSVTokenizer {
     let escape: UInt8
     let hasEscape: Bool
 
-    private let delimiterPattern: UInt64
-    private let newlinePattern: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
-
     init(_ dialect: CSVDialect) {
-        delimiterPattern = ByteWord.repeated(dialect.delimiter)
         delimiter = dialect.delimiter
         quote = dialect.quote ?? 0
         hasQuote = dialect.quote != nil
@@ -126,10 +122,10 @@ struct CSVTokenizer {
                 }
                 if fields < capacity { spans[fields] = FieldSpan(start: fieldStart + 1, end: fieldEnd, flags: flags) }
             } else {
-                var high: UInt64 = 0
                 // From masks of 64 bytes while they are in the buffer: the first delimiter or
                 // newline after the field's start is a trailing-zero count, and one block
-                // usually serves every field of a record.
+                // usually serves every field of a record. Only the buffer's last 63 bytes are
+                // read one at a time.
                 var found = false
                 var highBits: UInt64 = 0
                 if let base = bytes.baseAddress {
@@ -153,32 +149,14 @@ struct CSVTokenizer {
                         position = blockStart + 64
                     }
                 }
-                // Near the buffer's end, eight bytes at a time: an exact zero-byte test on
-                // `word ^ pattern` finds the first delimiter or newline.
-                if !found, let base = bytes.baseAddress {
-                    let raw = UnsafeRawPointer(base)
-                    while position + 8 <= end {
-                        let word = raw.loadUnaligned(fromByteOffset: position, as: UInt64.self)
-                        let hits = ByteWord.zeroBytes(word ^ delimiterPattern) | ByteWord.zeroBytes(word ^ newlinePattern)
-                        if hits == 0 {
-                            high |= word
-                            position += 8
-                            continue
-                        }
-                        let index = hits.trailingZeroBitCount >> 3
-                        if index > 0 { high |= word & ((1 << UInt64(index * 8)) - 1) }
-                        position += index
-                        break
-                    }
-                }
                 while !found, position < end {
                     let byte = bytes[position]
                     if byte == delimiter || byte == newline { break }
-                    high |= UInt64(byte)
+                    highBits |= UInt64(byte >> 7)
                     position += 1
                 }
                 fieldEnd = position
-                if highBits != 0 || high & 0x8080_8080_8080_8080 != 0 { flags |= FieldSpan.nonASCII }
+                if highBits != 0 { flags |= FieldSpan.nonASCII }
                 if fields < capacity { spans[fields] = FieldSpan(start: fieldStart, end: fieldEnd, flags: flags) }
             }
             fields += 1
