@@ -2,10 +2,10 @@ import SluiceCore
 import SluiceIO
 import Testing
 
-/// The JSON scanner reads strings and whitespace eight bytes at a time and matches keys on
-/// their first eight bytes; these put every kind of special byte at every position of strings
-/// and whitespace runs of every length around those word boundaries, and check each value
-/// against the byte-at-a-time answer.
+/// The JSON scanner reads strings sixteen bytes at a time, whitespace eight at a time, and
+/// matches keys on their first eight bytes; these put every kind of special byte at every
+/// position of strings (past two sixteen-byte blocks) and whitespace runs of every length
+/// around those boundaries, and check each value against the byte-at-a-time answer.
 @Suite("JSON strings and whitespace read a word at a time")
 struct JSONStringScanTests {
     /// One string as it is written in the JSON text, the value it stands for, and whether
@@ -16,7 +16,7 @@ struct JSONStringScanTests {
         var rejected: Bool
     }
 
-    /// Strings of 0–24 bytes of filler with one special piece at each position.
+    /// Strings of 0–40 bytes of filler with one special piece at each position.
     static func cases() -> [Case] {
         let pieces: [(raw: [UInt8], value: String, rejected: Bool)] = [
             (Array(#"\""#.utf8), "\"", false),
@@ -31,7 +31,7 @@ struct JSONStringScanTests {
             ([0xC3], "", true),
         ]
         var cases: [Case] = []
-        for length in 0...24 {
+        for length in 0...40 {
             let filler = (0..<length).map { UInt8(ascii: "a") + UInt8($0 % 26) }
             cases.append(Case(raw: filler, value: String(decoding: filler, as: UTF8.self), rejected: false))
             for position in 0...length {

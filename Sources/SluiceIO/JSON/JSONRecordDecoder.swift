@@ -20,7 +20,9 @@ public final class JSONRecordDecoder {
     private let nameWords: [UInt64]
     /// Columns of type string, which take a nested object as its text.
     private let stringColumns: [Bool]
-    private let plans: [FieldPlan]
+    /// Each column's parse plan, read where it lies: a plan copied out of an array for every
+    /// value retained and released its date formats (two atomic operations a value).
+    private let plans: UnsafeMutablePointer<FieldPlan>
     /// Prefixes of flattened names (`a.`), to know when to descend into an object.
     private let objectPrefixes: Set<[UInt8]>
     @exclusivity(unchecked) private var builders: [ColumnBuilder]
@@ -50,7 +52,8 @@ public final class JSONRecordDecoder {
         names = schema.names.map { Array($0.utf8) }
         nameWords = names.map { name in name.withUnsafeBufferPointer { ByteWord.prefix($0) } }
         stringColumns = schema.fields.map { $0.type == .string }
-        plans = schema.fields.map { FieldPlan(type: $0.type, formats: formats[$0.name] ?? []) }
+        plans = .allocate(capacity: max(1, schema.count))
+        plans.initialize(from: schema.fields.map { FieldPlan(type: $0.type, formats: formats[$0.name] ?? []) }, count: schema.count)
         var prefixes = Set<[UInt8]>()
         for name in schema.names {
             var parts = name.split(separator: ".", omittingEmptySubsequences: false).dropLast()
@@ -68,6 +71,8 @@ public final class JSONRecordDecoder {
 
     deinit {
         TextColumnWriter.deallocate(writers)
+        plans.deinitialize(count: schema.count)
+        plans.deallocate()
     }
 
     /// Rows decoded and not yet taken.
@@ -329,7 +334,8 @@ public final class JSONRecordDecoder {
 
     /// Reads one value into column `column`; returns a failure on a type conflict.
     private func value(_ scanner: inout JSONScanner, column: Int) throws(JSONSyntaxError) -> Failure? {
-        let plan = plans[column]
+        let planAt = UnsafePointer(plans + column)
+        let kind = planAt.pointee.kind
         let bytes = scanner.bytes
         func conflict(_ found: String) -> Failure {
             let name = schema[column].name
@@ -338,7 +344,7 @@ public final class JSONRecordDecoder {
         switch scanner.peek() {
         case UInt8(ascii: "\""):
             let token = try scanner.string()
-            guard plan.kind == .string || plan.kind == .date || plan.kind == .timestamp else {
+            guard kind == .string || kind == .date || kind == .timestamp else {
                 let text = UnsafeBufferPointer(rebasing: bytes[token.range.lowerBound..<min(token.range.upperBound, token.range.lowerBound + 100)])
                 return conflict("the string '\(String(decoding: text, as: UTF8.self))'")
             }
@@ -348,7 +354,7 @@ public final class JSONRecordDecoder {
                     return Failure(column: name, kind: .invalidUTF8, message: "invalid UTF-8 in \(name)")
                 }
                 if stringColumns[column] { return appendText(text, column: column) }
-                if CSVFieldParser.append(text, quoted: true, plan: plan, to: &builders[column], cache: &caches[column]) { return nil }
+                if CSVFieldParser.append(text, quoted: true, planAt: planAt, to: &builders[column], cache: &caches[column]) { return nil }
                 return conflict("'\(String(decoding: text.prefix(100), as: UTF8.self))'")
             }
             guard token.escaped else { return appendToken(UnsafeBufferPointer(rebasing: bytes[token.range])) }
@@ -358,7 +364,7 @@ public final class JSONRecordDecoder {
         case UInt8(ascii: "t"), UInt8(ascii: "f"):
             let isTrue = scanner.peek() == UInt8(ascii: "t")
             try scanner.literal(isTrue ? "true" : "false")
-            switch plan.kind {
+            switch kind {
             case .bool: builders[column].append(bool: isTrue)
             case .string where stringColumns[column]:
                 var literal = isTrue ? "true" : "false"
@@ -373,7 +379,7 @@ public final class JSONRecordDecoder {
             return nil
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             let range = try scanner.skipValue()
-            guard plan.kind == .string else { return conflict(bytes[range.lowerBound] == UInt8(ascii: "[") ? "an array" : "an object") }
+            guard kind == .string else { return conflict(bytes[range.lowerBound] == UInt8(ascii: "[") ? "an array" : "an object") }
             if stringColumns[column] {
                 return appendText(UnsafeBufferPointer(rebasing: bytes[range]), column: column)
             } else {
@@ -385,7 +391,7 @@ public final class JSONRecordDecoder {
             let text = UnsafeBufferPointer(rebasing: bytes[range])
             // A well-formed number that its column cannot hold is an `overflow`, not a conflict.
             func overflow() -> Failure { overflowFailure(column: column, text: text) }
-            switch plan.kind {
+            switch kind {
             case .int64:
                 guard integral else { return conflict("\(String(decoding: text, as: UTF8.self))") }
                 guard let number = CSVFieldParser.parseInt(text) else { return overflow() }
@@ -393,10 +399,10 @@ public final class JSONRecordDecoder {
             case .string where stringColumns[column]:
                 return appendText(text, column: column)
             case .float64, .decimal, .string:
-                guard CSVFieldParser.append(text, quoted: false, plan: plan, to: &builders[column], cache: &caches[column]) else {
+                guard CSVFieldParser.append(text, quoted: false, planAt: planAt, to: &builders[column], cache: &caches[column]) else {
                     // Plain digits with a point that a decimal column refuses are too large for it.
                     let exponent = text.contains(UInt8(ascii: "e")) || text.contains(UInt8(ascii: "E"))
-                    if plan.kind == .decimal, !exponent { return overflow() }
+                    if kind == .decimal, !exponent { return overflow() }
                     return conflict("\(String(decoding: text, as: UTF8.self))")
                 }
             case .timestamp:

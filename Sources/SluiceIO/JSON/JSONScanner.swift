@@ -1,3 +1,4 @@
+import CSluiceHints
 import SluiceCore
 
 /// Byte-level JSON primitives over one buffer: whitespace, strings (with escapes decoded
@@ -82,7 +83,8 @@ struct JSONScanner {
         var nonASCII: Bool
     }
 
-    /// Reads a string starting at the opening quote.
+    /// Reads a string starting at the opening quote. The plain bytes between special ones
+    /// (quote, backslash, control) are crossed by `sluice_scan_string`, sixteen at a time.
     mutating func string() throws(JSONSyntaxError) -> StringToken {
         guard position < bytes.count, bytes[position] == UInt8(ascii: "\""), let base = bytes.baseAddress else {
             throw JSONSyntaxError(position: position, message: "expected a string")
@@ -91,55 +93,27 @@ struct JSONScanner {
         let start = position
         let count = bytes.count
         var escaped = false
-        var high: UInt64 = 0
-        while true {
-            // Eight bytes at a time: plain words are skipped whole, and in a word that holds a
-            // quote, backslash or control byte the plain bytes before the first one are.
-            if position + 8 <= count {
-                let word = UInt64(littleEndian: UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self))
-                let special = Self.stringSpecials(word)
-                if special == 0 {
-                    high |= word
-                    position += 8
-                    continue
-                }
-                let plain = special.trailingZeroBitCount >> 3
-                high |= word & ((1 << UInt64(plain * 8)) &- 1)
-                position += plain
-            } else if position >= count {
-                break
-            }
+        var nonASCII = false
+        while position < count {
+            let scan = sluice_scan_string(base + position, count - position)
+            position += scan.offset
+            if scan.nonASCII != 0 { nonASCII = true }
+            guard position < count else { break }
             let byte = base[position]
             if byte == UInt8(ascii: "\"") {
-                let token = StringToken(range: start..<position, escaped: escaped, nonASCII: high & 0x8080_8080_8080_8080 != 0)
+                let token = StringToken(range: start..<position, escaped: escaped, nonASCII: nonASCII)
                 position += 1
                 return token
             }
             if byte == UInt8(ascii: "\\") {
                 escaped = true
+                // The escaped byte is never special; past the end, the string is unterminated.
                 position += 2
                 continue
             }
-            if byte < 0x20 { throw JSONSyntaxError(position: position, message: "control character in a string") }
-            high |= UInt64(byte)
-            position += 1
+            throw JSONSyntaxError(position: position, message: "control character in a string")
         }
         throw JSONSyntaxError(position: start - 1, message: "unterminated string")
-    }
-
-    /// The high bit of each of `word`'s bytes that is a quote, a backslash or a control byte
-    /// (below 0x20), by bit tricks on the whole word (SWAR): a byte equal to `c` becomes zero
-    /// after XOR with `c` repeated, and a zero or a byte below 0x20 sets its high bit in
-    /// `(x - 0x01…) & ~x` / `(x - 0x20…) & ~x`. A borrow can also flag bytes after a flagged
-    /// one, never before it, so the lowest flag is always the first such byte.
-    @inline(__always)
-    static func stringSpecials(_ word: UInt64) -> UInt64 {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
-        let zeroQuote = (quote &- ones) & ~quote
-        let zeroBackslash = (backslash &- ones) & ~backslash
-        let control = (word &- ones &* 0x20) & ~word
-        return (zeroQuote | zeroBackslash | control) & 0x8080_8080_8080_8080
     }
 
     /// The decoded text of a string token (escapes resolved, `\u` pairs joined) in `out`.

@@ -87,16 +87,31 @@ public final class ZipEntryReader {
 
     /// Every remaining byte of the entry, read to the end so the CRC is checked.
     /// - Throws: as `read(into:)`; nothing is returned from a corrupt or over-limit entry.
+    /// The bytes go straight into the array's storage, sized from the header (the reader
+    /// never returns more than that and one byte): copying each 64 KB read from a scratch
+    /// buffer into the array was 2.5% of an ecommerce run's instructions.
     public func readAll() throws(SluiceError) -> [UInt8] {
-        var result: [UInt8] = []
-        result.reserveCapacity(max(0, entry.uncompressedSize - bytesRead))
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 1)
-        defer { buffer.deallocate() }
-        while true {
-            let count = try read(into: buffer)
-            if count == 0 { return result }
-            result.append(contentsOf: buffer[0..<count])
+        let expected = max(0, entry.uncompressedSize - bytesRead)
+        var failure: SluiceError?
+        var result = [UInt8](unsafeUninitializedCapacity: max(1, expected + 1)) { storage, initialized in
+            let raw = UnsafeMutableRawBufferPointer(storage)
+            var filled = 0
+            do throws(SluiceError) {
+                while filled < raw.count {
+                    let count = try read(into: UnsafeMutableRawBufferPointer(rebasing: raw[filled...]))
+                    if count == 0 { break }
+                    filled += count
+                }
+            } catch {
+                failure = error
+            }
+            initialized = filled
         }
+        if let failure { throw failure }
+        // A full buffer means the entry may go on past its header's size: read on, so the
+        // reader reports the passed limit (or, at the end, checks the CRC).
+        while result.count > expected, let chunk = try readChunk() { result += chunk }
+        return result
     }
 
     /// Every remaining byte, in a new buffer of exactly the declared size that the caller owns
