@@ -18,6 +18,27 @@ public enum DateEncoding {
     /// Int32 (PostgreSQL dates reach year 5874897), or nil.
     @inlinable
     public static func daysAnyYear(year: Int, month: Int, day: Int) -> Int32? {
+        if year > 1900, year < 2100 { return daysBetween1901And2099(year: year, month: month, day: day) }
+        return daysByEra(year: year, month: month, day: day)
+    }
+
+    /// ``daysAnyYear(year:month:day:)`` for 1901…2099, where every fourth year is a leap
+    /// year and no other is, so neither the 400-year era nor the century rule is needed.
+    @inlinable
+    @usableFromInline static func daysBetween1901And2099(year: Int, month: Int, day: Int) -> Int32? {
+        guard month >= 1, month <= 12, day >= 1 else { return nil }
+        let leap = year & 3 == 0
+        // 31 days in the months whose bit is set in 0x15AA (1, 3, 5, 7, 8, 10, 12).
+        let length = month == 2 ? (leap ? 29 : 28) : 30 | ((0x15AA >> month) & 1)
+        guard day <= length else { return nil }
+        let before = (367 &* month &- 362) / 12 &- (month > 2 ? (leap ? 1 : 2) : 0)
+        // Leap years from 1901 up to the year, less the 17 before 1970.
+        return Int32(truncatingIfNeeded: 365 &* (year &- 1970) &+ (year &- 1901) / 4 &- 17 &+ before &+ day &- 1)
+    }
+
+    /// ``daysAnyYear(year:month:day:)`` by Hinnant's arithmetic, for every year.
+    @inlinable
+    @usableFromInline static func daysByEra(year: Int, month: Int, day: Int) -> Int32? {
         guard (1...12).contains(month), day >= 1, day <= daysInMonth(year: year, month: month) else { return nil }
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
