@@ -111,4 +111,15 @@ static inline sluice_string_scan sluice_scan_string(const uint8_t *bytes, size_t
     return result;
 }
 
+/// Whether this CPU has the instructions `sluice_crc32_fold` needs (PCLMULQDQ and SSE4.1).
+int sluice_crc32_fold_available(void);
+
+/// The CRC-32 of ZIP and zlib (reflected polynomial 0xEDB88320) of `count` bytes, continuing
+/// from `crc` (0 to start; the result of a previous call to go on): the same value zlib's
+/// `crc32` gives. `count` must be at least 64 and a multiple of 16, and the CPU must have
+/// the instructions (`sluice_crc32_fold_available`). Folds sixteen bytes per carry-less
+/// multiplication: several times the speed of zlib's table-driven loop, which was a tenth of
+/// an archive read's instructions.
+uint32_t sluice_crc32_fold(uint32_t crc, const uint8_t *bytes, size_t count);
+
 #endif

@@ -20,6 +20,10 @@ public struct ZipEntryInfo: Sendable, Equatable {
     public let isDirectory: Bool
     /// True when the entry is encrypted (Sluice cannot read it).
     public let isEncrypted: Bool
+    /// The ZIP compression method (0 stored, 8 deflated, others read through libzip), when known.
+    let compressionMethod: Int?
+    /// The CRC-32 the directory declares, when known.
+    let crc: UInt32?
 }
 
 /// A ZIP archive opened read-only, from a file or from bytes in memory. Owns libzip's
@@ -134,7 +138,8 @@ public final class ZipArchive {
                               location: displayPath, hint: "re-create the archive, or run with --on-error skip")
         }
         return ZipEntryInfo(index: index, name: name, uncompressedSize: size, compressedSize: compressed,
-                            isDirectory: name.hasSuffix("/"), isEncrypted: stat.isEncrypted)
+                            isDirectory: name.hasSuffix("/"), isEncrypted: stat.isEncrypted,
+                            compressionMethod: stat.compressionMethod, crc: stat.crc)
     }
 
     /// Every entry, in central-directory order.
@@ -181,9 +186,9 @@ public final class ZipArchive {
 
     // MARK: - libzip access for ZipEntryReader
 
-    /// Opens a `zip_file_t` for `index`; the reader owns it.
-    func openFile(_ index: Int, displayPath: String) throws(SluiceError) -> OpaquePointer {
-        switch ZipC.openEntry(handle, index: index) {
+    /// Opens a `zip_file_t` for `index` (for its stored bytes, with `compressed`); the reader owns it.
+    func openFile(_ index: Int, compressed: Bool = false, displayPath: String) throws(SluiceError) -> OpaquePointer {
+        switch ZipC.openEntry(handle, index: index, compressed: compressed) {
         case .success(let file): return file
         case .failure(let failure): throw failure.sluiceError(.reading, location: displayPath)
         }

@@ -75,7 +75,7 @@ struct ZipCFailure: Error, Sendable {
 
     /// A failure from a bare `ZIP_ER_*` code, as `zip_open` returns it.
     /// The corresponding C function is `zip_error_init_with_code`.
-    fileprivate init(code raw: Int32) {
+    init(code raw: Int32) {
         var error = zip_error_t()
         zip_error_init_with_code(&error, raw)
         defer { zip_error_fini(&error) }
@@ -90,6 +90,8 @@ struct ZipCStat: Sendable {
     var size: Int?
     var compressedSize: Int?
     var compressionMethod: Int?
+    /// The CRC-32 the directory declares for the uncompressed bytes.
+    var crc: UInt32?
     var isEncrypted: Bool
 }
 
@@ -149,23 +151,27 @@ enum ZipC {
         let size: Int? = has(ZIP_STAT_SIZE) ? Int(clamping: info.size) : nil
         let compressed: Int? = has(ZIP_STAT_COMP_SIZE) ? Int(clamping: info.comp_size) : nil
         let method: Int? = has(ZIP_STAT_COMP_METHOD) ? Int(info.comp_method) : nil
+        let crc: UInt32? = has(ZIP_STAT_CRC) ? info.crc : nil
         let encrypted = has(ZIP_STAT_ENCRYPTION_METHOD) && info.encryption_method != UInt16(ZIP_EM_NONE)
         return .success(ZipCStat(name: name, size: size, compressedSize: compressed,
-                                 compressionMethod: method, isEncrypted: encrypted))
+                                 compressionMethod: method, crc: crc, isEncrypted: encrypted))
     }
 
     /// Opens the entry at `index` for reading its uncompressed bytes. The corresponding C
     /// function is `zip_fopen_index`. The caller owns the returned `zip_file_t` and must
     /// `closeEntry` it before the archive is discarded.
-    static func openEntry(_ archive: OpaquePointer, index: Int) -> Result<OpaquePointer, ZipCFailure> {
-        guard let file = zip_fopen_index(archive, zip_uint64_t(index), 0) else {
+    /// With `compressed`, the entry's stored bytes are returned as they are (`ZIP_FL_COMPRESSED`):
+    /// the caller inflates them and checks the CRC itself.
+    static func openEntry(_ archive: OpaquePointer, index: Int, compressed: Bool = false) -> Result<OpaquePointer, ZipCFailure> {
+        guard let file = zip_fopen_index(archive, zip_uint64_t(index), compressed ? zip_flags_t(ZIP_FL_COMPRESSED) : 0) else {
             return .failure(archiveFailure(archive))
         }
         return .success(file)
     }
 
-    /// Reads up to `buffer.count` uncompressed bytes; 0 means the end of the entry. libzip
-    /// checks the CRC when the end is reached. The corresponding C function is `zip_fread`.
+    /// Reads up to `buffer.count` uncompressed bytes (or stored ones, for an entry opened
+    /// `compressed`); 0 means the end of the entry. libzip checks the CRC when the end is
+    /// reached, unless the entry was opened `compressed`. The corresponding C function is `zip_fread`.
     static func readEntry(_ file: OpaquePointer, into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, ZipCFailure> {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return .success(0) }
         let count = zip_fread(file, base, zip_uint64_t(buffer.count))

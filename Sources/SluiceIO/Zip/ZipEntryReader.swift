@@ -7,7 +7,8 @@ public import SluiceCore
 /// asks libzip for no more than one byte past the first limit it could pass — the declared size,
 /// `maxEntryBytes`, or the compression-ratio ceiling — so a zip bomb is stopped within one byte
 /// of the limit, and an entry that holds more (or less) data than its header declares is
-/// reported as corrupt. libzip checks the CRC when the end is reached, so read to the end
+/// reported as corrupt. The CRC is checked when the end is reached (by ``ZipInflater`` for
+/// stored and deflated entries, by libzip for the rest), so read to the end
 /// (`readAll`, or `read(into:)` until it returns 0) to know the bytes are intact.
 ///
 /// Not thread-safe; use from the thread that owns its archive.
@@ -25,6 +26,9 @@ public final class ZipEntryReader {
     public private(set) var bytesRead = 0
     private let archive: ZipArchive
     private let file: OpaquePointer
+    /// Inflates and checks stored and deflated entries here (see ``ZipInflater``); nil for
+    /// the other methods, which libzip decompresses and checks.
+    private let inflater: ZipInflater?
     private let limits: ZipLimits
     /// The most bytes that can be read without passing a limit.
     private let ceiling: Int
@@ -41,15 +45,33 @@ public final class ZipEntryReader {
         self.limits = limits
         self.ceiling = min(entry.uncompressedSize, limits.maxEntryBytes,
                            Self.ratioCeiling(limits, compressedSize: entry.compressedSize))
-        self.file = try archive.openFile(entry.index, displayPath: displayPath)
+        if let method = entry.compressionMethod, let crc = entry.crc, ZipInflater.methods.contains(method) {
+            let file = try archive.openFile(entry.index, compressed: true, displayPath: displayPath)
+            guard let inflater = ZipInflater(file: file, method: method, crc: crc) else {
+                ZipC.closeEntry(file)
+                throw SluiceError(.resourcesExhausted, "cannot start decompressing the entry (zlib could not allocate its state)",
+                                  location: displayPath, hint: "free some memory and run again")
+            }
+            self.file = file
+            self.inflater = inflater
+        } else {
+            self.file = try archive.openFile(entry.index, displayPath: displayPath)
+            self.inflater = nil
+        }
     }
 
     deinit {
         ZipC.closeEntry(file)
     }
 
+    /// The next uncompressed bytes, from the inflater or from libzip.
+    private func readSome(_ buffer: UnsafeMutableRawBufferPointer) -> Result<Int, ZipCFailure> {
+        if let inflater { return inflater.read(into: buffer) }
+        return ZipC.readEntry(file, into: buffer)
+    }
+
     /// Reads up to `buffer.count` bytes into `buffer`; returns how many, and 0 only at the end
-    /// of the entry (after libzip has checked its CRC). The corresponding C function is `zip_fread`.
+    /// of the entry (after its CRC has been checked). The corresponding C function is `zip_fread`.
     /// - Throws: a data error when the entry is corrupt (CRC, bad compressed data, more or
     ///   less data than declared) or a limit is passed. After an error every later call throws
     ///   the same error.
@@ -59,7 +81,7 @@ public final class ZipEntryReader {
         // One byte past the ceiling is enough to know a limit was passed.
         let request = min(buffer.count, ceiling - bytesRead + 1)
         let count: Int
-        switch ZipC.readEntry(file, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<request])) {
+        switch readSome(UnsafeMutableRawBufferPointer(rebasing: buffer[0..<request])) {
         case .success(let value): count = value
         case .failure(let error): return try fail(error.sluiceError(.reading, location: displayPath))
         }
@@ -126,7 +148,7 @@ public final class ZipEntryReader {
                 if count == 0 { break }
                 filled += count
             }
-            // Reach the end, so libzip checks the CRC and extra data is caught.
+            // Reach the end, so the CRC is checked and extra data is caught.
             if try readChunk(maxCount: 1) != nil {
                 throw SluiceError.internal("zip reader returned data past its ceiling")
             }
