@@ -111,6 +111,28 @@ static inline sluice_string_scan sluice_scan_string(const uint8_t *bytes, size_t
     return result;
 }
 
+/// Whether the `count` bytes at `a` and at `b` are equal: sixteen at a time, the last sixteen
+/// overlapping the ones before, so the 20 to 30 bytes between two JSON values (a comma, a
+/// line break and indent, the next key) take two compares and no call.
+static inline int sluice_equal_bytes(const uint8_t *a, const uint8_t *b, size_t count) {
+#if defined(__SSE2__)
+    if (count >= 16) {
+        size_t index = 0;
+        while (index + 16 < count) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(a + index)), y = _mm_loadu_si128((const __m128i *)(b + index));
+            if (_mm_movemask_epi8(_mm_cmpeq_epi8(x, y)) != 0xFFFF) return 0;
+            index += 16;
+        }
+        __m128i x = _mm_loadu_si128((const __m128i *)(a + count - 16)), y = _mm_loadu_si128((const __m128i *)(b + count - 16));
+        return _mm_movemask_epi8(_mm_cmpeq_epi8(x, y)) == 0xFFFF;
+    }
+#endif
+    for (size_t index = 0; index < count; index++) {
+        if (a[index] != b[index]) return 0;
+    }
+    return 1;
+}
+
 /// Whether this CPU has the instructions `sluice_crc32_fold` needs (PCLMULQDQ and SSE4.1).
 int sluice_crc32_fold_available(void);
 

@@ -19,24 +19,24 @@ public final class JSONRecordDecoder {
     /// without comparing bytes.
     private let nameWords: [UInt64]
     /// Columns of type string, which take a nested object as its text.
-    private let stringColumns: [Bool]
+    let stringColumns: [Bool]
     /// Each column's parse plan, read where it lies: a plan copied out of an array for every
     /// value retained and released its date formats (two atomic operations a value).
     private let plans: UnsafeMutablePointer<FieldPlan>
     /// Prefixes of flattened names (`a.`), to know when to descend into an object.
-    private let objectPrefixes: Set<[UInt8]>
+    let objectPrefixes: Set<[UInt8]>
     @exclusivity(unchecked) private var builders: [ColumnBuilder]
     /// The text columns' values, written through raw memory the decoder reuses for every
     /// batch (their builders stay empty); one per column, the others at their minimum.
     @exclusivity(unchecked) private var writers: UnsafeMutableBufferPointer<TextColumnWriter>
-    @exclusivity(unchecked) private var seen: [Bool]
-    @exclusivity(unchecked) private var scratch: [UInt8] = []
+    @exclusivity(unchecked) var seen: [Bool]
+    @exclusivity(unchecked) var scratch: [UInt8] = []
     /// The current key path (`a.b.c`) in its first `pathLength` bytes; its storage only grows,
     /// since shortening an array goes through the generic range replacement (4 % of an
     /// ecommerce run when every key did).
-    @exclusivity(unchecked) private var path = [UInt8](repeating: 0, count: 64)
-    @exclusivity(unchecked) private var pathLength = 0
-    @exclusivity(unchecked) private var rows = 0
+    @exclusivity(unchecked) var path = [UInt8](repeating: 0, count: 64)
+    @exclusivity(unchecked) var pathLength = 0
+    @exclusivity(unchecked) var rows = 0
     @exclusivity(unchecked) private var caches: [ParseCache]
     /// Record, for every row, the line its object starts on (a source's provenance).
     @exclusivity(unchecked) public var recordsLines = false
@@ -45,6 +45,9 @@ public final class JSONRecordDecoder {
     @exclusivity(unchecked) var rowLines: [Int64] = []
     /// Newlines counted so far in the current document: up to `position`, `line` lines.
     @exclusivity(unchecked) var lineCursor = (position: 0, line: 1)
+    /// The bytes around the values of the last object read member by member, replayed
+    /// against the next object (see `JSONRecordDecoder+Objects.swift`).
+    @exclusivity(unchecked) var shape = JSONObjectShape()
 
     /// - Parameter formats: date / timestamp formats tried per column after ISO 8601.
     public init(schema: Schema, formats: [String: [DateTimeFormat]] = [:]) {
@@ -103,6 +106,7 @@ public final class JSONRecordDecoder {
         var scanner = JSONScanner(document)
         var lines = LineCounter()
         lineCursor = (0, 1)
+        (shape.hits, shape.misses) = (0, 0)
         var read = 0
         var previous = Previous.nothing
         while true {
@@ -206,7 +210,7 @@ public final class JSONRecordDecoder {
     }
 
     /// Drops the current object's values from every column (it became a reject).
-    private func truncateRow() {
+    func truncateRow() {
         for index in builders.indices {
             builders[index].truncate(to: rows)
             writers[index].truncate(to: rows)
@@ -223,7 +227,7 @@ public final class JSONRecordDecoder {
     }
 
     /// A null in column `column`, in its writer for text columns.
-    private func appendNull(column: Int) {
+    func appendNull(column: Int) {
         if stringColumns[column] { writers[column].appendNull() } else { builders[column].appendNull() }
     }
 
@@ -233,79 +237,15 @@ public final class JSONRecordDecoder {
         var message: String
     }
 
-    /// Reads one top-level object into the builders; returns the failure that rejects it.
-    private func object(_ scanner: inout JSONScanner) throws(JSONSyntaxError) -> Failure? {
-        let start = scanner.position
-        for index in seen.indices { seen[index] = false }
-        pathLength = 0
-        var failure: Failure?
-        guard scanner.consume(UInt8(ascii: "{")) else { throw JSONSyntaxError(position: scanner.position, message: "expected an object") }
-        try members(&scanner, failure: &failure)
-        if failure != nil {
-            truncateRow()
-            return failure
-        }
-        for index in seen.indices where !seen[index] { appendNull(column: index) }
-        if recordsLines { rowLines.append(line(at: start, in: scanner.bytes)) }
-        rows += 1
-        return nil
-    }
-
-    /// Reads members after `{` up to and including `}`, with `path` as the key prefix.
-    private func members(_ scanner: inout JSONScanner, failure: inout Failure?) throws(JSONSyntaxError) {
-        if scanner.consume(UInt8(ascii: "}")) { return }
-        let prefixLength = pathLength
-        while true {
-            scanner.skipWhitespace()
-            let key = try scanner.string()
-            truncatePath(to: prefixLength)
-            // A plain key at the top level (most keys) is matched where it lies; a nested or
-            // escaped one is matched on the path built for it.
-            let direct = prefixLength == 0 && !key.escaped
-            if key.escaped {
-                try scanner.decode(key, into: &scratch)
-                scratch.withUnsafeBufferPointer { appendPath($0) }
-            } else if !direct {
-                appendPath(UnsafeBufferPointer(rebasing: scanner.bytes[key.range]))
-            }
-            guard scanner.consume(UInt8(ascii: ":")) else { throw JSONSyntaxError(position: scanner.position, message: "expected ':'") }
-            scanner.skipWhitespace()
-            let column = direct
-                ? columnIndex(UnsafeBufferPointer(rebasing: scanner.bytes[key.range]))
-                : path.withUnsafeBufferPointer { columnIndex(UnsafeBufferPointer(rebasing: $0[0..<pathLength])) }
-            if scanner.peek() == UInt8(ascii: "{"), column.map({ !stringColumns[$0] }) ?? true {
-                if direct { appendPath(UnsafeBufferPointer(rebasing: scanner.bytes[key.range])) }
-                Self.dot.withUnsafeBufferPointer { appendPath($0) }
-                if objectPrefixes.contains(Array(path[0..<pathLength])) {
-                    scanner.position += 1
-                    try members(&scanner, failure: &failure)
-                } else {
-                    try scanner.skipValue()
-                }
-            } else if let column, !seen[column] {
-                seen[column] = true
-                if let problem = try value(&scanner, column: column), failure == nil { failure = problem }
-            } else {
-                try scanner.skipValue()
-            }
-            if scanner.consume(UInt8(ascii: ",")) { continue }
-            if scanner.consume(UInt8(ascii: "}")) {
-                truncatePath(to: prefixLength)
-                return
-            }
-            throw JSONSyntaxError(position: scanner.position, message: "expected ',' or '}'")
-        }
-    }
-
     /// Cuts the key path back to its first `length` bytes.
     @inline(__always)
-    private func truncatePath(to length: Int) {
+    func truncatePath(to length: Int) {
         pathLength = min(pathLength, length)
     }
 
     /// Appends `bytes` to the key path, growing its storage when needed.
     @inline(__always)
-    private func appendPath(_ bytes: UnsafeBufferPointer<UInt8>) {
+    func appendPath(_ bytes: UnsafeBufferPointer<UInt8>) {
         let start = pathLength, end = start + bytes.count
         if end > path.count { path += [UInt8](repeating: 0, count: max(end - path.count, path.count)) }
         path.withUnsafeMutableBufferPointer { out in
@@ -315,11 +255,11 @@ public final class JSONRecordDecoder {
         pathLength = end
     }
 
-    private static let dot: [UInt8] = [UInt8(ascii: ".")]
+    static let dot: [UInt8] = [UInt8(ascii: ".")]
 
     /// The column named `key` (a flattened path), or nil: names whose length and first 8
     /// bytes differ are passed over without a byte comparison.
-    private func columnIndex(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
+    func columnIndex(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
         let word = ByteWord.prefix(key)
         for index in names.indices where nameWords[index] == word && names[index].count == key.count {
             let equal = names[index].withUnsafeBufferPointer { name in
@@ -333,7 +273,7 @@ public final class JSONRecordDecoder {
     }
 
     /// Reads one value into column `column`; returns a failure on a type conflict.
-    private func value(_ scanner: inout JSONScanner, column: Int) throws(JSONSyntaxError) -> Failure? {
+    func value(_ scanner: inout JSONScanner, column: Int) throws(JSONSyntaxError) -> Failure? {
         let planAt = UnsafePointer(plans + column)
         let kind = planAt.pointee.kind
         let bytes = scanner.bytes
@@ -420,7 +360,7 @@ public final class JSONRecordDecoder {
 
     /// The 1-based line of byte `position` of `bytes`, counting on from the last position
     /// asked for (rows come in document order, so a document is scanned for newlines once).
-    private func line(at position: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Int64 {
+    func line(at position: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Int64 {
         if position < lineCursor.position { lineCursor = (0, 1) }
         let line = lineCursor.line + NewlineCounter.count(in: bytes, from: lineCursor.position, to: min(position, bytes.count))
         lineCursor = (position, line)

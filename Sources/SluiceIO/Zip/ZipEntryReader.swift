@@ -8,7 +8,7 @@ public import SluiceCore
 /// `maxEntryBytes`, or the compression-ratio ceiling — so a zip bomb is stopped within one byte
 /// of the limit, and an entry that holds more (or less) data than its header declares is
 /// reported as corrupt. The CRC is checked when the end is reached (by ``ZipInflater`` for
-/// stored and deflated entries, by libzip for the rest), so read to the end
+/// deflated entries, by libzip for the rest), so read to the end
 /// (`readAll`, or `read(into:)` until it returns 0) to know the bytes are intact.
 ///
 /// Not thread-safe; use from the thread that owns its archive.
@@ -26,8 +26,8 @@ public final class ZipEntryReader {
     public private(set) var bytesRead = 0
     private let archive: ZipArchive
     private let file: OpaquePointer
-    /// Inflates and checks stored and deflated entries here (see ``ZipInflater``); nil for
-    /// the other methods, which libzip decompresses and checks.
+    /// Inflates and checks deflated entries here (see ``ZipInflater``); nil for the other
+    /// methods, which libzip decompresses (or copies) and checks.
     private let inflater: ZipInflater?
     private let limits: ZipLimits
     /// The most bytes that can be read without passing a limit.
@@ -45,9 +45,9 @@ public final class ZipEntryReader {
         self.limits = limits
         self.ceiling = min(entry.uncompressedSize, limits.maxEntryBytes,
                            Self.ratioCeiling(limits, compressedSize: entry.compressedSize))
-        if let method = entry.compressionMethod, let crc = entry.crc, ZipInflater.methods.contains(method) {
+        if entry.compressionMethod == ZipInflater.deflate, let crc = entry.crc {
             let file = try archive.openFile(entry.index, compressed: true, displayPath: displayPath)
-            guard let inflater = ZipInflater(file: file, method: method, crc: crc) else {
+            guard let inflater = ZipInflater(file: file, crc: crc) else {
                 ZipC.closeEntry(file)
                 throw SluiceError(.resourcesExhausted, "cannot start decompressing the entry (zlib could not allocate its state)",
                                   location: displayPath, hint: "free some memory and run again")

@@ -1,24 +1,24 @@
 internal import CLibZip
 import CSluiceHints
 
-/// Turns an entry's stored bytes, read through libzip as they are (`ZIP_FL_COMPRESSED`), into
-/// its uncompressed bytes: deflated entries through zlib's raw `inflate`, stored ones as read.
-/// It checks the CRC itself at the end, with `sluice_crc32_fold` where the CPU has it.
+/// Turns a deflated entry's compressed bytes, read through libzip as they are
+/// (`ZIP_FL_COMPRESSED`), into its uncompressed bytes with zlib's raw `inflate`, and checks
+/// the CRC itself at the end, with `sluice_crc32_fold` where the CPU has it.
 ///
 /// Why not let libzip do it: libzip checks every byte it returns with zlib's table-driven
 /// `crc32`, a tenth of the instructions of reading an archive of JSON, where a carry-less
 /// multiplication fold does sixteen bytes a step; and it inflates into a buffer of its own
-/// and copies out, where this inflates straight into the caller's buffer. Other methods
-/// (bzip2, xz, zstd) and entries without a known CRC stay with libzip.
+/// and copies out, where this inflates straight into the caller's buffer. Stored entries stay
+/// with libzip (it checks their CRC even when asked for the raw bytes), as do the other
+/// methods (bzip2, xz, zstd) and entries without a known CRC.
 ///
 /// Owns its zlib stream (at a fixed address: zlib keeps a pointer back to it), not the
 /// `zip_file_t`, which ``ZipEntryReader`` closes. Not thread-safe.
 final class ZipInflater {
-    /// The ZIP methods read here: stored and deflated.
-    static let methods: Set<Int> = [0, 8]
+    /// The ZIP method read here: deflate.
+    static let deflate = 8
 
     private let file: OpaquePointer
-    private let deflated: Bool
     private let expectedCRC: UInt32
     private var crc: UInt32 = 0
     private let stream: UnsafeMutablePointer<z_stream>
@@ -26,18 +26,16 @@ final class ZipInflater {
     private var inputEnded = false
     private var streamEnded = false
 
-    /// Reads the stored bytes of `file` (opened compressed) for an entry of `method` (one of
-    /// ``methods``) whose directory declares `crc`; nil when zlib cannot start a stream.
-    init?(file: OpaquePointer, method: Int, crc: UInt32) {
-        guard Self.methods.contains(method) else { return nil }
+    /// Inflates the compressed bytes of `file` (a deflated entry opened compressed) whose
+    /// directory declares `crc`; nil when zlib cannot start a stream.
+    init?(file: OpaquePointer, crc: UInt32) {
         self.file = file
-        deflated = method == 8
         expectedCRC = crc
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
-        input = .allocate(byteCount: deflated ? 64 << 10 : 1, alignment: 16)
+        input = .allocate(byteCount: 64 << 10, alignment: 16)
         // Window bits -15: raw deflate data, as ZIP stores it (no zlib header or trailer).
-        if deflated, inflateInit2_(stream, -15, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) != Z_OK {
+        if inflateInit2_(stream, -15, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) != Z_OK {
             stream.deallocate()
             input.deallocate()
             return nil
@@ -45,7 +43,7 @@ final class ZipInflater {
     }
 
     deinit {
-        if deflated { inflateEnd(stream) }
+        inflateEnd(stream)
         stream.deinitialize(count: 1)
         stream.deallocate()
         input.deallocate()
@@ -57,13 +55,6 @@ final class ZipInflater {
     /// stream does is `ZIP_ER_EOF`.
     func read(into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, ZipCFailure> {
         guard let out = buffer.baseAddress, buffer.count > 0 else { return .success(0) }
-        guard deflated else {
-            let result = ZipC.readEntry(file, into: buffer)
-            guard case .success(let count) = result else { return result }
-            if count == 0 { return finish() }
-            update(out, count)
-            return .success(count)
-        }
         if streamEnded { return finish() }
         let requested = UInt32(clamping: buffer.count)
         stream.pointee.next_out = out.assumingMemoryBound(to: Bytef.self)
@@ -91,7 +82,7 @@ final class ZipInflater {
                 return .success(produced)
             }
             if streamEnded { return finish() }
-            // No output, and no input left to give: the stored data stops mid-stream.
+            // No output, and no input left to give: the compressed data stops mid-stream.
             if inputEnded, stream.pointee.avail_in == 0 { return .failure(ZipCFailure(code: ZIP_ER_EOF)) }
         }
     }

@@ -4,7 +4,7 @@ import SluiceIO
 import SluiceTestSupport
 import Testing
 
-/// Stored and deflated entries are inflated and CRC-checked by Sluice, not libzip: the CRC
+/// Deflated entries are inflated and CRC-checked by Sluice, not libzip: the CRC
 /// fold must agree with zlib for every length, alignment and split, and damaged entries must
 /// still fail with the errors libzip gave.
 @Suite("ZIP entries inflated and checked by Sluice")
