@@ -36,7 +36,7 @@ struct ByteCountTests {
 
     @Test("a buffer of only newlines, past the 255 steps a lane counter can take, counts every one")
     func countersDoNotWrap() {
-        for count in [255 * 16, 255 * 16 + 1, 100_003] {
+        for count in [255 * 16 - 1, 255 * 16, 255 * 16 + 1, 255 * 16 + 15, 100_003] {
             let bytes = [UInt8](repeating: 0x0A, count: count)
             let counted = bytes.withUnsafeBytes { FileSplitter.countBytes($0, 0x0A, 0x22) }
             #expect(counted.first == count && counted.second == 0)

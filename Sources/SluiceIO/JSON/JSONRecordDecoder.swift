@@ -288,9 +288,10 @@ public final class JSONRecordDecoder {
                 let text = UnsafeBufferPointer(rebasing: bytes[token.range.lowerBound..<min(token.range.upperBound, token.range.lowerBound + 100)])
                 return conflict("the string '\(String(decoding: text, as: UTF8.self))'")
             }
-            let name = schema[column].name
             func appendToken(_ text: UnsafeBufferPointer<UInt8>) -> Failure? {
                 if token.nonASCII, !CSVFieldParser.isValidUTF8(text) {
+                    // The name only on failure: copying it out of the schema cost a retain and a release a value.
+                    let name = schema[column].name
                     return Failure(column: name, kind: .invalidUTF8, message: "invalid UTF-8 in \(name)")
                 }
                 if stringColumns[column] { return appendText(text, column: column) }
