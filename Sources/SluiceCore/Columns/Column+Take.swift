@@ -52,7 +52,7 @@ extension Column {
                             }
                             let start = Int(offsets[first])
                             let length = Int(offsets[last + 1]) - start
-                            (destination + written).initialize(from: origin + start, count: length)
+                            Self.copyBytes(from: origin + start, to: destination + written, count: length)
                             written += length
                         }
                         initialized = written
@@ -61,18 +61,56 @@ extension Column {
             }
             newStorage = .string(result)
         case .list(let offsets, let values):
-            var newOffsets: [Int32] = [0]
-            newOffsets.reserveCapacity(indices.count + 1)
-            var elementIndices: [Int32] = []
-            for index in indices {
-                for element in offsets[Int(index)]..<offsets[Int(index) + 1] {
-                    elementIndices.append(element)
+            // Sized first, then filled through raw buffers: appending element by element
+            // checked capacity and uniqueness per element, and regrew (a shuffle of day sets
+            // spent a tenth of its time in takes).
+            let (newOffsets, elementIndices) = offsets.withUnsafeBufferPointer { offsets in
+                var total = 0
+                for index in indices { total += Int(offsets[Int(index) + 1] &- offsets[Int(index)]) }
+                let newOffsets = [Int32](unsafeUninitializedCapacity: indices.count + 1) { target, initialized in
+                    target.initializeElement(at: 0, to: 0)
+                    var end: Int32 = 0
+                    for (position, index) in indices.enumerated() {
+                        end &+= offsets[Int(index) + 1] &- offsets[Int(index)]
+                        target.initializeElement(at: position + 1, to: end)
+                    }
+                    initialized = indices.count + 1
                 }
-                newOffsets.append(Int32(truncatingIfNeeded: elementIndices.count))
+                let elementIndices = [Int32](unsafeUninitializedCapacity: max(total, 1)) { target, initialized in
+                    var written = 0
+                    for index in indices {
+                        var element = offsets[Int(index)]
+                        let end = offsets[Int(index) + 1]
+                        while element < end {
+                            target.initializeElement(at: written, to: element)
+                            written += 1
+                            element += 1
+                        }
+                    }
+                    initialized = written
+                }
+                return (newOffsets, elementIndices)
             }
             newStorage = .list(offsets: newOffsets, values: values.take(elementIndices))
         }
         return Column(type: type, storage: newStorage, validity: newValidity)
+    }
+
+    /// Copies `count` bytes: up to sixteen with two overlapping word moves (or a short loop)
+    /// in place, more through `memmove`. Most strings a take moves are ids and codes of a few
+    /// bytes, taken one row at a time, where the call cost more than the copy.
+    @inline(__always)
+    static func copyBytes(from source: UnsafePointer<UInt8>, to target: UnsafeMutablePointer<UInt8>, count: Int) {
+        if count > 16 {
+            target.initialize(from: source, count: count)
+        } else if count >= 8 {
+            let head = UnsafeRawPointer(source).loadUnaligned(as: UInt64.self)
+            let tail = UnsafeRawPointer(source + count - 8).loadUnaligned(as: UInt64.self)
+            UnsafeMutableRawPointer(target).storeBytes(of: head, as: UInt64.self)
+            UnsafeMutableRawPointer(target + count - 8).storeBytes(of: tail, as: UInt64.self)
+        } else {
+            for index in 0..<count { target[index] = source[index] }
+        }
     }
 
     @inlinable

@@ -1,0 +1,57 @@
+import SluiceCore
+import Testing
+
+/// `take` moves short strings with word copies and builds list columns through raw buffers;
+/// strings of every length around those cut-offs and lists of every size, taken in scattered,
+/// repeated and consecutive orders, must give the same values as taking row by row.
+@Suite("Column take over strings and lists")
+struct ColumnTakeTests {
+    static func indices(_ rows: Int) -> [[Int32]] {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        let scattered: [Int32] = (0..<(rows * 2)).map { _ in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int32((state >> 33) % UInt64(rows))
+        }
+        return [scattered, Array(0..<Int32(rows)), Array((0..<Int32(rows)).reversed()), [], [Int32(rows - 1)]]
+    }
+
+    @Test("strings of 0 to 40 bytes, nulls among them")
+    func strings() {
+        var builder = ColumnBuilder(type: .string)
+        var values: [Value] = []
+        for row in 0..<300 {
+            if row % 37 == 5 {
+                builder.appendNull()
+                values.append(.null)
+                continue
+            }
+            let text = String((0..<(row % 41)).map { Character(UnicodeScalar(UInt8(97 + ($0 + row) % 26))) })
+            builder.append(string: text)
+            values.append(.string(text))
+        }
+        let column = builder.finish()
+        for order in Self.indices(values.count) {
+            #expect(column.take(order).values == order.map { values[Int($0)] })
+        }
+    }
+
+    @Test("lists of 0 to 12 values, nulls among them")
+    func lists() throws {
+        var builder = ColumnBuilder(type: .list(.int64))
+        var values: [Value] = []
+        for row in 0..<200 {
+            if row % 29 == 3 {
+                builder.appendNull()
+                values.append(.null)
+                continue
+            }
+            let elements = (0..<(row % 13)).map { Value.int64(Int64(row * 100 + $0)) }
+            try builder.append(list: elements)
+            values.append(.list(elements))
+        }
+        let column = builder.finish()
+        for order in Self.indices(values.count) {
+            #expect(column.take(order).values == order.map { values[Int($0)] })
+        }
+    }
+}
