@@ -33,10 +33,16 @@ struct JSONShapeTests {
         var expected: [[Value]] = []
         var rejected = 0
         var layout = 0
+        // First, layouts whose pieces are prefixes of each other's (`{"a":` and `{"a": `), in
+        // turn; then mostly runs of one layout, so layouts are replayed, with switches.
+        let opening = [2, 2, 3, 3, 2, 3, 0, 2, 2, 3, 1, 3, 3, 2]
         for index in 0..<3_000 {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            // Mostly runs of one layout, so the shape is replayed, with switches between them.
-            if (state >> 33) % 9 == 0 { layout = Int((state >> 40) % 11) }
+            if index < opening.count {
+                layout = opening[index]
+            } else if (state >> 33) % 9 == 0 {
+                layout = Int((state >> 40) % 11)
+            }
             let (text, row) = Self.object(index, layout: layout)
             texts.append(text)
             if let row { expected.append(row) } else { rejected += 1 }

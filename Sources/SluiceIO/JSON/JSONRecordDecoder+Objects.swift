@@ -9,10 +9,11 @@ import SluiceCore
 /// has been read member by member, the pieces between its values (`{`, line break, indent,
 /// `"customer_id": `, `,` …) are kept with the column each value went to. The next object is
 /// read by comparing each piece with the bytes where it falls and reading only the values.
-/// When every piece is equal, the member-by-member reader would have seen the same keys in
-/// the same places and made the same choices, so the rows are the same; at the first piece
-/// that differs, or a value that opens an object (which may be flattened into columns), the
-/// object is dropped and read member by member, and its layout is kept instead.
+/// When every piece is equal and no value starts with whitespace (which the member-by-member
+/// reader would skip, so the piece would have ended too soon), that reader would have seen
+/// the same keys in the same places and made the same choices, so the rows are the same; at
+/// the first piece that differs, or a value that opens an object (which may be flattened into
+/// columns), the object is dropped and read member by member, and its layout is kept.
 struct JSONObjectShape {
     /// The pieces, one after another: piece `i` ends at `ends[i]`; there is one more piece
     /// than values (the last runs from the last value through `}`).
@@ -21,20 +22,11 @@ struct JSONObjectShape {
     /// The column of each value, or -1 for a value skipped (a key no column names, or a repeat).
     var columns: [Int] = []
     var isValid = false
-    /// Objects of the current document read by the shape, and objects it did not fit: past
-    /// 64 misses, and once misses are over a quarter of the hits, it is not tried again in
-    /// the document (its layouts vary, and comparing would only add work).
+    /// Objects of the current document this layout read.
     var hits = 0
-    var misses = 0
-    /// The values of the object being read member by member (where each starts and ends, and
-    /// its column), and whether its layout can be kept.
-    var recorded: [(start: Int, end: Int, column: Int)] = []
-    var recordable = false
-
-    var isEnabled: Bool { misses < 64 || misses * 4 < hits }
 
     /// Keeps the layout of the object at `document[start..<end]`, whose values are `recorded`.
-    mutating func record(_ document: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) {
+    mutating func record(_ document: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, values recorded: [(start: Int, end: Int, column: Int)]) {
         bytes.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
         columns.removeAll(keepingCapacity: true)
@@ -48,6 +40,45 @@ struct JSONObjectShape {
         bytes.append(contentsOf: UnsafeBufferPointer(rebasing: document[pieceStart..<end]))
         ends.append(bytes.count)
         isValid = true
+        hits = 0
+    }
+}
+
+/// The two layouts last kept, the one that read more objects first: event files mix a common
+/// layout with a rarer one (a purchase has a `quantity` a view does not), and with one layout
+/// kept each rare object would replace it twice, reading two objects member by member.
+struct JSONObjectShapes {
+    var first = JSONObjectShape()
+    var second = JSONObjectShape()
+    /// Objects of the current document no layout fitted: past 64, and once over a quarter of
+    /// those read by a layout, layouts are neither tried nor kept in the document (its layouts
+    /// vary, and comparing would only add work).
+    var misses = 0
+    var hits = 0
+    /// The values of the object being read member by member (where each starts and ends, and
+    /// its column), and whether its layout can be kept.
+    var recorded: [(start: Int, end: Int, column: Int)] = []
+    var recordable = false
+
+    var isEnabled: Bool { misses < 64 || misses * 4 < hits }
+
+    mutating func startDocument() {
+        (misses, hits, first.hits, second.hits) = (0, 0, 0, 0)
+    }
+
+    /// Counts a hit of `second`, which goes first once it has read more objects.
+    mutating func secondHit() {
+        second.hits += 1
+        if second.hits > first.hits { swap(&first, &second) }
+    }
+
+    /// Keeps the layout of the object just read, in place of the one that read fewer objects.
+    mutating func record(_ document: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) {
+        if !first.isValid {
+            first.record(document, from: start, to: end, values: recorded)
+        } else {
+            second.record(document, from: start, to: end, values: recorded)
+        }
     }
 }
 
@@ -58,23 +89,27 @@ extension JSONRecordDecoder {
         for index in seen.indices { seen[index] = false }
         var failure: Failure?
         var read = false
-        if shape.isValid, shape.isEnabled {
-            if let result = try objectByShape(&scanner) {
-                failure = result
-                read = true
-                shape.hits += 1
-            } else {
-                shape.misses += 1
+        if shapes.isEnabled, shapes.first.isValid {
+            if let result = try objectByShape(&scanner, shapes.first) {
+                (failure, read) = (result, true)
+                shapes.first.hits += 1
+            } else if shapes.second.isValid {
                 for index in seen.indices { seen[index] = false }
+                if let result = try objectByShape(&scanner, shapes.second) {
+                    (failure, read) = (result, true)
+                    shapes.secondHit()
+                }
             }
+            if read { shapes.hits += 1 } else { shapes.misses += 1 }
+            if !read { for index in seen.indices { seen[index] = false } }
         }
         if !read {
             pathLength = 0
-            shape.recorded.removeAll(keepingCapacity: true)
-            shape.recordable = shape.isEnabled
+            shapes.recorded.removeAll(keepingCapacity: true)
+            shapes.recordable = shapes.isEnabled
             guard scanner.consume(UInt8(ascii: "{")) else { throw JSONSyntaxError(position: scanner.position, message: "expected an object") }
             try members(&scanner, failure: &failure)
-            if failure == nil, shape.recordable { shape.record(scanner.bytes, from: start, to: scanner.position) }
+            if failure == nil, shapes.recordable { shapes.record(scanner.bytes, from: start, to: scanner.position) }
         }
         if failure != nil {
             truncateRow()
@@ -86,11 +121,11 @@ extension JSONRecordDecoder {
         return nil
     }
 
-    /// Reads the object at the scanner by ``shape``; returns `.some(failure or nil)` when every
+    /// Reads the object at the scanner by `shape`; returns `.some(failure or nil)` when every
     /// piece matched, or nil with nothing appended and the position unchanged when one did not.
     /// - Throws: a value's syntax error, which the member-by-member reader, reaching the same
     ///   value through the same bytes, would throw too.
-    private func objectByShape(_ scanner: inout JSONScanner) throws(JSONSyntaxError) -> Failure?? {
+    private func objectByShape(_ scanner: inout JSONScanner, _ shape: borrowing JSONObjectShape) throws(JSONSyntaxError) -> Failure?? {
         let start = scanner.position
         let document = scanner.bytes
         guard let base = document.baseAddress else { return nil }
@@ -108,8 +143,10 @@ extension JSONRecordDecoder {
                 position += length
                 pieceStart = pieceEnd
                 guard step < steps else { return true }
-                // An object may be flattened into columns, or skipped: `members` decides.
-                guard position < count, base[position] != UInt8(ascii: "{") else { return false }
+                // The reader skips whitespace before a value, so a piece that ends before some
+                // (`{"a":` of `{"a": 1}`) has not matched; an object may be flattened into
+                // columns, or skipped: `members` decides.
+                guard position < count, !JSONScanner.isWhitespace(base[position]), base[position] != UInt8(ascii: "{") else { return false }
                 scanner.position = position
                 let column = shape.columns[step]
                 if column >= 0 {
@@ -158,7 +195,7 @@ extension JSONRecordDecoder {
                 ? columnIndex(UnsafeBufferPointer(rebasing: scanner.bytes[key.range]))
                 : path.withUnsafeBufferPointer { columnIndex(UnsafeBufferPointer(rebasing: $0[0..<pathLength])) }
             if scanner.peek() == UInt8(ascii: "{"), column.map({ !stringColumns[$0] }) ?? true {
-                shape.recordable = false
+                shapes.recordable = false
                 if direct { appendPath(UnsafeBufferPointer(rebasing: scanner.bytes[key.range])) }
                 Self.dot.withUnsafeBufferPointer { appendPath($0) }
                 if objectPrefixes.contains(Array(path[0..<pathLength])) {
@@ -174,7 +211,7 @@ extension JSONRecordDecoder {
             } else {
                 try scanner.skipValue()
             }
-            if prefixLength == 0, shape.recordable { shape.recorded.append((valueStart, scanner.position, valueColumn)) }
+            if prefixLength == 0, shapes.recordable { shapes.recorded.append((valueStart, scanner.position, valueColumn)) }
             if scanner.consume(UInt8(ascii: ",")) { continue }
             if scanner.consume(UInt8(ascii: "}")) {
                 truncatePath(to: prefixLength)

@@ -45,9 +45,9 @@ public final class JSONRecordDecoder {
     @exclusivity(unchecked) var rowLines: [Int64] = []
     /// Newlines counted so far in the current document: up to `position`, `line` lines.
     @exclusivity(unchecked) var lineCursor = (position: 0, line: 1)
-    /// The bytes around the values of the last object read member by member, replayed
-    /// against the next object (see `JSONRecordDecoder+Objects.swift`).
-    @exclusivity(unchecked) var shape = JSONObjectShape()
+    /// The layouts of the last objects read member by member, replayed against the next
+    /// objects (see `JSONRecordDecoder+Objects.swift`).
+    @exclusivity(unchecked) var shapes = JSONObjectShapes()
 
     /// - Parameter formats: date / timestamp formats tried per column after ISO 8601.
     public init(schema: Schema, formats: [String: [DateTimeFormat]] = [:]) {
@@ -106,7 +106,7 @@ public final class JSONRecordDecoder {
         var scanner = JSONScanner(document)
         var lines = LineCounter()
         lineCursor = (0, 1)
-        (shape.hits, shape.misses) = (0, 0)
+        shapes.startDocument()
         var read = 0
         var previous = Previous.nothing
         while true {
