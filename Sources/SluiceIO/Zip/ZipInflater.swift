@@ -35,11 +35,9 @@ final class ZipInflater {
         stream.initialize(to: z_stream())
         input = .allocate(byteCount: 64 << 10, alignment: 16)
         // Window bits -15: raw deflate data, as ZIP stores it (no zlib header or trailer).
-        if inflateInit2_(stream, -15, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) != Z_OK {
-            stream.deallocate()
-            input.deallocate()
-            return nil
-        }
+        // On failure `deinit` still runs (every property is set) and frees both buffers;
+        // `inflateEnd` on a stream that never started only returns an error.
+        if inflateInit2_(stream, -15, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) != Z_OK { return nil }
     }
 
     deinit {
