@@ -16,19 +16,8 @@ extension Column {
             // storage allocated once, with no per-row array growth.
             source.offsets.withUnsafeBufferPointer { offsets in
                 source.bytes.withUnsafeBufferPointer { bytes in
-                    var total = 0
-                    for index in indices {
-                        total += Int(offsets[Int(index) + 1] - offsets[Int(index)])
-                    }
-                    result.offsets = [Int32](unsafeUninitializedCapacity: indices.count + 1) { target, initialized in
-                        target.initializeElement(at: 0, to: 0)
-                        var end: Int32 = 0
-                        for (position, index) in indices.enumerated() {
-                            end &+= offsets[Int(index) + 1] &- offsets[Int(index)]
-                            target.initializeElement(at: position + 1, to: end)
-                        }
-                        initialized = indices.count + 1
-                    }
+                    result.offsets = Self.takenOffsets(offsets, indices)
+                    let total = Int(result.offsets[indices.count])
                     // An empty array is the runtime's shared empty storage, which must not be
                     // written to (its count would be, from every thread at once).
                     guard total > 0 else { return }
@@ -65,17 +54,8 @@ extension Column {
             // checked capacity and uniqueness per element, and regrew (a shuffle of day sets
             // spent a tenth of its time in takes).
             let (newOffsets, elementIndices) = offsets.withUnsafeBufferPointer { offsets in
-                var total = 0
-                for index in indices { total += Int(offsets[Int(index) + 1] &- offsets[Int(index)]) }
-                let newOffsets = [Int32](unsafeUninitializedCapacity: indices.count + 1) { target, initialized in
-                    target.initializeElement(at: 0, to: 0)
-                    var end: Int32 = 0
-                    for (position, index) in indices.enumerated() {
-                        end &+= offsets[Int(index) + 1] &- offsets[Int(index)]
-                        target.initializeElement(at: position + 1, to: end)
-                    }
-                    initialized = indices.count + 1
-                }
+                let newOffsets = Self.takenOffsets(offsets, indices)
+                let total = Int(newOffsets[indices.count])
                 let elementIndices = [Int32](unsafeUninitializedCapacity: max(total, 1)) { target, initialized in
                     var written = 0
                     for index in indices {
@@ -94,6 +74,23 @@ extension Column {
             newStorage = .list(offsets: newOffsets, values: values.take(elementIndices))
         }
         return Column(type: type, storage: newStorage, validity: newValidity)
+    }
+
+    /// The offsets of the rows at `indices` of a column with `offsets` (strings or lists),
+    /// laid end to end from 0: one more than there are indices, the last being the total.
+    /// Offsets are 32-bit, as the column's own are; a take past that (repeated rows of a
+    /// column near 2 GiB) stops rather than wrap.
+    static func takenOffsets(_ offsets: UnsafeBufferPointer<Int32>, _ indices: [Int32]) -> [Int32] {
+        [Int32](unsafeUninitializedCapacity: indices.count + 1) { target, initialized in
+            target.initializeElement(at: 0, to: 0)
+            var end = 0
+            for (position, index) in indices.enumerated() {
+                end += Int(offsets[Int(index) + 1]) - Int(offsets[Int(index)])
+                precondition(end <= Int(Int32.max), "a take of more than 2 GiB of values into one column")
+                target.initializeElement(at: position + 1, to: Int32(truncatingIfNeeded: end))
+            }
+            initialized = indices.count + 1
+        }
     }
 
     /// Copies `count` bytes: up to sixteen with two overlapping word moves (or a short loop)
