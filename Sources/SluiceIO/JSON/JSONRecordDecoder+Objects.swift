@@ -93,15 +93,11 @@ extension JSONRecordDecoder {
             if let result = try objectByShape(&scanner, shapes.first) {
                 (failure, read) = (result, true)
                 shapes.first.hits += 1
-            } else if shapes.second.isValid {
-                for index in seen.indices { seen[index] = false }
-                if let result = try objectByShape(&scanner, shapes.second) {
-                    (failure, read) = (result, true)
-                    shapes.secondHit()
-                }
+            } else if shapes.second.isValid, let result = try objectByShape(&scanner, shapes.second) {
+                (failure, read) = (result, true)
+                shapes.secondHit()
             }
             if read { shapes.hits += 1 } else { shapes.misses += 1 }
-            if !read { for index in seen.indices { seen[index] = false } }
         }
         if !read {
             pathLength = 0
@@ -122,7 +118,8 @@ extension JSONRecordDecoder {
     }
 
     /// Reads the object at the scanner by `shape`; returns `.some(failure or nil)` when every
-    /// piece matched, or nil with nothing appended and the position unchanged when one did not.
+    /// piece matched, or nil with nothing appended, `seen` cleared and the position unchanged
+    /// when one did not.
     /// - Throws: a value's syntax error, which the member-by-member reader, reaching the same
     ///   value through the same bytes, would throw too.
     private func objectByShape(_ scanner: inout JSONScanner, _ shape: borrowing JSONObjectShape) throws(JSONSyntaxError) -> Failure?? {
@@ -161,6 +158,7 @@ extension JSONRecordDecoder {
         }
         guard matched else {
             truncateRow()
+            for index in seen.indices { seen[index] = false }
             scanner.position = start
             return nil
         }

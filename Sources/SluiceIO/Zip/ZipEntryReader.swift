@@ -115,7 +115,7 @@ public final class ZipEntryReader {
     public func readAll() throws(SluiceError) -> [UInt8] {
         let expected = max(0, entry.uncompressedSize - bytesRead)
         var failure: SluiceError?
-        var result = [UInt8](unsafeUninitializedCapacity: max(1, expected + 1)) { storage, initialized in
+        let result = [UInt8](unsafeUninitializedCapacity: max(1, expected + 1)) { storage, initialized in
             let raw = UnsafeMutableRawBufferPointer(storage)
             var filled = 0
             do throws(SluiceError) {
@@ -129,10 +129,9 @@ public final class ZipEntryReader {
             }
             initialized = filled
         }
+        // The one byte past the header's size is never kept: reading it passes the ceiling,
+        // and `read(into:)` throws.
         if let failure { throw failure }
-        // A full buffer means the entry may go on past its header's size: read on, so the
-        // reader reports the passed limit (or, at the end, checks the CRC).
-        while result.count > expected, let chunk = try readChunk() { result += chunk }
         return result
     }
 
