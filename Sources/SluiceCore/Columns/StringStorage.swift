@@ -30,27 +30,27 @@ public struct StringStorage: Sendable, Hashable {
             for _ in 0..<max(0, count) { append(value) }
             return
         }
-        var bytes = [UInt8](repeating: 0, count: total)
-        if length > 0 {
-            bytes.withUnsafeMutableBufferPointer { out in
-                guard let base = out.baseAddress, let source = value.baseAddress else { return }
-                base.update(from: source, count: length)
-                var filled = length
-                while filled < total {
-                    let chunk = min(filled, total - filled)
-                    (base + filled).update(from: base, count: chunk)
-                    filled += chunk
-                }
+        // Written once, not zeroed first: for a batch's source-file column the zeroing was as
+        // much work again as the copies.
+        let bytes = [UInt8](unsafeUninitializedCapacity: total) { out, initialized in
+            guard let base = out.baseAddress, let source = value.baseAddress, length > 0 else { return }
+            base.initialize(from: source, count: length)
+            var filled = length
+            while filled < total {
+                let chunk = min(filled, total - filled)
+                (base + filled).initialize(from: base, count: chunk)
+                filled += chunk
             }
+            initialized = filled
         }
         let step = Int32(length)
-        var offsets = [Int32](repeating: 0, count: count + 1)
-        offsets.withUnsafeMutableBufferPointer { out in
+        let offsets = [Int32](unsafeUninitializedCapacity: count + 1) { out, initialized in
             var offset: Int32 = 0
-            for index in 1...count {
-                offset &+= step
+            for index in 0...count {
                 out[index] = offset
+                offset &+= step
             }
+            initialized = count + 1
         }
         self.init(offsets: offsets, bytes: bytes)
     }

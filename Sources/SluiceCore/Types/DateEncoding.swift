@@ -25,7 +25,7 @@ public enum DateEncoding {
     /// ``daysAnyYear(year:month:day:)`` for 1901…2099, where every fourth year is a leap
     /// year and no other is, so neither the 400-year era nor the century rule is needed.
     @inlinable
-    @usableFromInline static func daysBetween1901And2099(year: Int, month: Int, day: Int) -> Int32? {
+    static func daysBetween1901And2099(year: Int, month: Int, day: Int) -> Int32? {
         guard month >= 1, month <= 12, day >= 1 else { return nil }
         let leap = year & 3 == 0
         // 31 days in the months whose bit is set in 0x15AA (1, 3, 5, 7, 8, 10, 12).
@@ -38,7 +38,7 @@ public enum DateEncoding {
 
     /// ``daysAnyYear(year:month:day:)`` by Hinnant's arithmetic, for every year.
     @inlinable
-    @usableFromInline static func daysByEra(year: Int, month: Int, day: Int) -> Int32? {
+    static func daysByEra(year: Int, month: Int, day: Int) -> Int32? {
         guard (1...12).contains(month), day >= 1, day <= daysInMonth(year: year, month: month) else { return nil }
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400

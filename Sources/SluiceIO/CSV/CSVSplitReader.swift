@@ -25,7 +25,7 @@ final class CSVSplitReader: BatchStream {
     private let outputs: [Output]
     private let outputSchema: Schema
     private let wantsLines: Bool
-    private let sourcePath: [UInt8]
+    private var sourcePath: RepeatedTextColumn
     @exclusivity(unchecked) private var lines: [Int64] = []
     private let context: TaskContext
     private let tokenizer: CSVTokenizer
@@ -80,7 +80,7 @@ final class CSVSplitReader: BatchStream {
         }
         self.outputs = outputs
         self.outputSchema = Schema(projection.map { source.schema[$0] })
-        self.sourcePath = Array(source.file.path.utf8)
+        self.sourcePath = RepeatedTextColumn(Array(source.file.path.utf8))
         self.wantsLines = outputs.contains { if case .line = $0 { true } else { false } }
         self.context = context
         self.stepper = source.stepper
@@ -240,8 +240,7 @@ final class CSVSplitReader: BatchStream {
             switch output {
             case .field(let index): return fields[index]
             case .line: return .int64(lines)
-            case .source:
-                return Column(type: .string, storage: .string(sourcePath.withUnsafeBufferPointer { StringStorage(repeating: $0, count: rows) }))
+            case .source: return sourcePath.column(rows: rows)
             }
         }
         fields = []

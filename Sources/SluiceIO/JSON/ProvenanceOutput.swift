@@ -44,27 +44,7 @@ enum ProvenanceOutput: Equatable {
     /// A string column of `rows` copies of `text`.
     static func constant(_ text: String, rows: Int) -> Column {
         let path = Array(text.utf8)
-        guard rows > 0, !path.isEmpty, path.count <= Int(Int32.max) / rows else {
-            return .string([String](repeating: text, count: rows))
-        }
-        let total = path.count * rows
-        let bytes = [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
-            path.withUnsafeBufferPointer { source in
-                guard let from = source.baseAddress, let to = buffer.baseAddress else { return }
-                to.initialize(from: from, count: path.count)
-                var filled = path.count
-                while filled < total {
-                    let copied = min(filled, total - filled)
-                    (to + filled).initialize(from: to, count: copied)
-                    filled += copied
-                }
-                initialized = filled
-            }
-        }
-        let width = Int32(path.count)
-        var offsets = [Int32](repeating: 0, count: rows + 1)
-        for row in 1...rows { offsets[row] = offsets[row - 1] &+ width }
-        return Column(type: .string, storage: .string(StringStorage(offsets: offsets, bytes: bytes)))
+        return Column(type: .string, storage: .string(path.withUnsafeBufferPointer { StringStorage(repeating: $0, count: rows) }))
     }
 }
 
