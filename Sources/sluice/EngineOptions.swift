@@ -79,7 +79,7 @@ struct EngineOptions: ParsableArguments {
             throw SluiceError(.configuration, "the temp directory is not writable", location: directory, hint: "point --temp-dir at a writable directory")
         }
         let budget = memory.flatMap(ByteCount.parse) ?? SystemInfo.physicalMemory / 2
-        AllocatorTuning.apply(memoryLimit: budget)
+        AllocatorTuning.apply(memoryLimit: budget, bounded: memory != nil, workers: workers)
         return ExecutionConfig(
             workers: workers,
             memoryLimit: budget,
