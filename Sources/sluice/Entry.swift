@@ -83,8 +83,8 @@ enum Main {
 /// frees serves the next allocation of another. A page faulted in and zeroed costs several
 /// microseconds on a virtual machine, and the map side's tables, emitted states and shuffle
 /// pieces were being faulted in about twice over: on the 20M-row transactions job the faults
-/// halve (373k → 177k), the wall time falls 11 % (median of 4 alternated runs, 3.21 → 2.84 s)
-/// and about 90 MB more stays resident (666 → 752 MB). An explicit `--memory` keeps the
+/// halve (373k → 177k), the median wall time of 8 alternated runs falls from 3.43 to 2.87 s
+/// and about 90 MB more stays resident (658 → 746 MB). An explicit `--memory` keeps the
 /// returning behaviour above, since what a heap keeps would count against its bound (a
 /// 256 MB run grew from 266 to 332 MB resident with it).
 enum AllocatorTuning {

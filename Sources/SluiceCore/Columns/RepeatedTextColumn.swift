@@ -4,8 +4,8 @@
 /// A scan's source-file column is one path on every row, and a scan's batches are nearly all
 /// the same size, so its batches share one column's storage (arrays are copied on write, and
 /// nothing writes to a batch's columns) instead of each writing the path out again: 2.7 MB for
-/// a 41-byte path in a batch of 65,536 rows, most of it fresh pages the kernel must clear.
-/// That was a tenth of the wide transactions benchmark's time.
+/// a 41-byte path in a batch of 65,536 rows, most of it fresh pages the kernel must clear
+/// (the transactions job on 842k rows: 3.131 G → 2.996 G instructions).
 public struct RepeatedTextColumn: Sendable {
     /// The UTF-8 bytes every row holds.
     public let value: [UInt8]
