@@ -226,7 +226,11 @@ public enum EcommercePipeline: Pipeline {
         for field in eventFields {
             let seen = sampled.flatMap { sample in sample.index(of: field.name).map { sample[$0].type } }
             guard let key = keys[field.name] else {
-                fields.append(Field(field.name, seen ?? field.type))
+                // The job multiplies the quantity: text seen there in the sample (one event's
+                // "three") must not make the whole column text and fail the plan. It stays an
+                // integer, and a value that is not one is that event's type_conflict reject.
+                let computed = field.name == "quantity" && !(seen?.isNumeric ?? true)
+                fields.append(Field(field.name, computed ? field.type : seen ?? field.type))
                 continue
             }
             let type = seen ?? key.type

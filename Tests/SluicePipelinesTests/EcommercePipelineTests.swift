@@ -81,6 +81,26 @@ struct EcommercePipelineTests {
         #expect(try result.rejects.allRejects().first?.column == "quantity")
     }
 
+    @Test("a text quantity in the events the schema is sampled from is that row's reject, not a failed plan", arguments: [1, 2])
+    func textQuantitySampled(workers: Int) throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let part = "[\r\n" + [
+            Self.event(1, 1, "purchase", "\"three\""), Self.event(1, 1, "purchase", "2"), Self.event(2, 2, "purchase", "3"),
+        ].joined(separator: ",\r\n") + "\r\n]"
+        let path = try Self.archive(in: directory, days: ["2023-10-23": ["part-001.json": part]])
+        let (report, result) = try Self.run(path, workers: workers)
+        #expect(report == """
+        Books,New,9.75,3,1
+        Electronics,VIP,21.00,2,1
+
+        """)
+        #expect(result.rowsRead == 3 + 4)
+        #expect(result.rowsRejected == 1)
+        let rejects = try result.rejects.allRejects()
+        #expect(rejects.map(\.column) == ["quantity"])
+        #expect(rejects.map(\.kind) == [.typeConflict])
+    }
+
     @Test("a corrupt inner archive stops the run, or is a reject with its full path under --on-error skip")
     func corruptInner() throws {
         let directory = try TestSupport.temporaryDirectory()
