@@ -126,7 +126,7 @@ final class SumAccumulator: RangeCheckedAccumulator {
         let validity = self.validity
         if type == .float64 { return [Column(type: type, storage: .float64(doubles), validity: validity)] }
         let carryColumn = carries.isEmpty ? [Int64](repeating: 0, count: ints.count) : carries
-        return [Column(type: type, storage: .int64(ints), validity: validity), .int64(carryColumn)]
+        return [Column(type: type, storage: .int64(Self.fitted(ints)), validity: validity), .int64(carryColumn)]
     }
 
     /// A one-row total is the value itself (null stays null) with no carry; floats take the
@@ -156,6 +156,17 @@ final class SumAccumulator: RangeCheckedAccumulator {
     func total(_ group: Int) -> Int128 {
         let carry = carries.isEmpty ? 0 : carries[group]
         return Int128(carry) << 64 + Int128(ints[group])
+    }
+
+    /// `values` in a buffer of their own size when theirs is over an eighth larger (grown by
+    /// doubling): a map task's state outlives the task in the shuffle, and the idle half of a
+    /// doubled buffer would stay allocated with it (184 MB of the 100M file's 1.69 GB shuffle).
+    static func fitted(_ values: [Int64]) -> [Int64] {
+        guard values.capacity > values.count + values.count / 8 else { return values }
+        return [Int64](unsafeUninitializedCapacity: values.count) { buffer, initialized in
+            _ = buffer.initialize(from: values)
+            initialized = values.count
+        }
     }
 
     private var validity: ValidityBitmap? { seen.allSatisfy { $0 } ? nil : ValidityBitmap(seen) }

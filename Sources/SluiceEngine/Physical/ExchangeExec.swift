@@ -55,39 +55,45 @@ public final class ExchangeExec: StageBoundary {
             let reservation = context.reservation("shuffle buffers")
             var items = [[BucketItem]](repeating: [], count: partitioner.bucketCount)
             var held = [[RecordBatch]](repeating: [], count: partitioner.bucketCount)
+            // Rows the map-side aggregate passed on ungrouped, as keys and arguments, until the
+            // combiner folds them or they are made states (see BucketCombiner).
+            var projected = [[RecordBatch]](repeating: [], count: partitioner.bucketCount)
             var writer: SpillWriter?
             var combiner = BucketCombiner(input: input, bucketCount: partitioner.bucketCount)
-            // Replaces each due bucket's held pieces by their merged states (see BucketCombiner),
-            // then reserves what is held: a refused reservation may have left pieces uncovered.
-            func mergeDueBuckets() throws(SluiceError) {
-                guard var current = combiner else { return }
-                let start = SystemInfo.monotonicNanos()
-                for bucket in held.indices where current.isDue(bucket) {
-                    held[bucket] = try current.merge(held[bucket], bucket: bucket, context: context)
+            let stream = try input.execute(partition: context.partition, context: context)
+            let aggregate = stream as? HashAggregateStream
+            if combiner != nil { aggregate?.passesProjectedRows = true }
+            // Moves `bucket`'s projected rows among its held states: folded while the combiner
+            // merges, else made one-row states.
+            func settle(_ bucket: Int) throws(SluiceError) {
+                guard !projected[bucket].isEmpty else { return }
+                guard let aggregate else { throw SluiceError.internal("projected rows with no aggregate to make states of them") }
+                if var current = combiner, current.merging {
+                    held[bucket] = try current.merge(states: held[bucket], projected: projected[bucket], context: context)
+                    combiner = current
+                } else {
+                    for piece in projected[bucket] { held[bucket].append(try aggregate.states(ofProjected: piece)) }
                 }
-                combiner = current
-                _ = reservation.tryResize(to: held.reduce(0) { $0 + $1.reduce(0) { $0 + $1.byteSize } })
-                metrics.addTime(since: start)
+                projected[bucket] = []
             }
             func spillHeld() throws(SluiceError) {
                 let file: SpillWriter
                 if let writer { file = writer } else { file = try context.runtime.spill.createFile("shuffle-s\(stage)-t\(context.partition)") }
                 writer = file
-                for bucket in held.indices where !held[bucket].isEmpty {
+                for bucket in held.indices {
+                    try settle(bucket)
+                    guard !held[bucket].isEmpty else { continue }
                     for part in held[bucket] { metrics.recordOutput(rows: part.rowCount, bytes: part.byteSize) }
                     for segment in try file.write(held[bucket], schema: schema) {
                         metrics.recordSpill(bytes: segment.length)
                         items[bucket].append(.spilled(segment))
                     }
                     held[bucket].removeAll()
-                    combiner?.forget(bucket)
                 }
                 reservation.free()
             }
-            let stream = try input.execute(partition: context.partition, context: context)
-            let aggregate = stream as? HashAggregateStream
             while let batch = try stream.next() {
-                let passedThrough = aggregate?.passingThrough ?? false
+                let isProjected = aggregate?.lastBatchProjected ?? false
                 try context.checkCancelled()
                 let start = SystemInfo.monotonicNanos()
                 // One bucket's rows are copied out at a time, and reserved (or the held
@@ -105,12 +111,16 @@ public final class ExchangeExec: StageBoundary {
                         try spillHeld()
                         _ = reservation.tryResize(to: part.byteSize)
                     }
-                    held[bucket].append(part)
-                    combiner?.append(rows: part.rowCount, to: bucket, passedThrough: passedThrough)
+                    if isProjected { projected[bucket].append(part) } else { held[bucket].append(part) }
                 }
                 metrics.addTime(since: start)
             }
-            try mergeDueBuckets()
+            // Folding replaces each bucket's projected rows by their states, then the held
+            // bytes are reserved again: a refused reservation may have left pieces uncovered.
+            let settleStart = SystemInfo.monotonicNanos()
+            for bucket in held.indices { try settle(bucket) }
+            _ = reservation.tryResize(to: held.reduce(0) { $0 + $1.reduce(0) { $0 + $1.byteSize } })
+            metrics.addTime(since: settleStart)
             // Finished tasks keep at most half the budget in memory between them, so the
             // reduce side always has room to work; the rest of their output goes to disk.
             if let limit = context.memoryPool.limit, context.memoryPool.reserved > limit / 2 { try spillHeld() }

@@ -63,6 +63,10 @@ public final class HashAggregateExec: ExecutionPlan {
     /// Keys then partial-state columns: the partial mode's output, and the layout spilled
     /// state is written in.
     public let partialSchema: Schema
+    /// Keys then each aggregate's arguments as evaluated: the rows a map side passes on
+    /// ungrouped for the shuffle to fold per bucket (see ``BucketCombiner``), narrower than
+    /// one-row states (a sum's carry column, a set's list offsets).
+    let projectedSchema: Schema
     public let metrics = OperatorMetrics()
 
     /// - Parameters:
@@ -93,13 +97,16 @@ public final class HashAggregateExec: ExecutionPlan {
         let keyFields = zip(keyNames, bound).map { Field($0.0, $0.1.type) }
         var stateFields = keyFields
         var finalFields = keyFields
+        var projectedFields = keyFields
         for aggregate in self.aggregates {
+            for (index, type) in aggregate.inputTypes.enumerated() { projectedFields.append(Field("\(aggregate.name)#argument\(index)", type)) }
             for (index, type) in aggregate.stateTypes.enumerated() {
                 stateFields.append(Field(Self.stateName(aggregate.name, index, of: aggregate.stateTypes.count), type))
             }
             finalFields.append(Field(aggregate.name, aggregate.returnType))
         }
         partialSchema = Schema(stateFields)
+        projectedSchema = Schema(projectedFields)
         schema = mode == .partial ? partialSchema : Schema(finalFields)
     }
 

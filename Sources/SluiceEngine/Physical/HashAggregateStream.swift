@@ -22,6 +22,8 @@ final class HashAggregateStream: BatchStream {
     private let input: any BatchStream
     private let context: TaskContext
     private let readsStates: Bool
+    /// The input is keys then arguments, already evaluated (``HashAggregateExec/projectedSchema``).
+    private let readsProjected: Bool
     private let emitsStates: Bool
     private let level: Int
     private let reservation: MemoryReservation
@@ -49,6 +51,13 @@ final class HashAggregateStream: BatchStream {
     /// Set once the map side has found grouping does not reduce the rows.
     private(set) var passingThrough = false
     private var identity: [Int32] = []
+    /// Set by a shuffle that folds passed-through rows itself: they are then handed on as
+    /// keys and arguments (``HashAggregateExec/projectedSchema``), not as one-row states.
+    var passesProjectedRows = false
+    /// Projected batches at the tail of `pending`.
+    private var projectedPending = 0
+    /// Whether the batch `next()` returned last is projected rather than states.
+    private(set) var lastBatchProjected = false
     private var layoutChosen = false
 
     static let spillPartitions = 16
@@ -64,8 +73,9 @@ final class HashAggregateStream: BatchStream {
     ///   knows (a merge of known pieces); the table still grows past it.
     init(
         plan: HashAggregateExec, input: any BatchStream, context: TaskContext, readsStates: Bool, emitsStates: Bool, level: Int,
-        expectedGroups: Int = 0
+        expectedGroups: Int = 0, readsProjected: Bool = false
     ) {
+        self.readsProjected = readsProjected
         self.expectedGroups = expectedGroups
         self.plan = plan
         self.input = input
@@ -114,6 +124,8 @@ final class HashAggregateStream: BatchStream {
             reservation.free()
             return nil
         }
+        lastBatchProjected = pending.count <= projectedPending
+        if lastBatchProjected { projectedPending -= 1 }
         let batch = pending.removeFirst()
         if level == 0 { plan.metrics.recordOutput(rows: batch.rowCount, bytes: batch.byteSize) }
         if emitsStates, pendingBytes > 0 {
@@ -149,10 +161,20 @@ final class HashAggregateStream: BatchStream {
         accumulators = try plan.makeAccumulators()
     }
 
-    private func consume(_ batch: RecordBatch) throws(SluiceError) {
+    /// Folds partial states into the groups ahead of the input stream's rows (which may be
+    /// projected rows): the map side's own table, handed on when it stopped grouping, merged
+    /// with the rows it passed on after (``BucketCombiner``).
+    func push(states batch: RecordBatch) throws(SluiceError) {
+        if accumulators.isEmpty, !plan.aggregates.isEmpty { try resetState() }
+        try consume(batch, readingStates: true)
+    }
+
+    private func consume(_ batch: RecordBatch, readingStates: Bool? = nil) throws(SluiceError) {
         guard batch.rowCount > 0 else { return }
+        let readsStates = readingStates ?? self.readsStates
+        let readsProjected = !readsStates && self.readsProjected
         var keyColumns: [Column] = []
-        if readsStates {
+        if readsStates || readsProjected {
             keyColumns = Array(batch.columns[0..<plan.keys.count])
         } else {
             for key in plan.keys { keyColumns.append(try key.evaluate(batch)) }
@@ -194,9 +216,15 @@ final class HashAggregateStream: BatchStream {
                 try accumulator.merge(states, groups: indices, groupCount: groupCount)
             }
         } else {
+            var column = plan.keys.count
             for (aggregate, accumulator) in zip(plan.aggregates, accumulators) {
                 var arguments: [Column] = []
-                for argument in aggregate.arguments { arguments.append(try argument.evaluate(batch)) }
+                if readsProjected {
+                    arguments = Array(batch.columns[column..<column + aggregate.arguments.count])
+                    column += aggregate.arguments.count
+                } else {
+                    for argument in aggregate.arguments { arguments.append(try argument.evaluate(batch)) }
+                }
                 try accumulator.update(arguments, groups: indices, groupCount: groupCount)
             }
         }
@@ -224,30 +252,60 @@ final class HashAggregateStream: BatchStream {
         probed = true
     }
 
-    /// One state row per input row: the key columns as evaluated, and each aggregate's state
-    /// of just that row — made directly where the accumulator can (a sum is the value, a set
-    /// the one value), else by folding the batch into fresh accumulators, a group per row.
+    /// One state row per input row (see ``singleRowStates(keys:arguments:rows:)``), or the
+    /// keys and arguments as evaluated when the shuffle folds them (``passesProjectedRows``).
     private func passThrough(_ batch: RecordBatch) throws(SluiceError) {
         guard batch.rowCount > 0 else { return }
-        var columns: [Column] = []
-        for key in plan.keys { columns.append(try key.evaluate(batch)) }
-        if identity.count < batch.rowCount { identity = (0..<Int32(batch.rowCount)).map { $0 } }
-        let groups = identity.count == batch.rowCount ? identity : Array(identity[0..<batch.rowCount])
+        var keys: [Column] = []
+        for key in plan.keys { keys.append(try key.evaluate(batch)) }
+        var arguments: [[Column]] = []
+        for aggregate in plan.aggregates {
+            var columns: [Column] = []
+            for argument in aggregate.arguments { columns.append(try argument.evaluate(batch)) }
+            arguments.append(columns)
+        }
+        if passesProjectedRows {
+            pending.append(RecordBatch(unchecked: plan.projectedSchema, columns: keys + arguments.joined(), rowCount: batch.rowCount))
+            projectedPending += 1
+            return
+        }
+        pending.append(try singleRowStates(keys: keys, arguments: arguments, rows: batch.rowCount))
+    }
+
+    /// The one-row states of a projected batch this stream passed on: what the shuffle keeps
+    /// or spills when it does not fold the rows.
+    func states(ofProjected batch: RecordBatch) throws(SluiceError) -> RecordBatch {
+        let keys = Array(batch.columns[0..<plan.keys.count])
+        var column = keys.count
+        var arguments: [[Column]] = []
+        for aggregate in plan.aggregates {
+            arguments.append(Array(batch.columns[column..<column + aggregate.arguments.count]))
+            column += aggregate.arguments.count
+        }
+        return try singleRowStates(keys: keys, arguments: arguments, rows: batch.rowCount)
+    }
+
+    /// One state row per input row: the keys, and each aggregate's state of just that row —
+    /// made directly where the accumulator can (a sum is the value, a set the one value),
+    /// else by folding the rows into fresh accumulators, a group per row.
+    private func singleRowStates(keys: [Column], arguments: [[Column]], rows: Int) throws(SluiceError) -> RecordBatch {
+        if identity.count < rows { identity = (0..<Int32(rows)).map { $0 } }
+        let groups = identity.count == rows ? identity : Array(identity[0..<rows])
+        let direct = accumulators.isEmpty ? try plan.makeAccumulators() : accumulators
+        var columns = keys
         // Fresh accumulators (wired as the plan wires them) only for the aggregates that have
         // no direct one-row state.
         var fresh: [any GroupsAccumulator] = []
-        for (index, aggregate) in plan.aggregates.enumerated() {
-            var arguments: [Column] = []
-            for argument in aggregate.arguments { arguments.append(try argument.evaluate(batch)) }
-            if let states = try accumulators[index].singleRowStates(arguments, rows: batch.rowCount) {
+        for (index, arguments) in arguments.enumerated() {
+            if let states = try direct[index].singleRowStates(arguments, rows: rows) {
                 columns += states
                 continue
             }
             if fresh.isEmpty { fresh = try plan.makeAccumulators() }
-            try fresh[index].update(arguments, groups: groups, groupCount: batch.rowCount)
+            try fresh[index].update(arguments, groups: groups, groupCount: rows)
             columns += try fresh[index].state()
         }
-        pending.append(RecordBatch(unchecked: plan.partialSchema, columns: columns, rowCount: batch.rowCount))
+        return RecordBatch(unchecked: plan.partialSchema, columns: columns, rowCount: rows)
     }
 
     /// Frees the state when the budget is short: the map side hands its groups on early (the
