@@ -6,7 +6,7 @@ import Testing
 /// idle half of a buffer that grew by doubling.
 @Suite("Sum state buffers")
 struct SumStateTests {
-    @Test("the emitted words fill their buffer, keep every total, and carry nothing", arguments: [1, 1_000, 100_003])
+    @Test("the emitted words fill their buffer, keep every total, and the carries are nulls costing a bitmap", arguments: [1, 1_000, 100_003])
     func fittedWords(groups: Int) throws {
         let accumulator = SumAccumulator(type: .int64)
         // Groups arrive a few at a time, as a table's new groups do, so the words grow by appends.
@@ -24,7 +24,28 @@ struct SumStateTests {
         }
         #expect(words == (0..<groups).map { Int64($0) * 3 })
         #expect(words.capacity <= words.count + words.count / 8)
-        #expect(carries.count == groups && carries.allSatisfy { $0 == 0 })
+        #expect(carries.count == groups && state[1].nullCount == groups)
+        words.withUnsafeBufferPointer { words in
+            carries.withUnsafeBufferPointer { #expect($0.baseAddress == words.baseAddress, "the null carries share the words' buffer") }
+        }
+    }
+
+    @Test("states with no carries (nulls) and with carries merge to the exact total")
+    func mixedCarries() throws {
+        let wrapping = SumAccumulator(type: .int64)
+        try wrapping.update([.int64([.max, .max, 3])], groups: [0, 0, 1], groupCount: 2)
+        let plain = SumAccumulator(type: .int64)
+        try plain.update([.int64([-5, 10])], groups: [0, 1], groupCount: 2)
+        let wrappedState = try wrapping.state(), plainState = try plain.state()
+        #expect(wrappedState[1].nullCount == 0)
+        #expect(plainState[1].nullCount == 2)
+
+        let merged = SumAccumulator(type: .int64)
+        try merged.merge(plainState, groups: [0, 1], groupCount: 2)
+        try merged.merge(wrappedState, groups: [0, 1], groupCount: 2)
+        try merged.merge(plainState, groups: [1, 0], groupCount: 2)
+        #expect(merged.total(0) == 2 * Int128(Int64.max) - 5 + 10)
+        #expect(merged.total(1) == 3 + 10 - 5)
     }
 
     @Test("an array already about its size is passed on as it is")

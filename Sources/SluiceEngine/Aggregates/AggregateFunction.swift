@@ -46,10 +46,14 @@ public protocol GroupsAccumulator: AnyObject {
     /// (see ``HashAggregateStream``). Nil when there is no direct form; the caller then
     /// folds the rows into fresh groups one each. Does not touch the accumulator's groups.
     func singleRowStates(_ inputs: [Column], rows: Int) throws(SluiceError) -> [Column]?
+    /// Makes room up front for about `groups` groups fed `rows` rows, when the caller knows
+    /// (a shuffle bucket's merge), so the state is not copied again and again as it grows.
+    func reserve(groups: Int, rows: Int)
 }
 
 extension GroupsAccumulator {
     public func singleRowStates(_ inputs: [Column], rows: Int) throws(SluiceError) -> [Column]? { nil }
+    public func reserve(groups: Int, rows: Int) {}
 }
 
 /// An aggregate call in a plan: a function, its argument expressions and its output name.

@@ -68,15 +68,20 @@ final class HashAggregateStream: BatchStream {
 
     /// Groups the table is made for at the start.
     private let expectedGroups: Int
+    /// Rows the caller will feed, for the accumulators' room up front (see `expectedGroups`).
+    private let expectedRows: Int
 
-    /// - Parameter expectedGroups: groups to size the table for up front, when the caller
-    ///   knows (a merge of known pieces); the table still grows past it.
+    /// - Parameters:
+    ///   - expectedGroups: groups to size the table for up front, when the caller knows (a
+    ///     merge of known pieces); the table still grows past it.
+    ///   - expectedRows: the rows those pieces hold, for the accumulators' room up front.
     init(
         plan: HashAggregateExec, input: any BatchStream, context: TaskContext, readsStates: Bool, emitsStates: Bool, level: Int,
-        expectedGroups: Int = 0, readsProjected: Bool = false
+        expectedGroups: Int = 0, expectedRows: Int = 0, readsProjected: Bool = false
     ) {
         self.readsProjected = readsProjected
         self.expectedGroups = expectedGroups
+        self.expectedRows = expectedRows
         self.plan = plan
         self.input = input
         self.context = context
@@ -186,6 +191,9 @@ final class HashAggregateStream: BatchStream {
                 let types = plan.keys.map(\.type)
                 encoder = GroupKeyEncoder(types: types, sample: keyColumns)
                 let capacity = presizedCapacity(width: encoder.width)
+                if capacity == expectedGroups {
+                    for accumulator in accumulators { accumulator.reserve(groups: expectedGroups, rows: expectedRows) }
+                }
                 // Five words and more: comparing rows beats encoding them (RowGroupKeys).
                 if encoder.width >= 5, RowGroupKeys.suits(types) {
                     rowKeys = RowGroupKeys(types: types, capacity: capacity)

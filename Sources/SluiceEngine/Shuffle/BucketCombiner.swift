@@ -52,7 +52,7 @@ struct BucketCombiner {
             // Merging goes on only while it halves the rows, so half the input is room
             // enough: the table never regrows, the cost that made merges dearer than the rows
             // they save (micro benchmark "bucket merge": 1262 → 875 ms at p50).
-            expectedGroups: input / 2, readsProjected: true
+            expectedGroups: input / 2, expectedRows: input, readsProjected: true
         )
         for batch in states { try stream.push(states: batch) }
         var merged: [RecordBatch] = []
