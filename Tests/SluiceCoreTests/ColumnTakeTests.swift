@@ -35,6 +35,26 @@ struct ColumnTakeTests {
         }
     }
 
+    @Test("short ids moved a word at a time: the last values, whose word would run past the bytes, and empty ones")
+    func shortStrings() {
+        // 7-byte ids, as a customer id column has, then a 3-byte and an empty value at the end.
+        var texts: [String] = (0..<500).map { row in
+            let digits = String(row * 7919 % 1_000_000)
+            return String(repeating: "0", count: 7 - digits.count) + digits
+        }
+        texts += ["abc", ""]
+        let column = Column.string(texts)
+        let last = Int32(texts.count - 1)
+        let orders: [[Int32]] = Self.indices(texts.count) + [[last - 1, 0, last, last - 1]]
+        for order in orders {
+            let taken = column.take(order)
+            let expected: [Value] = order.map { Value.string(texts[Int($0)]) }
+            #expect(taken.values == expected)
+            let bytes: Int = order.reduce(0) { $0 + texts[Int($1)].utf8.count }
+            if case .string(let storage) = taken.storage { #expect(storage.bytes.count == bytes) }
+        }
+    }
+
     @Test("lists of 0 to 12 values, nulls among them")
     func lists() throws {
         var builder = ColumnBuilder(type: .list(.int64))
