@@ -55,6 +55,25 @@ struct ColumnTakeTests {
         }
     }
 
+    @Test("an all-null 64-bit column is taken as nulls, sharing an earlier integer column's values in a batch")
+    func allNullIntegers() throws {
+        let words: [Int64] = (0..<300).map { Int64($0 * 3) }
+        let nulls = Column(type: .int64, storage: .int64(words), validity: ValidityBitmap(count: 300, allValid: false))
+        let schema = Schema([Field("words", .int64), Field("carries", .int64)])
+        let batch = try RecordBatch(schema: schema, columns: [.int64(words), nulls])
+        for order in Self.indices(300) {
+            let taken = batch.take(order)
+            #expect(taken.columns[0].values == order.map { .int64(Int64($0) * 3) })
+            #expect(taken.columns[1].count == order.count && taken.columns[1].nullCount == order.count)
+            #expect(nulls.take(order).nullCount == order.count)
+            if case .int64(let first) = taken.columns[0].storage, case .int64(let second) = taken.columns[1].storage, !order.isEmpty {
+                first.withUnsafeBufferPointer { first in
+                    second.withUnsafeBufferPointer { #expect($0.baseAddress == first.baseAddress) }
+                }
+            }
+        }
+    }
+
     @Test("lists of 0 to 12 values, nulls among them")
     func lists() throws {
         var builder = ColumnBuilder(type: .list(.int64))

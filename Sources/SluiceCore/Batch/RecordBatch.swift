@@ -52,8 +52,21 @@ public struct RecordBatch: Sendable {
     public var byteSize: Int { columns.reduce(0) { $0 + $1.byteSize } }
 
     /// The rows at `indices`, in that order.
+    ///
+    /// A 64-bit column whose every row is null (a sum's state with no carry) has values no
+    /// one reads, so it shares the buffer of an integer column taken before it and costs only
+    /// its bitmap, instead of a gather of 8 bytes a row.
     public func take(_ indices: [Int32]) -> RecordBatch {
-        RecordBatch(unchecked: schema, columns: columns.map { $0.take(indices) }, rowCount: indices.count)
+        var taken: [Column] = []
+        taken.reserveCapacity(columns.count)
+        for column in columns {
+            if column.isAllNullInt64, let donor = taken.first(where: \.isInt64Storage) {
+                taken.append(Column(type: column.type, storage: donor.storage, validity: ValidityBitmap(count: indices.count, allValid: false)))
+            } else {
+                taken.append(column.take(indices))
+            }
+        }
+        return RecordBatch(unchecked: schema, columns: taken, rowCount: indices.count)
     }
 
     /// Rows `range`.

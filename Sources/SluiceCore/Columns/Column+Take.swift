@@ -3,6 +3,10 @@ extension Column {
     /// The rows at `indices`, in that order.
     /// - Complexity: O(indices.count) plus the bytes of the selected strings.
     public func take(_ indices: [Int32]) -> Column {
+        if isAllNullInt64 {
+            return Column(type: type, storage: .int64([Int64](repeating: 0, count: indices.count)),
+                          validity: ValidityBitmap(count: indices.count, allValid: false))
+        }
         let newValidity = validity.map { bitmap in bitmap.gather(indices) }
         let newStorage: ColumnStorage
         switch storage {
@@ -84,6 +88,19 @@ extension Column {
             newStorage = .list(offsets: newOffsets, values: values.take(elementIndices))
         }
         return Column(type: type, storage: newStorage, validity: newValidity)
+    }
+
+    /// Whether the values are 64-bit integers.
+    var isInt64Storage: Bool {
+        if case .int64 = storage { return true }
+        return false
+    }
+
+    /// Whether this is a 64-bit column with every row null: its values are never read, so a
+    /// take need not gather them.
+    var isAllNullInt64: Bool {
+        guard isInt64Storage, let validity, count > 0 else { return false }
+        return validity.nullCount == count
     }
 
     /// The offsets of the rows at `indices` of a column with `offsets` (strings or lists),
