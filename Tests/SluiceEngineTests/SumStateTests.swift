@@ -57,4 +57,21 @@ struct SumStateTests {
             fitted.withUnsafeBufferPointer { #expect($0.baseAddress == original.baseAddress) }
         }
     }
+
+    @Test("a group first met with only nulls stays null until a later batch with no nulls gives it a value")
+    func seenAcrossBatches() throws {
+        let sum = SumAccumulator(type: .int64)
+        try sum.update([.int64([1, 2])], groups: [0, 1], groupCount: 2)
+        // Group 2 is made by a null; group 3 by a value.
+        let withNull = Column(type: .int64, storage: .int64([0, 4]), validity: ValidityBitmap([false, true]))
+        try sum.update([withNull], groups: [2, 3], groupCount: 4)
+        #expect(try sum.finish().values == [.int64(1), .int64(2), .null, .int64(4)])
+        // A batch with no nulls reaches group 2 and makes group 4.
+        try sum.update([.int64([5, 6])], groups: [2, 4], groupCount: 5)
+        #expect(try sum.finish().values == [.int64(1), .int64(2), .int64(5), .int64(4), .int64(6)])
+        // A global sum over no rows is null, not 0.
+        let empty = SumAccumulator(type: .int64)
+        try empty.update([.int64([])], groups: [], groupCount: 1)
+        #expect(try empty.finish().values == [.null])
+    }
 }

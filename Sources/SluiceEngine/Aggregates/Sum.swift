@@ -53,16 +53,23 @@ final class SumAccumulator: RangeCheckedAccumulator {
     var carries: [Int64] = []
     var doubles: [Double] = []
     var seen: [Bool] = []
+    /// True while every group has had a value: then a batch with no nulls marks only its new
+    /// groups, not each row's. A batch with nulls may leave groups unseen, so once one comes
+    /// every later batch marks its rows.
+    private var everySeen = true
 
     init(type: DataType) { self.type = type }
 
     /// The number of state columns: the word and the carries, or the float.
     var stateCount: Int { type == .float64 ? 1 : 2 }
 
-    private func grow(_ groupCount: Int) {
+    /// Adds the groups new since the last call. `seen`: whether they have a value already,
+    /// true when the batch that made them has no nulls (each new group came from one of its
+    /// rows), so the per-row loop need not mark them (see ``everySeen``).
+    private func grow(_ groupCount: Int, seen newSeen: Bool = false) {
         let extra = groupCount - seen.count
         guard extra > 0 else { return }
-        seen.append(contentsOf: repeatElement(false, count: extra))
+        seen.append(contentsOf: repeatElement(newSeen, count: extra))
         if type == .float64 {
             doubles.append(contentsOf: repeatElement(0, count: extra))
         } else {
@@ -82,11 +89,26 @@ final class SumAccumulator: RangeCheckedAccumulator {
         carries[group] &+= carry
     }
 
-    /// Folds the non-null `values` into their groups' words; overflowing additions carry.
-    private func addWords(_ values: [Int64], validity: ValidityBitmap?, groups: [Int32]) {
+    /// Folds the non-null `values` of groups up to `groupCount` into their groups' words;
+    /// overflowing additions carry. While ``everySeen`` holds and there are no nulls, the
+    /// groups the rows touch are all marked seen already: one random write a row fewer.
+    private func addWords(_ values: [Int64], validity: ValidityBitmap?, groups: [Int32], groupCount: Int) {
+        // No rows (a global aggregate over nothing) makes a group with no value.
+        let marked = everySeen && validity == nil && !groups.isEmpty
+        grow(groupCount, seen: marked)
+        if !marked { everySeen = false }
         // (group, ±1) for each addition that wrapped; empty (no allocation) in the usual case.
         var wrapped: [(Int, Int64)] = []
         ints.withUnsafeMutableBufferPointer { sums in
+            if marked {
+                for row in 0..<groups.count {
+                    let group = Int(groups[row])
+                    let (total, overflow) = sums[group].addingReportingOverflow(values[row])
+                    sums[group] = total
+                    if overflow { wrapped.append((group, values[row] < 0 ? -1 : 1)) }
+                }
+                return
+            }
             seen.withUnsafeMutableBufferPointer { seen in
                 for row in 0..<groups.count where validity?.isValid(row) ?? true {
                     let group = Int(groups[row])
@@ -101,12 +123,12 @@ final class SumAccumulator: RangeCheckedAccumulator {
     }
 
     func update(_ inputs: [Column], groups: [Int32], groupCount: Int) throws(SluiceError) {
-        grow(groupCount)
         let column = inputs[0]
         switch column.storage {
         case .int64(let values) where type != .float64:
-            addWords(values, validity: column.validity, groups: groups)
+            addWords(values, validity: column.validity, groups: groups, groupCount: groupCount)
         case .float64(let values) where type == .float64:
+            grow(groupCount)
             for row in 0..<groups.count where !column.isNull(row) {
                 let group = Int(groups[row])
                 doubles[group] += values[row]
@@ -119,11 +141,10 @@ final class SumAccumulator: RangeCheckedAccumulator {
 
     func merge(_ states: [Column], groups: [Int32], groupCount: Int) throws(SluiceError) {
         guard type != .float64 else { return try update([states[0]], groups: groups, groupCount: groupCount) }
-        grow(groupCount)
         guard states.count == 2, case .int64(let words) = states[0].storage, case .int64(let partialCarries) = states[1].storage else {
             throw SluiceError.internal("sum state is \(states.map(\.type))")
         }
-        addWords(words, validity: states[0].validity, groups: groups)
+        addWords(words, validity: states[0].validity, groups: groups, groupCount: groupCount)
         let carryColumn = states[1]
         if let validity = carryColumn.validity {
             guard validity.nullCount < groups.count else { return }
