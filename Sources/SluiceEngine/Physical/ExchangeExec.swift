@@ -186,8 +186,16 @@ final class BucketStream: BatchStream {
     private var items: ArraySlice<BucketItem>
     private let schema: Schema
     private let reservation: MemoryReservation?
+    /// The rows of every piece, in memory or spilled.
+    let rows: Int
 
     init(items: [BucketItem], schema: Schema, reservation: MemoryReservation?) {
+        rows = items.reduce(0) { total, item in
+            switch item {
+            case .memory(let batch): total + batch.rowCount
+            case .spilled(let segment): total + segment.rows
+            }
+        }
         self.items = items[...]
         self.schema = schema
         self.reservation = reservation
