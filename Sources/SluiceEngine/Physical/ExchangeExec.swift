@@ -63,16 +63,19 @@ public final class ExchangeExec: StageBoundary {
             let stream = try input.execute(partition: context.partition, context: context)
             let aggregate = stream as? HashAggregateStream
             if combiner != nil { aggregate?.passesProjectedRows = true }
-            // Moves `bucket`'s projected rows among its held states: folded while the combiner
-            // merges, else made one-row states.
-            func settle(_ bucket: Int) throws(SluiceError) {
+            // Folds `bucket`'s projected rows into its held states while the combiner merges;
+            // else, when `converting` (for a spill file, which holds states), makes them one-row
+            // states, or leaves them for the reduce side to fold as they are.
+            func settle(_ bucket: Int, converting: Bool) throws(SluiceError) {
                 guard !projected[bucket].isEmpty else { return }
                 guard let aggregate else { throw SluiceError.internal("projected rows with no aggregate to make states of them") }
                 if var current = combiner, current.merging {
                     held[bucket] = try current.merge(states: held[bucket], projected: projected[bucket], context: context)
                     combiner = current
-                } else {
+                } else if converting {
                     for piece in projected[bucket] { held[bucket].append(try aggregate.states(ofProjected: piece)) }
+                } else {
+                    return
                 }
                 projected[bucket] = []
             }
@@ -81,7 +84,7 @@ public final class ExchangeExec: StageBoundary {
                 if let writer { file = writer } else { file = try context.runtime.spill.createFile("shuffle-s\(stage)-t\(context.partition)") }
                 writer = file
                 for bucket in held.indices {
-                    try settle(bucket)
+                    try settle(bucket, converting: true)
                     guard !held[bucket].isEmpty else { continue }
                     for part in held[bucket] { metrics.recordOutput(rows: part.rowCount, bytes: part.byteSize) }
                     for segment in try file.write(held[bucket], schema: schema) {
@@ -115,22 +118,23 @@ public final class ExchangeExec: StageBoundary {
                 }
                 metrics.addTime(since: start)
             }
-            // Folding replaces each bucket's projected rows by their states, then the held
-            // bytes are reserved again: a refused reservation may have left pieces uncovered.
+            // Folding replaces each bucket's projected rows by their states (rows the combiner
+            // no longer folds stay projected for the reduce side), then the held bytes are
+            // reserved again: a refused reservation may have left pieces uncovered.
             let settleStart = SystemInfo.monotonicNanos()
-            for bucket in held.indices { try settle(bucket) }
-            _ = reservation.tryResize(to: held.reduce(0) { $0 + $1.reduce(0) { $0 + $1.byteSize } })
+            for bucket in held.indices { try settle(bucket, converting: false) }
+            _ = reservation.tryResize(to: (held + projected).reduce(0) { $0 + $1.reduce(0) { $0 + $1.byteSize } })
             metrics.addTime(since: settleStart)
             // Finished tasks keep at most half the budget in memory between them, so the
             // reduce side always has room to work; the rest of their output goes to disk.
             if let limit = context.memoryPool.limit, context.memoryPool.reserved > limit / 2 { try spillHeld() }
             for bucket in held.indices {
-                for part in held[bucket] { metrics.recordOutput(rows: part.rowCount, bytes: part.byteSize) }
+                for part in held[bucket] + projected[bucket] { metrics.recordOutput(rows: part.rowCount, bytes: part.byteSize) }
             }
             var heldBytes = [Int](repeating: 0, count: held.count)
             for bucket in held.indices {
-                items[bucket] += held[bucket].map(BucketItem.memory)
-                heldBytes[bucket] = held[bucket].reduce(0) { $0 + $1.byteSize }
+                items[bucket] += held[bucket].map(BucketItem.memory) + projected[bucket].map(BucketItem.projected)
+                heldBytes[bucket] = (held[bucket] + projected[bucket]).reduce(0) { $0 + $1.byteSize }
             }
             return TaskOutput(items: items, heldBytes: heldBytes, reservation: reservation)
         }
@@ -165,7 +169,7 @@ public final class ExchangeExec: StageBoundary {
             state = current
             return (items, reservation)
         }
-        return BucketStream(items: items, schema: schema, reservation: reservation)
+        return BucketStream(items: items, schema: schema, reservation: reservation, partial: input as? HashAggregateExec)
     }
 }
 
@@ -175,24 +179,36 @@ private struct TaskOutput: @unchecked Sendable {
     var reservation: MemoryReservation
 }
 
-/// One piece of a shuffle bucket: a batch still in memory, or one written to a spill file.
+/// One piece of a shuffle bucket: a batch still in memory, rows a map-side aggregate passed
+/// on as keys and arguments (``HashAggregateExec/projectedSchema``), or a batch written to a
+/// spill file.
 enum BucketItem {
     case memory(RecordBatch)
+    case projected(RecordBatch)
     case spilled(SpillSegment)
 }
 
 /// Reads a bucket's pieces in order, loading spilled ones one at a time.
+///
+/// Projected pieces go to a consumer that folds them as they are (a final aggregate sets
+/// ``passesProjected``); any other gets them as one-row states of the `partial` aggregate.
 final class BucketStream: BatchStream {
     private var items: ArraySlice<BucketItem>
     private let schema: Schema
     private let reservation: MemoryReservation?
+    private let partial: HashAggregateExec?
     /// The rows of every piece, in memory or spilled.
     let rows: Int
+    /// Set by a consumer that takes projected pieces as they are.
+    var passesProjected = false
+    /// Whether the batch `next()` returned last is projected rather than states.
+    private(set) var lastBatchProjected = false
 
-    init(items: [BucketItem], schema: Schema, reservation: MemoryReservation?) {
+    init(items: [BucketItem], schema: Schema, reservation: MemoryReservation?, partial: HashAggregateExec? = nil) {
+        self.partial = partial
         rows = items.reduce(0) { total, item in
             switch item {
-            case .memory(let batch): total + batch.rowCount
+            case .memory(let batch), .projected(let batch): total + batch.rowCount
             case .spilled(let segment): total + segment.rows
             }
         }
@@ -202,11 +218,20 @@ final class BucketStream: BatchStream {
     }
 
     func next() throws(SluiceError) -> RecordBatch? {
+        lastBatchProjected = false
         switch items.popFirst() {
         case .memory(let batch):
             // The batch now belongs to the consumer, which reserves what it keeps.
             reservation.map { _ = $0.tryResize(to: max(0, $0.size - batch.byteSize)) }
             return batch
+        case .projected(let batch):
+            reservation.map { _ = $0.tryResize(to: max(0, $0.size - batch.byteSize)) }
+            if passesProjected {
+                lastBatchProjected = true
+                return batch
+            }
+            guard let partial else { throw SluiceError.internal("a shuffle bucket holds projected rows but no aggregate to make states of them") }
+            return try partial.states(ofProjected: batch)
         case .spilled(let segment): return try segment.read(schema: schema)
         case nil:
             reservation?.free()

@@ -139,6 +139,41 @@ public final class HashAggregateExec: ExecutionPlan {
         try sharedOrdering.makeAccumulators(aggregates)
     }
 
+    /// One state row per input row: the keys, and each aggregate's state of just that row —
+    /// made directly where an accumulator can (a sum is the value, a set the one value; from
+    /// `direct`, or fresh ones), else by folding the rows into fresh accumulators, a group per
+    /// row. `arguments` holds each aggregate's evaluated arguments.
+    func singleRowStates(keys: [Column], arguments: [[Column]], rows: Int, direct given: [any GroupsAccumulator]? = nil) throws(SluiceError) -> RecordBatch {
+        let direct: [any GroupsAccumulator]
+        if let given { direct = given } else { direct = try makeAccumulators() }
+        var columns = keys
+        var fresh: [any GroupsAccumulator] = []
+        for (index, arguments) in arguments.enumerated() {
+            if let states = try direct[index].singleRowStates(arguments, rows: rows) {
+                columns += states
+                continue
+            }
+            // Fresh accumulators, wired as the plan wires them, only for the aggregates that
+            // have no direct one-row state.
+            if fresh.isEmpty { fresh = try makeAccumulators() }
+            try fresh[index].update(arguments, groups: Array(0..<Int32(rows)), groupCount: rows)
+            columns += try fresh[index].state()
+        }
+        return RecordBatch(unchecked: partialSchema, columns: columns, rowCount: rows)
+    }
+
+    /// The one-row states of a batch of keys and arguments (``projectedSchema``).
+    func states(ofProjected batch: RecordBatch, direct: [any GroupsAccumulator]? = nil) throws(SluiceError) -> RecordBatch {
+        let keys = Array(batch.columns[0..<self.keys.count])
+        var column = keys.count
+        var arguments: [[Column]] = []
+        for aggregate in aggregates {
+            arguments.append(Array(batch.columns[column..<column + aggregate.arguments.count]))
+            column += aggregate.arguments.count
+        }
+        return try singleRowStates(keys: keys, arguments: arguments, rows: batch.rowCount, direct: direct)
+    }
+
     /// A final aggregate over a shuffle bucket knows the bucket's rows: its table starts with
     /// room for a sixteenth of them as groups and its accumulators for a value each (see
     /// ``finalGroupsPerRow``), where growing from nothing rehashed the table and copied the

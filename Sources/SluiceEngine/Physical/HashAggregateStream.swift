@@ -50,7 +50,6 @@ final class HashAggregateStream: BatchStream {
     private var probed = false
     /// Set once the map side has found grouping does not reduce the rows.
     private(set) var passingThrough = false
-    private var identity: [Int32] = []
     /// Set by a shuffle that folds passed-through rows itself: they are then handed on as
     /// keys and arguments (``HashAggregateExec/projectedSchema``), not as one-row states.
     var passesProjectedRows = false
@@ -58,6 +57,8 @@ final class HashAggregateStream: BatchStream {
     private var projectedPending = 0
     /// Whether the batch `next()` returned last is projected rather than states.
     private(set) var lastBatchProjected = false
+    /// The shuffle bucket a final aggregate reads, which may hand it projected rows.
+    private let bucketInput: BucketStream?
     private var layoutChosen = false
 
     static let spillPartitions = 16
@@ -80,6 +81,10 @@ final class HashAggregateStream: BatchStream {
         expectedGroups: Int = 0, expectedRows: Int = 0, readsProjected: Bool = false
     ) {
         self.readsProjected = readsProjected
+        // A final aggregate folds the rows the map side passed on as keys and arguments as
+        // they are: turning them into one-row states first cost a pass and a list a row.
+        bucketInput = readsStates ? input as? BucketStream : nil
+        bucketInput?.passesProjected = true
         self.expectedGroups = expectedGroups
         self.expectedRows = expectedRows
         self.plan = plan
@@ -120,7 +125,7 @@ final class HashAggregateStream: BatchStream {
             if passingThrough {
                 try passThrough(batch)
             } else {
-                try consume(batch)
+                try consume(batch, projected: bucketInput?.lastBatchProjected == true ? true : nil)
                 try decideSkipping(after: batch.rowCount)
             }
             if level == 0 { plan.metrics.addTime(since: start) }
@@ -174,10 +179,12 @@ final class HashAggregateStream: BatchStream {
         try consume(batch, readingStates: true)
     }
 
-    private func consume(_ batch: RecordBatch, readingStates: Bool? = nil) throws(SluiceError) {
+    /// Folds `batch`: states, projected rows or raw rows as the stream reads them, unless
+    /// `readingStates` or `projected` say otherwise for this batch.
+    private func consume(_ batch: RecordBatch, readingStates: Bool? = nil, projected: Bool? = nil) throws(SluiceError) {
         guard batch.rowCount > 0 else { return }
-        let readsStates = readingStates ?? self.readsStates
-        let readsProjected = !readsStates && self.readsProjected
+        let readsStates = projected == true ? false : readingStates ?? self.readsStates
+        let readsProjected = projected ?? (!readsStates && self.readsProjected)
         var keyColumns: [Column] = []
         if readsStates || readsProjected {
             keyColumns = Array(batch.columns[0..<plan.keys.count])
@@ -277,43 +284,13 @@ final class HashAggregateStream: BatchStream {
             projectedPending += 1
             return
         }
-        pending.append(try singleRowStates(keys: keys, arguments: arguments, rows: batch.rowCount))
+        pending.append(try plan.singleRowStates(keys: keys, arguments: arguments, rows: batch.rowCount, direct: accumulators))
     }
 
     /// The one-row states of a projected batch this stream passed on: what the shuffle keeps
     /// or spills when it does not fold the rows.
     func states(ofProjected batch: RecordBatch) throws(SluiceError) -> RecordBatch {
-        let keys = Array(batch.columns[0..<plan.keys.count])
-        var column = keys.count
-        var arguments: [[Column]] = []
-        for aggregate in plan.aggregates {
-            arguments.append(Array(batch.columns[column..<column + aggregate.arguments.count]))
-            column += aggregate.arguments.count
-        }
-        return try singleRowStates(keys: keys, arguments: arguments, rows: batch.rowCount)
-    }
-
-    /// One state row per input row: the keys, and each aggregate's state of just that row —
-    /// made directly where the accumulator can (a sum is the value, a set the one value),
-    /// else by folding the rows into fresh accumulators, a group per row.
-    private func singleRowStates(keys: [Column], arguments: [[Column]], rows: Int) throws(SluiceError) -> RecordBatch {
-        if identity.count < rows { identity = (0..<Int32(rows)).map { $0 } }
-        let groups = identity.count == rows ? identity : Array(identity[0..<rows])
-        let direct = accumulators.isEmpty ? try plan.makeAccumulators() : accumulators
-        var columns = keys
-        // Fresh accumulators (wired as the plan wires them) only for the aggregates that have
-        // no direct one-row state.
-        var fresh: [any GroupsAccumulator] = []
-        for (index, arguments) in arguments.enumerated() {
-            if let states = try direct[index].singleRowStates(arguments, rows: rows) {
-                columns += states
-                continue
-            }
-            if fresh.isEmpty { fresh = try plan.makeAccumulators() }
-            try fresh[index].update(arguments, groups: groups, groupCount: rows)
-            columns += try fresh[index].state()
-        }
-        return RecordBatch(unchecked: plan.partialSchema, columns: columns, rowCount: rows)
+        try plan.states(ofProjected: batch, direct: accumulators.isEmpty ? nil : accumulators)
     }
 
     /// Frees the state when the budget is short: the map side hands its groups on early (the
