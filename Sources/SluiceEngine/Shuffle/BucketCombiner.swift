@@ -49,10 +49,13 @@ struct BucketCombiner {
         let input = (states + pieces).reduce(0) { $0 + $1.rowCount }
         let stream = HashAggregateStream(
             plan: plan, input: MemoryBatchStream(pieces), context: context, readsStates: false, emitsStates: true, level: 1,
-            // Merging goes on only while it halves the rows, so half the input is room
-            // enough: the table never regrows, the cost that made merges dearer than the rows
-            // they save (micro benchmark "bucket merge": 1262 → 875 ms at p50).
-            expectedGroups: input / 2, expectedRows: input, readsProjected: true
+            // Merging goes on only while it halves the rows, and a table made for a third of
+            // the input has slots for at least two thirds (a power of two) and grows at three
+            // quarters of them: half the input fits, so it never regrows, the cost that made
+            // merges dearer than the rows they save (micro benchmark "bucket merge": 1262 →
+            // 875 ms at p50). Sized for half, it had twice the slots it needs at the 100M
+            // file's 0.32 groups a row.
+            expectedGroups: input / 3, expectedRows: input, readsProjected: true
         )
         for batch in states { try stream.push(states: batch) }
         var merged: [RecordBatch] = []
